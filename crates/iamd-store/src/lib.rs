@@ -1,1 +1,188 @@
-//! iamd-store
+//! Durable storage behind one trait.
+//!
+//! iamd keeps its state as versioned records — `(kind, account, key) → (version, data)` — and
+//! changes them only inside closure transactions: the caller never opens, commits or rolls back.
+//! A closure that returns `Err` rolls everything back; a transaction that returns `Ok` has been
+//! committed durably (SQLite in WAL mode with `synchronous=FULL`) before the caller sees it.
+//!
+//! Uniqueness lives in the key: callers that need case-insensitive names store the lower-cased
+//! name as the key, so the database itself refuses a second `Alice` when `alice` exists, even under
+//! concurrent writers.
+//!
+//! Only this crate knows SQL. Every backend runs the same behavioural suite in [`conformance`].
+
+pub mod conformance;
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub kind: String,
+    pub account: String,
+    pub key: String,
+    /// Starts at 1 and grows by one on every update.
+    pub version: i64,
+    pub data: Vec<u8>,
+}
+
+/// What a write expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Create or overwrite.
+    Any,
+    /// The record must not exist (create).
+    Absent,
+    /// The record must exist with exactly this version (optimistic concurrency).
+    Version(i64),
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("record {kind}/{account}/{key} already exists")]
+    AlreadyExists {
+        kind: String,
+        account: String,
+        key: String,
+    },
+    #[error("record {kind}/{account}/{key} was changed or removed concurrently")]
+    Conflict {
+        kind: String,
+        account: String,
+        key: String,
+    },
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the store holds data this version cannot read: {0}")]
+    Incompatible(String),
+    /// The transaction closure returned an error; everything it did was rolled back.
+    #[error("transaction aborted by its caller")]
+    Aborted,
+}
+
+/// Operations available inside a transaction.
+pub trait Tx {
+    fn get(&mut self, kind: &str, account: &str, key: &str) -> Result<Option<Record>, StoreError>;
+    /// Records of one kind in one account, ordered by key.
+    fn list(&mut self, kind: &str, account: &str) -> Result<Vec<Record>, StoreError>;
+    /// Records of one kind in every account, ordered by account then key.
+    fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError>;
+    /// Writes `data`; returns the new version.
+    fn put(
+        &mut self,
+        kind: &str,
+        account: &str,
+        key: &str,
+        data: &[u8],
+        expect: Expect,
+    ) -> Result<i64, StoreError>;
+    /// Removes a record; returns whether it existed. With `Expect::Version(v)` a different or
+    /// missing version is a [`StoreError::Conflict`].
+    fn delete(
+        &mut self,
+        kind: &str,
+        account: &str,
+        key: &str,
+        expect: Expect,
+    ) -> Result<bool, StoreError>;
+    /// Removes every record (the dev-mode reset). Metadata written with `set_meta` stays.
+    fn clear(&mut self) -> Result<(), StoreError>;
+    fn get_meta(&mut self, name: &str) -> Result<Option<String>, StoreError>;
+    fn set_meta(&mut self, name: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// A durable store. Object safe; use the generic helpers in [`StoreExt`].
+pub trait Store: Send + Sync {
+    /// `"sqlite"`, `"postgres"`, …
+    fn backend(&self) -> &'static str;
+    /// Runs `f` in a write transaction and commits it if `f` returns `Ok`. Backends may run `f`
+    /// more than once when the database asks for a retry, so `f` must not have outside effects.
+    fn write_dyn(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Runs `f` in a read-only snapshot.
+    fn read_dyn(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// A counter that grows with every committed write transaction.
+    fn revision(&self) -> Result<i64, StoreError>;
+}
+
+/// Typed closure transactions over any [`Store`].
+pub trait StoreExt {
+    /// Runs `f` in a write transaction. `Err` from `f` rolls back and is returned as is; a failure
+    /// to commit is returned as `E::from(StoreError)`.
+    fn write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E>;
+    fn read<R, E: From<StoreError>>(
+        &self,
+        f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E>;
+}
+
+fn run<R, E: From<StoreError>>(
+    mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    exec: impl FnOnce(&mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>) -> Result<(), StoreError>,
+) -> Result<R, E> {
+    let mut out: Option<Result<R, E>> = None;
+    let res = exec(&mut |tx| match f(tx) {
+        Ok(v) => {
+            out = Some(Ok(v));
+            Ok(())
+        }
+        Err(e) => {
+            out = Some(Err(e));
+            Err(StoreError::Aborted)
+        }
+    });
+    match (res, out) {
+        (Ok(()), Some(Ok(v))) => Ok(v),
+        (Err(StoreError::Aborted), Some(Err(e))) => Err(e),
+        (Err(e), _) => Err(E::from(e)),
+        // Committed without running the closure, or the closure's error was swallowed by the
+        // backend: both are backend bugs; report them rather than inventing a value.
+        (Ok(()), _) => Err(E::from(StoreError::Unavailable(
+            "transaction finished without a result".into(),
+        ))),
+    }
+}
+
+impl<S: Store + ?Sized> StoreExt for S {
+    fn write<R, E: From<StoreError>>(
+        &self,
+        f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E> {
+        run(f, |g| self.write_dyn(g))
+    }
+
+    fn read<R, E: From<StoreError>>(
+        &self,
+        f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E> {
+        run(f, |g| self.read_dyn(g))
+    }
+}
+
+/// Opens the store a `--store` URL names: `sqlite:PATH` / `sqlite://PATH`, or a bare path.
+pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        return Ok(Box::new(SqliteStore::open(std::path::Path::new(rest))?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::Unavailable(
+            "the PostgreSQL store is not part of this build yet; use sqlite".into(),
+        ));
+    }
+    if url.contains("://") {
+        return Err(StoreError::Unavailable(format!(
+            "unsupported store URL scheme in `{}`",
+            url.split("://").next().unwrap_or_default()
+        )));
+    }
+    Ok(Box::new(SqliteStore::open(std::path::Path::new(url))?))
+}

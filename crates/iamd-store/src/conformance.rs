@@ -1,0 +1,170 @@
+//! The behavioural suite every [`Store`] backend must pass. Each case gets a fresh, empty store.
+//!
+//! Backends call it from their own tests: `for (name, case) in CASES { case(&fresh_store()) }`.
+//! The cases panic on failure (they are test code; clippy's panic lint does not apply to them).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::{Expect, Store, StoreError, StoreExt};
+
+type Case = fn(&dyn Store);
+
+pub const CASES: &[(&str, Case)] = &[
+    ("put_then_get", put_then_get),
+    ("absent_refuses_duplicates", absent_refuses_duplicates),
+    ("versions_detect_conflicts", versions_detect_conflicts),
+    ("delete_semantics", delete_semantics),
+    ("list_is_scoped_and_ordered", list_is_scoped_and_ordered),
+    ("error_rolls_back_everything", error_rolls_back_everything),
+    ("clear_removes_records_not_meta", clear_removes_records_not_meta),
+    ("revision_counts_write_transactions", revision_counts_write_transactions),
+    ("binary_data_round_trips", binary_data_round_trips),
+];
+
+fn put_then_get(s: &dyn Store) {
+    let v = s
+        .write(|tx| tx.put("user", "111111111111", "alice", b"one", Expect::Absent))
+        .unwrap();
+    assert_eq!(v, 1);
+    let r = s
+        .read(|tx| tx.get("user", "111111111111", "alice"))
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.kind.as_str(), r.account.as_str(), r.key.as_str()), ("user", "111111111111", "alice"));
+    assert_eq!((r.version, r.data.as_slice()), (1, &b"one"[..]));
+    assert_eq!(s.read(|tx| tx.get("user", "222222222222", "alice")).unwrap(), None);
+    assert_eq!(s.read(|tx| tx.get("role", "111111111111", "alice")).unwrap(), None);
+    let v2 = s
+        .write(|tx| tx.put("user", "111111111111", "alice", b"two", Expect::Any))
+        .unwrap();
+    assert_eq!(v2, 2);
+}
+
+fn absent_refuses_duplicates(s: &dyn Store) {
+    s.write(|tx| tx.put("user", "1", "alice", b"a", Expect::Absent)).unwrap();
+    let err = s
+        .write(|tx| tx.put("user", "1", "alice", b"b", Expect::Absent))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err:?}");
+    let r = s.read(|tx| tx.get("user", "1", "alice")).unwrap().unwrap();
+    assert_eq!(r.data, b"a", "a refused write must change nothing");
+}
+
+fn versions_detect_conflicts(s: &dyn Store) {
+    s.write(|tx| tx.put("role", "1", "r", b"v1", Expect::Absent)).unwrap();
+    s.write(|tx| tx.put("role", "1", "r", b"v2", Expect::Version(1))).unwrap();
+    let err = s
+        .write(|tx| tx.put("role", "1", "r", b"stale", Expect::Version(1)))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let err = s
+        .write(|tx| tx.put("role", "1", "missing", b"x", Expect::Version(1)))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(
+        s.read(|tx| tx.get("role", "1", "r")).unwrap().unwrap().data,
+        b"v2"
+    );
+}
+
+fn delete_semantics(s: &dyn Store) {
+    s.write(|tx| tx.put("k", "1", "a", b"x", Expect::Absent)).unwrap();
+    let err = s.write(|tx| tx.delete("k", "1", "a", Expect::Version(7))).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(s.write(|tx| tx.delete("k", "1", "a", Expect::Version(1))).unwrap());
+    assert!(!s.write(|tx| tx.delete("k", "1", "a", Expect::Any)).unwrap());
+    assert_eq!(s.read(|tx| tx.get("k", "1", "a")).unwrap(), None);
+    // A deleted key can be created again and starts over at version 1.
+    assert_eq!(s.write(|tx| tx.put("k", "1", "a", b"y", Expect::Absent)).unwrap(), 1);
+}
+
+fn list_is_scoped_and_ordered(s: &dyn Store) {
+    s.write(|tx| {
+        for k in ["c", "a", "b"] {
+            tx.put("user", "1", k, k.as_bytes(), Expect::Absent)?;
+        }
+        tx.put("user", "2", "z", b"z", Expect::Absent)?;
+        tx.put("user", "0", "y", b"y", Expect::Absent)?;
+        tx.put("group", "1", "g", b"g", Expect::Absent)
+    })
+    .unwrap();
+    let keys: Vec<String> = s
+        .read(|tx| tx.list("user", "1"))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(keys, ["a", "b", "c"]);
+    let all: Vec<(String, String)> = s
+        .read(|tx| tx.list_kind("user"))
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.account, r.key))
+        .collect();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0], ("0".into(), "y".into()));
+    assert_eq!(all[4], ("2".into(), "z".into()));
+    assert!(s.read(|tx| tx.list("user", "3")).unwrap().is_empty());
+}
+
+#[derive(Debug)]
+enum AppError {
+    Refused,
+    Store(StoreError),
+}
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Store(e)
+    }
+}
+
+fn error_rolls_back_everything(s: &dyn Store) {
+    let before = s.revision().unwrap();
+    let r: Result<(), AppError> = s.write(|tx| {
+        tx.put("user", "1", "a", b"x", Expect::Absent)?;
+        tx.set_meta("m", "v")?;
+        Err(AppError::Refused)
+    });
+    assert!(matches!(r, Err(AppError::Refused)), "{r:?}");
+    assert_eq!(s.read(|tx| tx.get("user", "1", "a")).unwrap(), None);
+    assert_eq!(s.read(|tx| tx.get_meta("m")).unwrap(), None);
+    assert_eq!(s.revision().unwrap(), before);
+    // A store error inside the closure also comes back and rolls back.
+    s.write(|tx| tx.put("user", "1", "b", b"x", Expect::Absent)).unwrap();
+    let r: Result<(), AppError> = s.write(|tx| {
+        tx.put("user", "1", "c", b"x", Expect::Absent)?;
+        tx.put("user", "1", "b", b"x", Expect::Absent)?;
+        Ok(())
+    });
+    assert!(matches!(r, Err(AppError::Store(StoreError::AlreadyExists { .. }))), "{r:?}");
+    assert_eq!(s.read(|tx| tx.get("user", "1", "c")).unwrap(), None);
+}
+
+fn clear_removes_records_not_meta(s: &dyn Store) {
+    s.write(|tx| {
+        tx.put("user", "1", "a", b"x", Expect::Absent)?;
+        tx.set_meta("bootstrap", "done")
+    })
+    .unwrap();
+    s.write(|tx| tx.clear()).unwrap();
+    assert!(s.read(|tx| tx.list_kind("user")).unwrap().is_empty());
+    assert_eq!(s.read(|tx| tx.get_meta("bootstrap")).unwrap().as_deref(), Some("done"));
+}
+
+fn revision_counts_write_transactions(s: &dyn Store) {
+    let r0 = s.revision().unwrap();
+    s.write(|tx| {
+        tx.put("a", "1", "x", b"1", Expect::Any)?;
+        tx.put("a", "1", "y", b"1", Expect::Any)
+    })
+    .unwrap();
+    assert_eq!(s.revision().unwrap(), r0 + 1);
+    // Read-only work in a write transaction does not count.
+    s.write(|tx| tx.get("a", "1", "x").map(|_| ())).unwrap();
+    assert_eq!(s.revision().unwrap(), r0 + 1);
+}
+
+fn binary_data_round_trips(s: &dyn Store) {
+    let data: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+    s.write(|tx| tx.put("blob", "1", "k", &data, Expect::Absent)).unwrap();
+    assert_eq!(s.read(|tx| tx.get("blob", "1", "k")).unwrap().unwrap().data, data);
+}

@@ -1,0 +1,384 @@
+//! The embedded default: one SQLite file in WAL mode with full fsync on commit.
+
+use crate::{Expect, Record, Store, StoreError, Tx};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Versioned schema migrations; `PRAGMA user_version` records how many were applied. Append only:
+/// a released migration is never edited.
+const MIGRATIONS: &[&str] = &[
+    // 1: records and metadata.
+    "CREATE TABLE records (
+        kind    TEXT    NOT NULL,
+        account TEXT    NOT NULL,
+        key     TEXT    NOT NULL,
+        version INTEGER NOT NULL,
+        data    BLOB    NOT NULL,
+        PRIMARY KEY (kind, account, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE meta (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO meta (name, value) VALUES ('revision', '0');",
+];
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn unavailable(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("sqlite: {e}"))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(unavailable)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        // WAL lets readers proceed during a write; FULL makes every commit durable across power
+        // loss, not only across a process crash.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(unavailable)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
+        let applied: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(unavailable)?;
+        let known = MIGRATIONS.len() as i64;
+        if applied > known {
+            return Err(StoreError::Incompatible(format!(
+                "schema version {applied} is newer than this build knows ({known})"
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            tx.execute_batch(sql).map_err(unavailable)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with_conn<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Unavailable("sqlite connection lock poisoned".into()))?;
+        f(&mut guard)
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    wrote: bool,
+}
+
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+    Ok(Record {
+        kind: r.get(0)?,
+        account: r.get(1)?,
+        key: r.get(2)?,
+        version: r.get(3)?,
+        data: r.get(4)?,
+    })
+}
+
+impl Tx for SqliteTx<'_> {
+    fn get(&mut self, kind: &str, account: &str, key: &str) -> Result<Option<Record>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT kind, account, key, version, data FROM records
+                 WHERE kind = ?1 AND account = ?2 AND key = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![kind, account, key], row_to_record)
+                    .optional()
+            })
+            .map_err(unavailable)
+    }
+
+    fn list(&mut self, kind: &str, account: &str) -> Result<Vec<Record>, StoreError> {
+        let mut s = self
+            .tx
+            .prepare_cached(
+                "SELECT kind, account, key, version, data FROM records
+                 WHERE kind = ?1 AND account = ?2 ORDER BY key",
+            )
+            .map_err(unavailable)?;
+        let rows = s
+            .query_map(params![kind, account], row_to_record)
+            .map_err(unavailable)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    }
+
+    fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError> {
+        let mut s = self
+            .tx
+            .prepare_cached(
+                "SELECT kind, account, key, version, data FROM records
+                 WHERE kind = ?1 ORDER BY account, key",
+            )
+            .map_err(unavailable)?;
+        let rows = s.query_map(params![kind], row_to_record).map_err(unavailable)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    }
+
+    fn put(
+        &mut self,
+        kind: &str,
+        account: &str,
+        key: &str,
+        data: &[u8],
+        expect: Expect,
+    ) -> Result<i64, StoreError> {
+        let current = self.get(kind, account, key)?.map(|r| r.version);
+        let who = || (kind.to_owned(), account.to_owned(), key.to_owned());
+        let next = match (expect, current) {
+            (Expect::Absent, Some(_)) => {
+                let (kind, account, key) = who();
+                return Err(StoreError::AlreadyExists { kind, account, key });
+            }
+            (Expect::Version(v), c) if c != Some(v) => {
+                let (kind, account, key) = who();
+                return Err(StoreError::Conflict { kind, account, key });
+            }
+            (_, Some(v)) => v + 1,
+            (_, None) => 1,
+        };
+        self.tx
+            .execute(
+                "INSERT INTO records (kind, account, key, version, data) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (kind, account, key) DO UPDATE SET version = excluded.version, data = excluded.data",
+                params![kind, account, key, next, data],
+            )
+            .map_err(unavailable)?;
+        self.wrote = true;
+        Ok(next)
+    }
+
+    fn delete(
+        &mut self,
+        kind: &str,
+        account: &str,
+        key: &str,
+        expect: Expect,
+    ) -> Result<bool, StoreError> {
+        if let Expect::Version(v) = expect {
+            let current = self.get(kind, account, key)?.map(|r| r.version);
+            if current != Some(v) {
+                return Err(StoreError::Conflict {
+                    kind: kind.to_owned(),
+                    account: account.to_owned(),
+                    key: key.to_owned(),
+                });
+            }
+        }
+        let n = self
+            .tx
+            .execute(
+                "DELETE FROM records WHERE kind = ?1 AND account = ?2 AND key = ?3",
+                params![kind, account, key],
+            )
+            .map_err(unavailable)?;
+        self.wrote |= n > 0;
+        Ok(n > 0)
+    }
+
+    fn clear(&mut self) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM records", [])
+            .map_err(unavailable)?;
+        self.wrote = true;
+        Ok(())
+    }
+
+    fn get_meta(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        self.tx
+            .query_row(
+                "SELECT value FROM meta WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(unavailable)
+    }
+
+    fn set_meta(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO meta (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![name, value],
+            )
+            .map_err(unavailable)?;
+        self.wrote = true;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn write_dyn(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let mut stx = SqliteTx {
+                tx: &tx,
+                wrote: false,
+            };
+            // On error `tx` is dropped, which rolls back.
+            f(&mut stx)?;
+            if stx.wrote {
+                tx.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'revision'",
+                    [],
+                )
+                .map_err(unavailable)?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+    }
+
+    fn read_dyn(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(unavailable)?;
+            let mut stx = SqliteTx {
+                tx: &tx,
+                wrote: false,
+            };
+            f(&mut stx)?;
+            if stx.wrote {
+                return Err(StoreError::Unavailable(
+                    "write attempted in a read transaction".into(),
+                ));
+            }
+            tx.rollback().map_err(unavailable)
+        })
+    }
+
+    fn revision(&self) -> Result<i64, StoreError> {
+        self.with_conn(|conn| {
+            conn.query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'revision'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(unavailable)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreExt;
+    use crate::conformance;
+
+    #[test]
+    fn conformance_suite_in_memory() {
+        for (name, case) in conformance::CASES {
+            let store = SqliteStore::open_in_memory().unwrap();
+            eprintln!("case {name}");
+            case(&store);
+        }
+    }
+
+    #[test]
+    fn conformance_suite_on_disk() {
+        for (name, case) in conformance::CASES {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(&dir.path().join("iamd.db")).unwrap();
+            eprintln!("case {name}");
+            case(&store);
+        }
+    }
+
+    #[test]
+    fn committed_writes_survive_reopen_and_schema_is_versioned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iamd.db");
+        {
+            let s = SqliteStore::open(&path).unwrap();
+            s.write(|tx| tx.put("user", "111111111111", "alice", b"{}", Expect::Absent))
+                .unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        let rec = s
+            .read(|tx| tx.get("user", "111111111111", "alice"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.version, 1);
+        assert_eq!(s.revision().unwrap(), 1);
+        let mode: String = s
+            .with_conn(|c| {
+                c.pragma_query_value(None, "journal_mode", |r| r.get(0))
+                    .map_err(unavailable)
+            })
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iamd.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "user_version", 999).unwrap();
+        }
+        match SqliteStore::open(&path) {
+            Err(StoreError::Incompatible(msg)) => assert!(msg.contains("999"), "{msg}"),
+            other => panic!("expected Incompatible, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn open_url_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.db");
+        assert_eq!(
+            crate::open_url(&format!("sqlite://{}", p.display()))
+                .unwrap()
+                .backend(),
+            "sqlite"
+        );
+        assert!(p.exists());
+        assert!(crate::open_url("mysql://x").is_err());
+        assert!(matches!(
+            crate::open_url("postgres://u@127.0.0.1/db"),
+            Err(StoreError::Unavailable(_))
+        ));
+    }
+}
