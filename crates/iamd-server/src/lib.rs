@@ -1,1 +1,98 @@
-//! iamd-server
+//! The HTTP side of iamd: one axum router, shared by `iamd serve` and the in-process tests.
+//!
+//! `/_iamd/*` are iamd's own endpoints; every other request is an AWS API call and goes through
+//! [`pipeline`]: body limit → SigV4 authentication → decode → authorize and run → encode.
+
+mod keycache;
+pub mod pipeline;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use iamd_service::Iamd;
+use std::sync::Arc;
+
+/// Largest request body accepted. IAM policy documents may be 131,072 characters, and form
+/// encoding can triple that; Secrets Manager values are at most 65,536 bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub struct AppState {
+    pub core: Arc<Iamd>,
+    keys: keycache::KeyCache,
+}
+
+impl AppState {
+    pub fn new(core: Arc<Iamd>) -> Arc<Self> {
+        Arc::new(Self {
+            core,
+            keys: keycache::KeyCache::default(),
+        })
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/_iamd/health", get(health))
+        .route("/_iamd/reset", post(reset))
+        .fallback(pipeline::handle)
+        .with_state(state)
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let core = state.core.clone();
+    let ok = tokio::task::spawn_blocking(move || core.store().revision().is_ok())
+        .await
+        .unwrap_or(false);
+    if ok {
+        json(
+            StatusCode::OK,
+            serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+        )
+    } else {
+        json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "unavailable", "version": env!("CARGO_PKG_VERSION")}),
+        )
+    }
+}
+
+async fn reset(State(state): State<Arc<AppState>>) -> Response {
+    if !state.core.dev() {
+        return json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"message": "not found: /_iamd/reset exists only in --dev mode"}),
+        );
+    }
+    let core = state.core.clone();
+    let res = tokio::task::spawn_blocking(move || core.accounts.reset()).await;
+    state.keys.clear();
+    match res {
+        Ok(Ok(())) => {
+            tracing::info!("dev reset: all state wiped");
+            json(StatusCode::OK, serde_json::json!({"reset": true}))
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "dev reset failed");
+            json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({"message": "reset failed"}),
+            )
+        }
+        Err(_) => json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"message": "reset failed"}),
+        ),
+    }
+}

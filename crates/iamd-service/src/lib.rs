@@ -1,1 +1,14 @@
-//! iamd-service
+//! IAM, STS and Secrets Manager domain logic: accounts, credentials, and the operations.
+//!
+//! Synchronous by design: the server calls into it from its async handlers (on a blocking thread
+//! when an operation writes). Time comes from a [`clock::Clock`].
+
+pub mod accounts;
+pub mod clock;
+pub mod core;
+pub mod error;
+pub mod ops;
+
+pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
+pub use core::{Dispatch, Iamd, Options};
+pub use error::{Error, to_api_error};

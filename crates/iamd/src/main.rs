@@ -1,1 +1,26 @@
-fn main() {}
+//! `iamd`: the server binary.
+
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "iamd", version, about = "Self-hostable, AWS-compatible IAM, STS and Secrets Manager server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the AWS APIs (IAM, STS, Secrets Manager) over HTTP.
+    Serve(serve::ServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+    }
+}

@@ -1,0 +1,292 @@
+//! One AWS API request, start to finish. Fails closed: every early return is an AWS error in the
+//! protocol of the service the request was for.
+//!
+//! Order, as AWS applies it (aws-semantics.md §5): signature syntax → clock skew and scope →
+//! access key lookup → signature → request decoding → authorization → the operation.
+
+use crate::{AppState, MAX_BODY_BYTES};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use iamd_api::{ApiError, Protocol, Service, Value};
+use iamd_service::{Caller, Error as SvcError, to_api_error};
+use iamd_sigv4::{AuthErrorKind, HttpRequest};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Allowed clock skew: ±15 minutes for the query services, ±5 for JSON services (§5.2).
+fn max_skew(service: Service) -> i64 {
+    match service.protocol() {
+        Protocol::Query => 900,
+        Protocol::Json11 => 300,
+    }
+}
+
+/// SigV4 query parameters that carry authentication, not operation input.
+fn is_auth_param(name: &str) -> bool {
+    matches!(
+        name,
+        "X-Amz-Algorithm"
+            | "X-Amz-Credential"
+            | "X-Amz-Date"
+            | "X-Amz-SignedHeaders"
+            | "X-Amz-Signature"
+            | "X-Amz-Security-Token"
+            | "X-Amz-Expires"
+    )
+}
+
+const MSG_INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+
+/// An authentication failure, before the code is chosen per protocol.
+enum AuthFailure {
+    Missing,
+    InvalidToken,
+    Sig(iamd_sigv4::AuthError),
+    ScopeService(String),
+}
+
+fn auth_error(service: Service, f: AuthFailure) -> ApiError {
+    let query = service.protocol() == Protocol::Query;
+    match f {
+        AuthFailure::Missing => {
+            if query {
+                ApiError::new(
+                    "MissingAuthenticationToken",
+                    "Request is missing Authentication Token",
+                    403,
+                )
+            } else {
+                ApiError::new(
+                    "MissingAuthenticationTokenException",
+                    "Missing Authentication Token",
+                    400,
+                )
+            }
+        }
+        AuthFailure::InvalidToken => {
+            if query {
+                ApiError::new("InvalidClientTokenId", MSG_INVALID_TOKEN, 403)
+            } else {
+                ApiError::new("UnrecognizedClientException", MSG_INVALID_TOKEN, 400)
+            }
+        }
+        AuthFailure::ScopeService(msg) => {
+            if query {
+                ApiError::new("SignatureDoesNotMatch", msg, 403)
+            } else {
+                ApiError::new("InvalidSignatureException", msg, 400)
+            }
+        }
+        AuthFailure::Sig(e) => match (e.kind, query) {
+            (AuthErrorKind::IncompleteSignature, true) => {
+                ApiError::new("IncompleteSignature", e.message, 400)
+            }
+            (AuthErrorKind::IncompleteSignature, false) => {
+                ApiError::new("IncompleteSignatureException", e.message, 400)
+            }
+            (_, true) => ApiError::new("SignatureDoesNotMatch", e.message, 403),
+            (_, false) => ApiError::new("InvalidSignatureException", e.message, 400),
+        },
+    }
+}
+
+/// The service a request is meant for when authentication cannot tell (it failed or is
+/// missing): `X-Amz-Target` names a JSON service; otherwise the query `Version` picks IAM or STS.
+fn guess_service(headers: &HeaderMap, query: &str, body: &[u8]) -> Service {
+    if let Some(t) = headers.get("x-amz-target").and_then(|v| v.to_str().ok())
+        && t.starts_with("secretsmanager.")
+    {
+        return Service::SecretsManager;
+    }
+    let iam_version = Service::Iam.api_version();
+    let mentions_iam = |pairs: Vec<(String, String)>| {
+        pairs
+            .iter()
+            .any(|(k, v)| k == "Version" && v == iam_version)
+    };
+    if mentions_iam(iamd_api::parse_form(query.as_bytes())) || mentions_iam(iamd_api::parse_form(body)) {
+        Service::Iam
+    } else {
+        Service::Sts
+    }
+}
+
+fn render(service: Service, status: u16, body: Vec<u8>, request_id: &str) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(service.response_content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+fn render_error(service: Service, err: &ApiError, request_id: &str) -> Response {
+    let body = match service.protocol() {
+        Protocol::Query => iamd_api::encode_query_error(service, err, request_id),
+        Protocol::Json11 => iamd_api::encode_json_error(err),
+    };
+    render(service, err.status, body, request_id)
+}
+
+/// The axum handler for every AWS API request.
+pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = req.into_parts();
+    let query = parts.uri.query().unwrap_or("");
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            let service = guess_service(&parts.headers, query, &[]);
+            let err = ApiError::new(
+                "RequestEntityTooLarge",
+                format!("Request body must be at most {MAX_BODY_BYTES} bytes."),
+                413,
+            );
+            return render_error(service, &err, &request_id);
+        }
+    };
+    let (service, op_name, result) = run(&state, &parts, query, &body, &request_id).await;
+    let resp = match result {
+        Ok(resp) => resp,
+        Err(err) => render_error(service, &err, &request_id),
+    };
+    tracing::debug!(
+        request_id = %request_id,
+        service = service.signing_name(),
+        operation = op_name,
+        status = resp.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    resp
+}
+
+async fn run(
+    state: &Arc<AppState>,
+    parts: &axum::http::request::Parts,
+    query: &str,
+    body: &[u8],
+    request_id: &str,
+) -> (Service, &'static str, Result<Response, ApiError>) {
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    let http = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &headers,
+        body,
+    };
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok());
+    let fail = |f: AuthFailure| {
+        let service = guess_service(&parts.headers, query, body);
+        (service, "", Err(auth_error(service, f)))
+    };
+
+    // 1. Authentication.
+    let auth = match iamd_sigv4::parse(&http) {
+        Ok(Some(a)) => a,
+        Ok(None) => return fail(AuthFailure::Missing),
+        Err(e) => return fail(AuthFailure::Sig(e)),
+    };
+    let guessed = guess_service(&parts.headers, query, body);
+    let service = match Service::from_signing_name(auth.service()) {
+        // A JSON target must be signed for its own service.
+        Some(s) if target.is_none() || s.protocol() == Protocol::Json11 => s,
+        _ => {
+            return fail(AuthFailure::ScopeService(
+                iamd_sigv4::error::msg_scope_service(guessed.signing_name()),
+            ));
+        }
+    };
+    let now = state.core.now();
+    if let Err(e) = iamd_sigv4::prevalidate(&auth, now, max_skew(service)) {
+        return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
+    }
+    if auth.security_token().is_some() {
+        // Session credentials arrive with STS; until then no token is valid.
+        return (service, "", Err(auth_error(service, AuthFailure::InvalidToken)));
+    }
+    let cred = match state.core.accounts.lookup(auth.access_key_id()) {
+        Some(c) if c.active => c,
+        _ => return (service, "", Err(auth_error(service, AuthFailure::InvalidToken))),
+    };
+    let key = state.keys.get_or_derive(
+        &cred.access_key_id,
+        cred.secret(),
+        auth.scope_date(),
+        auth.region(),
+        auth.service(),
+    );
+    if let Err(e) = iamd_sigv4::verify(&auth, &http, &key, now, max_skew(service)) {
+        return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
+    }
+    let region = auth.region().to_owned();
+
+    // 2. Decoding.
+    let decoded = match service.protocol() {
+        Protocol::Query => {
+            let mut params: Vec<(String, String)> = iamd_api::parse_form(query.as_bytes());
+            if parts.method == axum::http::Method::POST {
+                params.extend(iamd_api::parse_form(body));
+            }
+            params.retain(|(k, _)| !is_auth_param(k));
+            iamd_api::decode_query(service, &params)
+        }
+        Protocol::Json11 => iamd_api::decode_json(service, target.unwrap_or(""), body),
+    };
+    let (op, input) = match decoded {
+        Ok(d) => d,
+        Err(e) => return (service, "", Err(e)),
+    };
+
+    // 3. Authorization and the operation itself.
+    let core = state.core.clone();
+    let dispatch = match core.dispatch(op) {
+        Ok(d) => d,
+        Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
+    };
+    let caller = Caller {
+        account: cred.account.clone(),
+        principal: cred.principal.clone(),
+        access_key_id: cred.access_key_id.clone(),
+    };
+    let implicit_account = cred.implicit_dev_account.then(|| cred.account.clone());
+    let result: Result<Value, SvcError> = if dispatch.mutates() || implicit_account.is_some() {
+        let core2 = core.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(acct) = implicit_account {
+                core2.accounts.ensure_account(&acct, core2.now())?;
+            }
+            core2.handle(dispatch, &caller, &region, &input)
+        })
+        .await
+        .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
+    } else {
+        core.handle(dispatch, &caller, &region, &input)
+    };
+    match result {
+        Ok(value) => {
+            let body = match service.protocol() {
+                Protocol::Query => iamd_api::encode_query_response(service, op, &value, request_id),
+                Protocol::Json11 => iamd_api::encode_json_response(op, &value),
+            };
+            (service, op.name, Ok(render(service, 200, body, request_id)))
+        }
+        Err(e) => (service, op.name, Err(to_api_error(service, &e))),
+    }
+}

@@ -1,0 +1,407 @@
+//! Accounts, account roots and their access keys: what authentication needs in memory.
+
+use crate::error::Error;
+use iamd_crypto::{MasterKey, SealingKey, ids};
+use iamd_store::{Expect, Store, StoreExt, Tx};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use zeroize::Zeroizing;
+
+pub(crate) const KIND_ACCOUNT: &str = "account";
+pub(crate) const KIND_ACCESS_KEY: &str = "access-key";
+const META_BOOTSTRAPPED: &str = "bootstrapped";
+
+/// The account every dev-mode `test` key belongs to.
+pub const DEV_ACCOUNT: &str = "000000000000";
+/// The secret of every implicit dev-mode key.
+pub const DEV_SECRET: &str = "test";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AccountRecord {
+    pub id: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AccessKeyRecord {
+    pub access_key_id: String,
+    pub account: String,
+    /// `None` for the account root.
+    pub user: Option<String>,
+    /// The secret access key sealed with the access-key sealing key, bound to the key id.
+    pub sealed_secret: Vec<u8>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+/// Who a credential authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The account's root user.
+    Root,
+}
+
+/// A long-term credential as authentication sees it.
+pub struct Credential {
+    pub access_key_id: String,
+    pub account: String,
+    pub principal: Principal,
+    pub active: bool,
+    /// Dev mode only: the account is created on first successful use.
+    pub implicit_dev_account: bool,
+    secret: Zeroizing<Vec<u8>>,
+}
+
+impl Credential {
+    pub fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("access_key_id", &self.access_key_id)
+            .field("account", &self.account)
+            .field("principal", &self.principal)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: String,
+    pub principal: Principal,
+    pub access_key_id: String,
+}
+
+impl Caller {
+    /// The principal's ARN as GetCallerIdentity and AccessDenied messages print it.
+    pub fn arn(&self) -> String {
+        match self.principal {
+            Principal::Root => format!("arn:aws:iam::{}:root", self.account),
+        }
+    }
+
+    /// `aws:userid`: the account id for the root.
+    pub fn user_id(&self) -> String {
+        match self.principal {
+            Principal::Root => self.account.clone(),
+        }
+    }
+}
+
+/// What bootstrap created; the binary writes it to `bootstrap-credentials.json`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BootstrapCredentials {
+    pub account_id: String,
+    pub access_key_id: String,
+    pub secret_access_key: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for BootstrapCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BootstrapCredentials")
+            .field("account_id", &self.account_id)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Index {
+    accounts: HashSet<String>,
+    keys: HashMap<String, Arc<Credential>>,
+}
+
+/// Accounts and credentials, persisted in the store and indexed in memory.
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    seal: SealingKey,
+    dev: bool,
+    index: RwLock<Index>,
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(v).map_err(|e| Error::Internal(format!("encoding a record: {e}")))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(data: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(data).map_err(|e| Error::Internal(format!("decoding a record: {e}")))
+}
+
+impl Accounts {
+    pub fn open(store: Arc<dyn Store>, master: &MasterKey, dev: bool) -> Result<Self, Error> {
+        let this = Self {
+            store,
+            seal: master.sealing_key(b"access-key-secret v1"),
+            dev,
+            index: RwLock::new(Index::default()),
+        };
+        this.reload()?;
+        Ok(this)
+    }
+
+    /// Rebuilds the in-memory index from the store.
+    pub fn reload(&self) -> Result<(), Error> {
+        let (accounts, keys) = self.store.read(|tx| {
+            Ok::<_, Error>((tx.list_kind(KIND_ACCOUNT)?, tx.list_kind(KIND_ACCESS_KEY)?))
+        })?;
+        let mut idx = Index::default();
+        for rec in accounts {
+            let a: AccountRecord = from_json(&rec.data)?;
+            idx.accounts.insert(a.id);
+        }
+        for rec in keys {
+            let k: AccessKeyRecord = from_json(&rec.data)?;
+            let secret = self
+                .seal
+                .open(k.access_key_id.as_bytes(), &k.sealed_secret)
+                .map_err(|_| {
+                    Error::Internal(format!(
+                        "the secret of access key {} cannot be opened with this master key",
+                        k.access_key_id
+                    ))
+                })?;
+            let principal = match k.user {
+                None => Principal::Root,
+                // IAM users arrive with the IAM issue; until then such records are not expected.
+                Some(_) => continue,
+            };
+            idx.keys.insert(
+                k.access_key_id.clone(),
+                Arc::new(Credential {
+                    access_key_id: k.access_key_id,
+                    account: k.account,
+                    principal,
+                    active: k.active,
+                    implicit_dev_account: false,
+                    secret: Zeroizing::new(secret),
+                }),
+            );
+        }
+        *self
+            .index
+            .write()
+            .map_err(|_| Error::Internal("account index lock poisoned".into()))? = idx;
+        Ok(())
+    }
+
+    /// The credential for an access key id, if any. In dev mode, `test` and any 12-digit id
+    /// resolve to the root of account `000000000000` or of that account, with secret `test`.
+    pub fn lookup(&self, access_key_id: &str) -> Option<Arc<Credential>> {
+        if let Ok(idx) = self.index.read()
+            && let Some(c) = idx.keys.get(access_key_id)
+        {
+            return Some(c.clone());
+        }
+        if !self.dev {
+            return None;
+        }
+        let account = if access_key_id == "test" {
+            DEV_ACCOUNT
+        } else if is_account_id(access_key_id) {
+            access_key_id
+        } else {
+            return None;
+        };
+        let known = self
+            .index
+            .read()
+            .map(|i| i.accounts.contains(account))
+            .unwrap_or(false);
+        Some(Arc::new(Credential {
+            access_key_id: access_key_id.to_owned(),
+            account: account.to_owned(),
+            principal: Principal::Root,
+            active: true,
+            implicit_dev_account: !known,
+            secret: Zeroizing::new(DEV_SECRET.as_bytes().to_vec()),
+        }))
+    }
+
+    pub fn account_exists(&self, id: &str) -> bool {
+        self.index
+            .read()
+            .map(|i| i.accounts.contains(id))
+            .unwrap_or(false)
+    }
+
+    /// Creates an account if it does not exist yet (dev mode's "created on first use").
+    pub fn ensure_account(&self, id: &str, now: i64) -> Result<(), Error> {
+        if self.account_exists(id) {
+            return Ok(());
+        }
+        let rec = AccountRecord {
+            id: id.to_owned(),
+            created_at: now,
+        };
+        let data = to_json(&rec)?;
+        self.store
+            .write(|tx| tx.put(KIND_ACCOUNT, id, "", &data, Expect::Any).map(|_| ()))?;
+        self.index
+            .write()
+            .map_err(|_| Error::Internal("account index lock poisoned".into()))?
+            .accounts
+            .insert(id.to_owned());
+        Ok(())
+    }
+
+    fn create_root_key(
+        &self,
+        tx: &mut dyn Tx,
+        account: &str,
+        now: i64,
+    ) -> Result<(String, Zeroizing<String>), Error> {
+        let acct_num: u64 = account
+            .parse()
+            .map_err(|_| Error::Internal(format!("account id {account} is not numeric")))?;
+        let key_id = ids::access_key_id(ids::LONG_TERM_KEY_PREFIX, acct_num)?;
+        let secret = Zeroizing::new(ids::secret_access_key()?);
+        let rec = AccessKeyRecord {
+            access_key_id: key_id.clone(),
+            account: account.to_owned(),
+            user: None,
+            sealed_secret: self.seal.seal(key_id.as_bytes(), secret.as_bytes())?,
+            active: true,
+            created_at: now,
+        };
+        tx.put(KIND_ACCESS_KEY, account, &key_id, &to_json(&rec)?, Expect::Absent)?;
+        Ok((key_id, secret))
+    }
+
+    /// First start of a non-dev server on an empty store: creates the management account and
+    /// its root access key. Returns `None` when the store was bootstrapped before.
+    pub fn bootstrap(
+        &self,
+        account_id: Option<&str>,
+        now: i64,
+    ) -> Result<Option<BootstrapCredentials>, Error> {
+        if let Some(id) = account_id
+            && !is_account_id(id)
+        {
+            return Err(Error::aws(
+                "InvalidParameterValue",
+                format!("--account-id must be exactly 12 digits, got `{id}`"),
+            ));
+        }
+        let account = match account_id {
+            Some(id) => id.to_owned(),
+            None => ids::account_id()?,
+        };
+        let created = self.store.write(|tx| {
+            if tx.get_meta(META_BOOTSTRAPPED)?.is_some() || !tx.list_kind(KIND_ACCOUNT)?.is_empty()
+            {
+                return Ok::<_, Error>(None);
+            }
+            let rec = AccountRecord {
+                id: account.clone(),
+                created_at: now,
+            };
+            tx.put(KIND_ACCOUNT, &account, "", &to_json(&rec)?, Expect::Absent)?;
+            let (key_id, secret) = self.create_root_key(tx, &account, now)?;
+            tx.set_meta(META_BOOTSTRAPPED, &account)?;
+            Ok(Some(BootstrapCredentials {
+                account_id: account.clone(),
+                access_key_id: key_id,
+                secret_access_key: secret,
+            }))
+        })?;
+        if created.is_some() {
+            self.reload()?;
+        }
+        Ok(created)
+    }
+
+    /// Dev-mode reset: removes every record and forgets everything in memory.
+    pub fn reset(&self) -> Result<(), Error> {
+        self.store.write(|tx| tx.clear().map_err(Error::from))?;
+        self.reload()
+    }
+
+    pub fn dev(&self) -> bool {
+        self.dev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iamd_store::SqliteStore;
+
+    fn accounts(dev: bool) -> (Accounts, Arc<dyn Store>, MasterKey) {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let mk = MasterKey::generate().unwrap();
+        (Accounts::open(store.clone(), &mk, dev).unwrap(), store, mk)
+    }
+
+    #[test]
+    fn bootstrap_creates_one_root_key_once_and_it_survives_reload() {
+        let (a, store, mk) = accounts(false);
+        let creds = a.bootstrap(Some("123456789012"), 1).unwrap().unwrap();
+        assert_eq!(creds.account_id, "123456789012");
+        assert!(creds.access_key_id.starts_with("AKIA"));
+        assert_eq!(
+            ids::account_from_access_key_id(&creds.access_key_id),
+            Some(123_456_789_012)
+        );
+        let c = a.lookup(&creds.access_key_id).unwrap();
+        assert_eq!(c.secret(), creds.secret_access_key.as_bytes());
+        assert_eq!(c.principal, Principal::Root);
+        // Second call: nothing new.
+        assert!(a.bootstrap(None, 2).unwrap().is_none());
+        // The secret is not stored in plaintext.
+        let raw = store.read(|tx| tx.list_kind(KIND_ACCESS_KEY)).unwrap();
+        assert_eq!(raw.len(), 1);
+        let needle = creds.secret_access_key.as_bytes();
+        assert!(!raw[0].data.windows(needle.len()).any(|w| w == needle));
+        // A fresh index over the same store and key finds it again.
+        let again = Accounts::open(store.clone(), &mk, false).unwrap();
+        assert!(again.lookup(&creds.access_key_id).is_some());
+        // A different master key cannot open it and says so instead of starting half-blind.
+        let wrong = Accounts::open(store, &MasterKey::generate().unwrap(), false);
+        assert!(wrong.is_err());
+    }
+
+    #[test]
+    fn test_key_only_in_dev_mode() {
+        let (a, _, _) = accounts(false);
+        assert!(a.lookup("test").is_none());
+        assert!(a.lookup("111111111111").is_none());
+        let (d, _, _) = accounts(true);
+        let c = d.lookup("test").unwrap();
+        assert_eq!(c.account, DEV_ACCOUNT);
+        assert_eq!(c.secret(), b"test");
+        let c = d.lookup("111111111111").unwrap();
+        assert_eq!(c.account, "111111111111");
+        assert!(c.implicit_dev_account);
+        d.ensure_account("111111111111", 5).unwrap();
+        assert!(!d.lookup("111111111111").unwrap().implicit_dev_account);
+        assert!(d.lookup("11111111111").is_none(), "11 digits is not an account");
+        assert!(d.lookup("AKIAIOSFODNN7EXAMPLE").is_none());
+    }
+
+    #[test]
+    fn bad_account_id_is_refused_and_creates_nothing() {
+        let (a, store, _) = accounts(false);
+        assert!(a.bootstrap(Some("12345"), 1).is_err());
+        assert!(store.read(|tx| tx.list_kind(KIND_ACCOUNT)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn reset_forgets_everything() {
+        let (a, _, _) = accounts(true);
+        a.ensure_account("222222222222", 1).unwrap();
+        assert!(a.account_exists("222222222222"));
+        a.reset().unwrap();
+        assert!(!a.account_exists("222222222222"));
+    }
+}

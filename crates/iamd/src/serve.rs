@@ -1,0 +1,262 @@
+//! `iamd serve`.
+
+use clap::{Args, ValueEnum};
+use iamd_crypto::MasterKey;
+use iamd_server::{AppState, router};
+use iamd_service::clock::SystemClock;
+use iamd_service::{BootstrapCredentials, Iamd, Options};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "IAMD_LISTEN", default_value = "127.0.0.1:4566")]
+    listen: SocketAddr,
+    /// Directory for the database, the master key and the bootstrap credentials.
+    #[arg(long, env = "IAMD_DATA_DIR", default_value = "./iamd-data")]
+    data_dir: PathBuf,
+    /// Development mode: access key `test` / secret `test` is the root of account 000000000000,
+    /// any 12-digit access key id with secret `test` the root of that account; POST /_iamd/reset
+    /// wipes all state. Never use it for anything that matters.
+    #[arg(long, env = "IAMD_DEV", default_value_t = false)]
+    dev: bool,
+    /// Store URL: `sqlite:PATH` (default: `<data-dir>/iamd.db`).
+    #[arg(long, env = "IAMD_STORE")]
+    store: Option<String>,
+    /// Log format.
+    #[arg(long, env = "IAMD_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Management account id to create on first start (12 digits; random if omitted).
+    #[arg(long, env = "IAMD_ACCOUNT_ID")]
+    account_id: Option<String>,
+    /// File holding the 32-byte master key (raw or 64 hex digits). Default:
+    /// `<data-dir>/master.key`, generated on first start.
+    #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => match rt.block_on(serve(args)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+fn parse_master_key(bytes: &[u8]) -> Result<MasterKey, String> {
+    let trimmed = std::str::from_utf8(bytes).map(str::trim).unwrap_or("");
+    if trimmed.len() == 64 && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut raw = [0u8; 32];
+        for (i, chunk) in trimmed.as_bytes().chunks(2).enumerate() {
+            let s = std::str::from_utf8(chunk).map_err(|e| e.to_string())?;
+            raw[i] = u8::from_str_radix(s, 16).map_err(|e| e.to_string())?;
+        }
+        let k = MasterKey::from_bytes(&raw).map_err(|e| e.to_string());
+        zeroize::Zeroize::zeroize(&mut raw);
+        return k;
+    }
+    MasterKey::from_bytes(bytes).map_err(|_| {
+        "the master key file must hold 32 raw bytes or 64 hex digits".to_owned()
+    })
+}
+
+fn load_master_key(args: &ServeArgs) -> Result<MasterKey, String> {
+    if let Some(path) = &args.master_key_file {
+        let bytes = zeroize::Zeroizing::new(
+            std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?,
+        );
+        return parse_master_key(&bytes).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let path = args.data_dir.join("master.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let bytes = zeroize::Zeroizing::new(bytes);
+            parse_master_key(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate().map_err(|e| e.to_string())?;
+            write_private(&path, key.as_bytes())
+                .map_err(|e| format!("writing {}: {e}", path.display()))?;
+            tracing::warn!(
+                path = %path.display(),
+                fingerprint = %key.fingerprint(),
+                "generated a new master key: it encrypts every stored secret; BACK IT UP — without it the data cannot be read"
+            );
+            Ok(key)
+        }
+        Err(e) => Err(format!("reading {}: {e}", path.display())),
+    }
+}
+
+fn write_bootstrap(data_dir: &Path, creds: &BootstrapCredentials) -> Result<PathBuf, String> {
+    let path = data_dir.join("bootstrap-credentials.json");
+    let body = zeroize::Zeroizing::new(
+        serde_json::to_vec_pretty(creds).map_err(|e| format!("encoding credentials: {e}"))?,
+    );
+    write_private(&path, &body).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    std::fs::create_dir_all(&args.data_dir)
+        .map_err(|e| format!("creating {}: {e}", args.data_dir.display()))?;
+    let master = load_master_key(&args)?;
+    let store_url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| format!("sqlite:{}", args.data_dir.join("iamd.db").display()));
+    let store: Arc<dyn iamd_store::Store> = Arc::from(
+        iamd_store::open_url(&store_url).map_err(|e| format!("opening store {store_url}: {e}"))?,
+    );
+    let core = Arc::new(
+        Iamd::open(
+            store.clone(),
+            &master,
+            Arc::new(SystemClock),
+            Options { dev: args.dev },
+        )
+        .map_err(|e| format!("loading state: {e}"))?,
+    );
+    if args.dev {
+        tracing::warn!(
+            "DEV MODE IS ON: access key `test` / secret `test` is the root of account 000000000000 and any 12-digit key id with secret `test` is the root of that account; POST /_iamd/reset wipes everything. Do not use dev mode for anything that matters."
+        );
+    } else {
+        let now = core.now();
+        if let Some(creds) = core
+            .accounts
+            .bootstrap(args.account_id.as_deref(), now)
+            .map_err(|e| format!("bootstrap: {e}"))?
+        {
+            let path = write_bootstrap(&args.data_dir, &creds)?;
+            tracing::info!(
+                account = %creds.account_id,
+                access_key_id = %creds.access_key_id,
+                path = %path.display(),
+                "bootstrap: created the management account and its root access key; the credentials are in this file (mode 0600)"
+            );
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("binding {}: {e}", args.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("reading the bound address: {e}"))?;
+    tracing::info!(
+        listen = %local,
+        store = store.backend(),
+        version = env!("CARGO_PKG_VERSION"),
+        "iamd is serving"
+    );
+    let app = router(AppState::new(core));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("stopped: in-flight requests finished, store closed");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested: no new connections; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_key_file_forms() {
+        let hex = "00".repeat(31) + "ff";
+        let k = parse_master_key(hex.as_bytes()).unwrap();
+        assert_eq!(k.as_bytes()[31], 0xff);
+        let k = parse_master_key(format!("{hex}\n").as_bytes()).unwrap();
+        assert_eq!(k.as_bytes()[31], 0xff);
+        assert!(parse_master_key(&[1u8; 32]).is_ok());
+        assert!(parse_master_key(b"short").is_err());
+    }
+
+    #[test]
+    fn private_files_are_0600_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        write_private(&p, b"one").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert!(write_private(&p, b"two").is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+    }
+}
