@@ -1,0 +1,139 @@
+"""Fixtures that start real `iamd serve` processes on free loopback ports.
+
+Every server binds 127.0.0.1 on a port the OS chose, gets its own temporary data directory, and is
+stopped with SIGTERM at teardown; the fixture then checks that it exited 0 (graceful shutdown).
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import botocore.config
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def iamd_binary() -> str:
+    path = os.environ.get("IAMD_BIN") or str(ROOT / "target" / "debug" / "iamd")
+    if not Path(path).exists():
+        raise RuntimeError(f"iamd binary not found at {path}; run `cargo build` or set IAMD_BIN")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *extra_args, data_dir=None, env=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._tmp = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="iamd-e2e-")
+            data_dir = self._tmp.name
+        self.data_dir = Path(data_dir)
+        self.args = [iamd_binary(), "serve", "--listen", f"127.0.0.1:{self.port}",
+                     "--data-dir", str(self.data_dir), *extra_args]
+        self.env = {**os.environ, **(env or {})}
+        self.log_path = self.data_dir.parent / f"iamd-{self.port}.log"
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"iamd exited early with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                r = requests.get(f"{self.url}/_iamd/health", timeout=1)
+                if r.status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"iamd did not become healthy:\n{self.logs()}")
+
+    def logs(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and requests.get(f"{self.url}/_iamd/health", timeout=5).status_code == 200
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def cleanup(self):
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def client(self, service, key="test", secret="test", token=None, region="us-east-1", **kw):
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=botocore.config.Config(retries={"max_attempts": 1}, **kw),
+        )
+
+    def cli(self, *args, key="test", secret="test", token=None, region="us-east-1", check=True):
+        """Runs the aws CLI against this server with only the given credentials in scope."""
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(self.data_dir),
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_MAX_ATTEMPTS": "1",
+        }
+        if token:
+            env["AWS_SESSION_TOKEN"] = token
+        proc = subprocess.run(["aws", "--endpoint-url", self.url, "--output", "json", *args],
+                              env=env, capture_output=True, text=True, timeout=60)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+        return proc
+
+
+@pytest.fixture(scope="session")
+def dev_server():
+    """One dev-mode server for the whole session; tests that change state reset it."""
+    s = Server("--dev").start()
+    yield s
+    code = s.stop()
+    s.cleanup()
+    assert code == 0, f"iamd did not shut down cleanly (exit {code}):\n{s.logs()}"
+
+
+@pytest.fixture
+def dev(dev_server):
+    """The dev server, wiped before the test, and checked to be alive after it."""
+    r = requests.post(f"{dev_server.url}/_iamd/reset", timeout=10)
+    assert r.status_code == 200, r.text
+    yield dev_server
+    assert dev_server.alive(), f"iamd died during the test:\n{dev_server.logs()}"
