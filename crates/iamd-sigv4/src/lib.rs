@@ -1,1 +1,303 @@
-//! iamd-sigv4
+//! iamd-sigv4: server-side verification of AWS Signature Version 4 for iamd's IAM, STS and Secrets Manager
+//! endpoints. Pure: no I/O, no async, no clock (the caller passes `now`).
+//!
+//! # Use
+//!
+//! ```
+//! # use iamd_sigv4::*;
+//! # fn demo(req: &HttpRequest<'_>, secret: &[u8], now: i64) -> Result<(), AuthError> {
+//! let Some(auth) = parse(req)? else {
+//!     return Ok(()); // no authentication at all: MissingAuthenticationToken (or an unsigned STS call)
+//! };
+//! prevalidate(&auth, now, 900)?; // optional early check, before looking up the access key (AWS's order)
+//! // look up auth.access_key_id() -> secret (InvalidClientTokenId if unknown), then:
+//! let key = SigningKey::derive(secret, auth.scope_date(), auth.region(), auth.service()); // cacheable
+//! verify(&auth, req, &key, now, 900)?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Module layout
+//!
+//! * [`error`]: [`AuthError`] / [`AuthErrorKind`] and every AWS message text, with sources.
+//! * `parse`: the `Authorization` header and presigned-query forms → [`AuthRequest`] ([`parse`]).
+//! * `time`: `X-Amz-Date` (ISO-8601 basic) / `Date` parsing and formatting, no clock.
+//! * `canonical`: canonical request and string to sign (non-S3 rules), streamed into SHA-256.
+//! * `key`: [`SigningKey`] derivation (`kSigning`), zeroized, cacheable.
+//! * this file: [`HttpRequest`], [`prevalidate`] (skew, host signed, scope) and [`verify`].
+//!
+//! # AWS rules implemented
+//!
+//! From <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html> (algorithm) and
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html> (errors):
+//! * canonical URI: the path is normalised and every segment URI-encoded again (non-S3 services);
+//! * canonical query: parameters decoded, each name/value RFC 3986-encoded, sorted; presigned requests leave out
+//!   `X-Amz-Signature`. A `+` in the received query is read as a space (form encoding; the same as the AWS Rust
+//!   SDK signer, which parses queries with `form_urlencoded`). SDKs never send `+` in a signed query (they encode a
+//!   space as `%20`), so this only matters for hand-made requests; a literal plus must be sent as `%2B`;
+//! * canonical headers: exactly the `SignedHeaders`, lower-case names, values trimmed with inner space runs
+//!   collapsed, repeated headers joined with `,`; `host` (or `:authority`) must be signed;
+//! * payload hash: hex SHA-256 of the raw body (no `x-amz-content-sha256` for these services);
+//! * string to sign: algorithm, `X-Amz-Date` (or the `Date` header rendered in basic format), scope, hash;
+//! * the credential scope date must equal the request date; the terminator must be `aws4_request`;
+//! * clock skew: the caller passes the window (900 s for IAM/STS, 300 s for Secrets Manager, see
+//!   aws-semantics.md §5.2); presigned requests use the same window and ignore `X-Amz-Expires` as AWS's
+//!   non-S3 services do (aws-sdk-go#2167, aws-sdk-ruby#2887);
+//! * the signature is compared in constant time (`subtle`).
+//!
+//! Region and service are not checked here: the server decides which regions it accepts and which service the
+//! request is for (see [`error::msg_scope_region`] and [`error::msg_scope_service`] for AWS's texts).
+
+#![forbid(unsafe_code)]
+
+mod canonical;
+pub mod error;
+mod key;
+mod parse;
+mod time;
+
+use std::fmt;
+
+use subtle::ConstantTimeEq;
+
+pub use error::{AuthError, AuthErrorKind};
+pub use key::SigningKey;
+pub use parse::ALGORITHM;
+
+use crate::error::{MSG_HOST_MUST_BE_SIGNED, SkewText, msg_bad_terminator, msg_scope_date};
+
+/// An HTTP request as received, borrowed from the server's own request type.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    /// Method, e.g. `POST`.
+    pub method: &'a str,
+    /// Raw path as received (still percent-encoded), without the query.
+    pub path: &'a str,
+    /// Raw query string as received, without `?` (empty if none).
+    pub query: &'a str,
+    /// Headers as received: any name case, repeats allowed, in arrival order.
+    pub headers: &'a [(&'a str, &'a [u8])],
+    /// The raw body bytes.
+    pub body: &'a [u8],
+}
+
+/// Values of the headers named `name` (ASCII case-insensitive), in arrival order.
+pub(crate) fn header_values<'r, 'n>(
+    req: &HttpRequest<'r>,
+    name: &'n str,
+) -> impl Iterator<Item = &'r [u8]> + 'n
+where
+    'r: 'n,
+{
+    req.headers
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// Which of the two SigV4 forms carried the authentication data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthForm {
+    /// `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
+    Header,
+    /// Presigned: `X-Amz-Algorithm`, `X-Amz-Credential`, … in the query string.
+    Presigned,
+}
+
+/// The authentication data of a SigV4-signed request, syntactically valid (see [`parse`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthRequest {
+    pub(crate) form: AuthForm,
+    pub(crate) access_key_id: String,
+    pub(crate) scope_date: String,
+    pub(crate) region: String,
+    pub(crate) service: String,
+    pub(crate) terminator: String,
+    pub(crate) signed_headers: Vec<String>,
+    pub(crate) signature: String,
+    pub(crate) timestamp: i64,
+    pub(crate) amz_date: [u8; 16],
+    pub(crate) security_token: Option<String>,
+    pub(crate) expires: Option<String>,
+}
+
+impl AuthRequest {
+    /// Header or presigned form.
+    pub fn form(&self) -> AuthForm {
+        self.form
+    }
+    /// The access key id (first credential element; may be empty, which the key lookup rejects).
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+    /// Credential scope date as sent (`YYYYMMDD` if well-formed; checked by [`prevalidate`]).
+    pub fn scope_date(&self) -> &str {
+        &self.scope_date
+    }
+    /// Credential scope region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+    /// Credential scope service (`sts`, `iam`, `secretsmanager`, …).
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+    /// Credential scope terminator (must be `aws4_request`; checked by [`prevalidate`]).
+    pub fn terminator(&self) -> &str {
+        &self.terminator
+    }
+    /// Signed header names, lower-cased, in the order sent.
+    pub fn signed_headers(&self) -> &[String] {
+        &self.signed_headers
+    }
+    /// Request time in unix seconds (from `X-Amz-Date`, or the `Date` header).
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+    /// Request time as `YYYYMMDDTHHMMSSZ` (what the string to sign contains).
+    pub fn amz_date(&self) -> &str {
+        // Always ASCII digits/'T'/'Z' (built by `time::format_amz_date`).
+        std::str::from_utf8(&self.amz_date).unwrap_or_default()
+    }
+    /// `X-Amz-Security-Token` (header form: header; presigned: query parameter), if sent.
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref()
+    }
+    /// `X-Amz-Expires` as sent (presigned only). Informational: IAM/STS/Secrets Manager ignore it.
+    pub fn expires(&self) -> Option<&str> {
+        self.expires.as_deref()
+    }
+}
+
+impl fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthRequest")
+            .field("form", &self.form)
+            .field("access_key_id", &self.access_key_id)
+            .field("scope_date", &self.scope_date)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("terminator", &self.terminator)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &"<redacted>")
+            .field("amz_date", &self.amz_date())
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires", &self.expires)
+            .finish()
+    }
+}
+
+/// Extracts the SigV4 authentication data.
+///
+/// * `Ok(None)`: no `Authorization` header and none of `X-Amz-Algorithm` / `X-Amz-Credential` /
+///   `X-Amz-Signature` in the query — the caller answers `MissingAuthenticationToken` (or handles an unsigned
+///   operation such as `AssumeRoleWithWebIdentity`).
+/// * `Err` with [`AuthErrorKind::IncompleteSignature`]: malformed header/parameters, missing parts, bad date
+///   format, unsupported algorithm, credential without exactly 5 elements.
+/// * `Err` with [`AuthErrorKind::SignatureDoesNotMatch`]: both forms at once.
+pub fn parse(req: &HttpRequest<'_>) -> Result<Option<AuthRequest>, AuthError> {
+    parse::parse(req)
+}
+
+/// The checks that need no key: clock skew (`SignatureExpired`), `host` signed, and scope terminator/date
+/// (`SignatureDoesNotMatch`). AWS runs these before looking up the access key, so a server that wants AWS's error
+/// order calls this first; [`verify`] runs it again (cheap).
+///
+/// `now_unix - max_skew_secs <= timestamp <= now_unix + max_skew_secs` is accepted (both bounds inclusive).
+pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Result<(), AuthError> {
+    let skew = SkewText(max_skew_secs);
+    let earliest = now_unix.saturating_sub(max_skew_secs);
+    let latest = now_unix.saturating_add(max_skew_secs);
+    let text = |t: i64| String::from_utf8_lossy(&time::format_amz_date(t)).into_owned();
+    if auth.timestamp < earliest {
+        return Err(AuthError {
+            kind: AuthErrorKind::SignatureExpired,
+            message: format!(
+                "Signature expired: {} is now earlier than {} ({} - {skew}.)",
+                auth.amz_date(),
+                text(earliest),
+                text(now_unix)
+            ),
+        });
+    }
+    if auth.timestamp > latest {
+        return Err(AuthError {
+            kind: AuthErrorKind::SignatureExpired,
+            message: format!(
+                "Signature not yet current: {} is still later than {} ({} + {skew}.)",
+                auth.amz_date(),
+                text(latest),
+                text(now_unix)
+            ),
+        });
+    }
+    if !auth
+        .signed_headers
+        .iter()
+        .any(|h| h == "host" || h == ":authority")
+    {
+        return Err(AuthError::mismatch_msg(MSG_HOST_MUST_BE_SIGNED.to_owned()));
+    }
+    let mut scope_errors: Vec<String> = Vec::new();
+    if auth.terminator != "aws4_request" {
+        scope_errors.push(msg_bad_terminator(&auth.terminator));
+    }
+    let amz_date = auth.amz_date();
+    let http_date = amz_date.get(..8).unwrap_or_default();
+    if auth.scope_date != http_date {
+        scope_errors.push(msg_scope_date(&auth.scope_date, http_date, amz_date));
+    }
+    if !scope_errors.is_empty() {
+        return Err(AuthError::mismatch_msg(scope_errors.join(" ")));
+    }
+    Ok(())
+}
+
+/// Verifies the request: [`prevalidate`], then the signature over the canonical request, compared in constant
+/// time. `key` must be derived for this request's scope (`auth.scope_date()`, `auth.region()`,
+/// `auth.service()`) from the access key's secret.
+pub fn verify(
+    auth: &AuthRequest,
+    req: &HttpRequest<'_>,
+    key: &SigningKey,
+    now_unix: i64,
+    max_skew_secs: i64,
+) -> Result<(), AuthError> {
+    prevalidate(auth, now_unix, max_skew_secs)?;
+    let expected = expected_signature(auth, req, key).ok_or_else(AuthError::mismatch)?;
+    if bool::from(expected.as_slice().ct_eq(auth.signature.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AuthError::mismatch())
+    }
+}
+
+/// The lower-case hex signature this request should carry (`None` only for an unusable key).
+fn expected_signature(
+    auth: &AuthRequest,
+    req: &HttpRequest<'_>,
+    key: &SigningKey,
+) -> Option<[u8; 64]> {
+    let hash = canonical::canonical_request_hash_hex(auth, req);
+    let mut sts: Vec<u8> = Vec::with_capacity(128);
+    canonical::write_string_to_sign(&mut sts, auth, &hash);
+    key.sign(&[&sts]).map(|sig| canonical::hex32(&sig))
+}
+
+/// The canonical request text, for diagnostics and tests (not needed for verification). Contains signed header
+/// values such as the session token: never log it in production.
+pub fn canonical_request(auth: &AuthRequest, req: &HttpRequest<'_>) -> String {
+    let mut v = Vec::new();
+    canonical::write_canonical_request(&mut v, auth, req);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// The string to sign, for diagnostics and tests.
+pub fn string_to_sign(auth: &AuthRequest, req: &HttpRequest<'_>) -> String {
+    let hash = canonical::canonical_request_hash_hex(auth, req);
+    let mut v = Vec::new();
+    canonical::write_string_to_sign(&mut v, auth, &hash);
+    String::from_utf8_lossy(&v).into_owned()
+}
