@@ -1,1 +1,29 @@
-//! iamd-api
+//! iamd-api: the wire layer for AWS's awsQuery (IAM `2010-05-08`, STS `2011-06-15`) and
+//! awsJson1.1 (Secrets Manager) protocols.
+//!
+//! Pure functions over bytes and strings — no HTTP, no async. The server crate extracts the
+//! body / query string / `X-Amz-Target`, calls [`decode_query`] or [`decode_json`], hands the
+//! resulting [`Value`] to a handler, and encodes the handler's result with
+//! [`encode_query_response`] / [`encode_json_response`] or its [`ApiError`] with
+//! [`encode_query_error`] / [`encode_json_error`].
+//!
+//! Shapes, operations, constraints and modeled errors come from botocore's service models,
+//! compiled into static tables by `tools/codegen/gen_models.py` (see [`generated`]).
+
+pub mod error;
+pub mod generated;
+pub mod json;
+pub mod model;
+pub mod query;
+pub mod validate;
+pub mod value;
+
+pub use error::ApiError;
+pub use json::{decode_json, encode_json_error, encode_json_response};
+pub use model::{
+    ErrorInfo, Member, Operation, Pattern, Protocol, Service, Shape, ShapeId, ShapeKind,
+};
+pub use query::{
+    decode_query, encode_query_error, encode_query_response, format_timestamp, parse_form,
+};
+pub use value::{StructBuilder, Value};

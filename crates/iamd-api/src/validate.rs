@@ -1,0 +1,342 @@
+//! Model constraint validation with AWS's message grammar:
+//! `Value 'x' at 'roleSessionName' failed to satisfy constraint: Member must ...`.
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::generated;
+use crate::model::{Service, Shape, ShapeKind};
+use crate::value::Value;
+
+static IAM_RX: [OnceLock<Option<Regex>>; generated::iam::PATTERN_COUNT] =
+    [const { OnceLock::new() }; generated::iam::PATTERN_COUNT];
+static STS_RX: [OnceLock<Option<Regex>>; generated::sts::PATTERN_COUNT] =
+    [const { OnceLock::new() }; generated::sts::PATTERN_COUNT];
+static SM_RX: [OnceLock<Option<Regex>>; generated::secretsmanager::PATTERN_COUNT] =
+    [const { OnceLock::new() }; generated::secretsmanager::PATTERN_COUNT];
+
+/// The compiled regex of a model pattern (compiled once, on first use).
+/// `None` when the pattern could not be translated to Rust syntax; such patterns are not enforced.
+pub fn pattern_regex(service: Service, index: u16) -> Option<&'static Regex> {
+    let cache: &'static [OnceLock<Option<Regex>>] = match service {
+        Service::Iam => &IAM_RX,
+        Service::Sts => &STS_RX,
+        Service::SecretsManager => &SM_RX,
+    };
+    let i = usize::from(index);
+    let cell = cache.get(i)?;
+    cell.get_or_init(|| {
+        let pat = service.patterns().get(i)?;
+        Regex::new(pat.rust?).ok()
+    })
+    .as_ref()
+}
+
+/// Collects violation messages while walking a value against its shape.
+pub(crate) struct Violations {
+    pub messages: Vec<String>,
+}
+
+impl Violations {
+    pub fn new() -> Self {
+        Violations {
+            messages: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, shown: Option<&str>, path: &str, constraint: &str) {
+        self.messages.push(violation(shown, path, constraint));
+    }
+
+    /// `1 validation error detected: ...` / `N validation errors detected: a; b`.
+    pub fn into_message(self) -> Option<String> {
+        if self.messages.is_empty() {
+            return None;
+        }
+        let n = self.messages.len();
+        let mut out = format!(
+            "{n} validation error{} detected: ",
+            if n == 1 { "" } else { "s" }
+        );
+        out.push_str(&self.messages.join("; "));
+        Some(out)
+    }
+}
+
+/// One violation: `Value 'v' at 'path' failed to satisfy constraint: C`.
+/// `shown = None` renders the redacted form AWS uses for sensitive members: `Value at 'path' ...`.
+pub(crate) fn violation(shown: Option<&str>, path: &str, constraint: &str) -> String {
+    match shown {
+        Some(v) => format!("Value '{v}' at '{path}' failed to satisfy constraint: {constraint}"),
+        None => format!("Value at '{path}' failed to satisfy constraint: {constraint}"),
+    }
+}
+
+/// Member name as AWS prints it in paths: first character lower-cased (`RoleSessionName` →
+/// `roleSessionName`, `SAMLAssertion` → `sAMLAssertion`).
+pub(crate) fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Renders a value the way AWS's (Java) validator prints it.
+pub(crate) fn display(value: &Value) -> String {
+    let mut out = String::new();
+    display_into(value, &mut out);
+    out
+}
+
+fn display_into(value: &Value, out: &mut String) {
+    match value {
+        Value::String(s) => out.push_str(s),
+        Value::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Boolean(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Value::Double(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Timestamp(t) => out.push_str(&crate::query::format_timestamp(*t)),
+        Value::Blob(b) => {
+            let n = b.len();
+            let _ = write!(out, "java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]");
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                display_into(v, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push('=');
+                display_into(v, out);
+            }
+            out.push('}');
+        }
+        Value::Structure(fields) => {
+            out.push('{');
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push('=');
+                display_into(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Validate a structure value against its shape; `path` is the prefix of member paths ("" at top).
+pub(crate) fn validate_structure(
+    service: Service,
+    shape: &Shape,
+    value: &Value,
+    path: &str,
+    out: &mut Violations,
+) {
+    for member in shape.members {
+        let Some(target) = service.shape(member.target) else {
+            continue;
+        };
+        let member_path = join_path(path, &lower_first(member.name));
+        match value.get(member.name) {
+            None => {
+                if member.required {
+                    out.messages.push(format!(
+                        "Value null at '{member_path}' failed to satisfy constraint: Member must not be null"
+                    ));
+                }
+            }
+            Some(v) => {
+                let sensitive = member.sensitive || target.sensitive;
+                validate_value(service, target, v, &member_path, sensitive, out);
+            }
+        }
+    }
+}
+
+fn join_path(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn validate_value(
+    service: Service,
+    shape: &Shape,
+    value: &Value,
+    path: &str,
+    sensitive: bool,
+    out: &mut Violations,
+) {
+    let mut own = Vec::new();
+    scalar_constraints(service, shape, value, &mut own);
+    // Lists of scalars: element failures are reported once on the list, nested, as AWS does:
+    // `Member must satisfy constraint: [Member must satisfy enum value set: [...]]`.
+    if let (ShapeKind::List, Value::List(items)) = (shape.kind, value)
+        && let Some(elem) = shape.member.and_then(|id| service.shape(id))
+    {
+        let elem_sensitive = sensitive || elem.sensitive;
+        if is_scalar(elem.kind) {
+            let mut inner: Vec<String> = Vec::new();
+            for item in items {
+                let mut c = Vec::new();
+                scalar_constraints(service, elem, item, &mut c);
+                for m in c {
+                    if !inner.contains(&m) {
+                        inner.push(m);
+                    }
+                }
+            }
+            if !inner.is_empty() {
+                own.push(format!(
+                    "Member must satisfy constraint: [{}]",
+                    inner.join(", ")
+                ));
+            }
+        }
+        let shown = if sensitive {
+            None
+        } else {
+            Some(display(value))
+        };
+        for c in &own {
+            out.push(shown.as_deref(), path, c);
+        }
+        if !is_scalar(elem.kind) {
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("{path}.{}.member", i + 1);
+                validate_value(service, elem, item, &p, elem_sensitive, out);
+            }
+        }
+        return;
+    }
+    if !own.is_empty() {
+        let shown = if sensitive {
+            None
+        } else {
+            Some(display(value))
+        };
+        for c in &own {
+            out.push(shown.as_deref(), path, c);
+        }
+    }
+    match (shape.kind, value) {
+        (ShapeKind::Structure, Value::Structure(_)) => {
+            validate_structure(service, shape, value, path, out);
+        }
+        (ShapeKind::Map, Value::Map(entries)) => {
+            let key_shape = shape.member.and_then(|id| service.shape(id));
+            let val_shape = shape.value.and_then(|id| service.shape(id));
+            for (k, v) in entries {
+                let p = format!("{path}.{k}");
+                if let Some(ks) = key_shape {
+                    let key = Value::String(k.clone());
+                    validate_value(service, ks, &key, &p, sensitive || ks.sensitive, out);
+                }
+                if let Some(vs) = val_shape {
+                    validate_value(service, vs, v, &p, sensitive || vs.sensitive, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_scalar(kind: ShapeKind) -> bool {
+    !matches!(
+        kind,
+        ShapeKind::Structure | ShapeKind::List | ShapeKind::Map
+    )
+}
+
+/// The constraints of `shape` that `value` violates, in AWS's order: pattern, enum, length/range.
+fn scalar_constraints(service: Service, shape: &Shape, value: &Value, out: &mut Vec<String>) {
+    if let (Some(pi), Value::String(s)) = (shape.pattern, value)
+        && let Some(rx) = pattern_regex(service, pi)
+        && !rx.is_match(s)
+    {
+        let java = service
+            .patterns()
+            .get(usize::from(pi))
+            .map(|p| p.java)
+            .unwrap_or("");
+        out.push(format!(
+            "Member must satisfy regular expression pattern: {java}"
+        ));
+    }
+    if let (false, Value::String(s)) = (shape.enum_values.is_empty(), value)
+        && !shape.enum_values.contains(&s.as_str())
+    {
+        out.push(format!(
+            "Member must satisfy enum value set: [{}]",
+            shape.enum_values.join(", ")
+        ));
+    }
+    let len = match value {
+        Value::String(s) => Some(s.encode_utf16().count() as i64),
+        Value::Blob(b) => Some(b.len() as i64),
+        Value::List(l) => Some(l.len() as i64),
+        Value::Map(m) => Some(m.len() as i64),
+        _ => None,
+    };
+    if let Some(len) = len {
+        if let Some(min) = shape.min
+            && len < min
+        {
+            out.push(format!(
+                "Member must have length greater than or equal to {min}"
+            ));
+        }
+        if let Some(max) = shape.max
+            && len > max
+        {
+            out.push(format!(
+                "Member must have length less than or equal to {max}"
+            ));
+        }
+        return;
+    }
+    let num = match value {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Double(d) => Some(*d),
+        _ => None,
+    };
+    if let Some(n) = num {
+        if let Some(min) = shape.min
+            && n < min as f64
+        {
+            out.push(format!(
+                "Member must have value greater than or equal to {min}"
+            ));
+        }
+        if let Some(max) = shape.max
+            && n > max as f64
+        {
+            out.push(format!(
+                "Member must have value less than or equal to {max}"
+            ));
+        }
+    }
+}
