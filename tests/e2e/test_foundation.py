@@ -183,11 +183,17 @@ def test_wrong_service_in_scope(dev):
 
 
 def test_presigned_get_caller_identity(dev):
-    url = dev.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    url = dev.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60,
+                                                   HttpMethod="GET")
     assert "X-Amz-Signature=" in url
     r = requests.get(url, timeout=10)
     assert r.status_code == 200, r.text
     assert "<Arn>arn:aws:iam::000000000000:root</Arn>" in r.text
+    # botocore presigns query operations for POST by default (the model's method); the method is
+    # signed, so that URL works with POST and not with GET.
+    post_url = dev.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    assert requests.post(post_url, timeout=10).status_code == 200
+    assert requests.get(post_url, timeout=10).status_code == 403
     # One changed byte of the signature is refused.
     sig = re.search(r"X-Amz-Signature=([0-9a-f]+)", url).group(1)
     flipped = sig[:-1] + ("0" if sig[-1] != "0" else "1")

@@ -41,7 +41,7 @@ pub fn account_from_access_key_id(key_id: &str) -> Option<u64> {
     if key_id.len() != 20 || !key_id.is_ascii() {
         return None;
     }
-    let decoded = BASE32_NOPAD.decode(key_id[4..].as_bytes()).ok()?;
+    let decoded = BASE32_NOPAD.decode(&key_id.as_bytes()[4..]).ok()?;
     if decoded.len() != 10 {
         return None;
     }
@@ -79,7 +79,10 @@ mod tests {
                 let k = access_key_id("AKIA", acct).unwrap();
                 assert_eq!(k.len(), 20);
                 assert!(k.starts_with("AKIA"));
-                assert!(k.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)));
+                assert!(
+                    k.chars()
+                        .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+                );
                 assert_eq!(account_from_access_key_id(&k), Some(acct), "{k}");
             }
         }

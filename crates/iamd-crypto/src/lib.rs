@@ -193,7 +193,11 @@ mod tests {
         for i in 0..sealed.len() {
             let mut bad = sealed.clone();
             bad[i] ^= 1;
-            assert_eq!(k.open(b"record-1", &bad), Err(CryptoError::Open), "byte {i}");
+            assert_eq!(
+                k.open(b"record-1", &bad),
+                Err(CryptoError::Open),
+                "byte {i}"
+            );
         }
         assert_eq!(k.open(b"record-1", &sealed[..5]), Err(CryptoError::Open));
     }

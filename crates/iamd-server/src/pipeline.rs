@@ -106,7 +106,9 @@ fn guess_service(headers: &HeaderMap, query: &str, body: &[u8]) -> Service {
             .iter()
             .any(|(k, v)| k == "Version" && v == iam_version)
     };
-    if mentions_iam(iamd_api::parse_form(query.as_bytes())) || mentions_iam(iamd_api::parse_form(body)) {
+    if mentions_iam(iamd_api::parse_form(query.as_bytes()))
+        || mentions_iam(iamd_api::parse_form(body))
+    {
         Service::Iam
     } else {
         Service::Sts
@@ -219,11 +221,21 @@ async fn run(
     }
     if auth.security_token().is_some() {
         // Session credentials arrive with STS; until then no token is valid.
-        return (service, "", Err(auth_error(service, AuthFailure::InvalidToken)));
+        return (
+            service,
+            "",
+            Err(auth_error(service, AuthFailure::InvalidToken)),
+        );
     }
     let cred = match state.core.accounts.lookup(auth.access_key_id()) {
         Some(c) if c.active => c,
-        _ => return (service, "", Err(auth_error(service, AuthFailure::InvalidToken))),
+        _ => {
+            return (
+                service,
+                "",
+                Err(auth_error(service, AuthFailure::InvalidToken)),
+            );
+        }
     };
     let key = state.keys.get_or_derive(
         &cred.access_key_id,

@@ -100,7 +100,15 @@ impl Caller {
 pub struct BootstrapCredentials {
     pub account_id: String,
     pub access_key_id: String,
+    #[serde(serialize_with = "serialize_zeroizing")]
     pub secret_access_key: Zeroizing<String>,
+}
+
+fn serialize_zeroizing<S: serde::Serializer>(
+    v: &Zeroizing<String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
 }
 
 impl std::fmt::Debug for BootstrapCredentials {
@@ -274,7 +282,13 @@ impl Accounts {
             active: true,
             created_at: now,
         };
-        tx.put(KIND_ACCESS_KEY, account, &key_id, &to_json(&rec)?, Expect::Absent)?;
+        tx.put(
+            KIND_ACCESS_KEY,
+            account,
+            &key_id,
+            &to_json(&rec)?,
+            Expect::Absent,
+        )?;
         Ok((key_id, secret))
     }
 
@@ -385,7 +399,10 @@ mod tests {
         assert!(c.implicit_dev_account);
         d.ensure_account("111111111111", 5).unwrap();
         assert!(!d.lookup("111111111111").unwrap().implicit_dev_account);
-        assert!(d.lookup("11111111111").is_none(), "11 digits is not an account");
+        assert!(
+            d.lookup("11111111111").is_none(),
+            "11 digits is not an account"
+        );
         assert!(d.lookup("AKIAIOSFODNN7EXAMPLE").is_none());
     }
 
@@ -393,7 +410,12 @@ mod tests {
     fn bad_account_id_is_refused_and_creates_nothing() {
         let (a, store, _) = accounts(false);
         assert!(a.bootstrap(Some("12345"), 1).is_err());
-        assert!(store.read(|tx| tx.list_kind(KIND_ACCOUNT)).unwrap().is_empty());
+        assert!(
+            store
+                .read(|tx| tx.list_kind(KIND_ACCOUNT))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

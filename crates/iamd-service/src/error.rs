@@ -37,8 +37,12 @@ fn unmodeled_status(service: Service, code: &str) -> u16 {
     match code {
         // Query services answer authorization and authentication failures with 403; JSON services
         // with 400 (aws-semantics.md §5.3).
-        "AccessDenied" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken"
-        | "MissingAuthenticationToken" | "OptInRequired"
+        "AccessDenied"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "MissingAuthenticationToken"
+        | "OptInRequired"
             if query =>
         {
             403

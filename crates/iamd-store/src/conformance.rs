@@ -15,8 +15,14 @@ pub const CASES: &[(&str, Case)] = &[
     ("delete_semantics", delete_semantics),
     ("list_is_scoped_and_ordered", list_is_scoped_and_ordered),
     ("error_rolls_back_everything", error_rolls_back_everything),
-    ("clear_removes_records_not_meta", clear_removes_records_not_meta),
-    ("revision_counts_write_transactions", revision_counts_write_transactions),
+    (
+        "clear_removes_records_not_meta",
+        clear_removes_records_not_meta,
+    ),
+    (
+        "revision_counts_write_transactions",
+        revision_counts_write_transactions,
+    ),
     ("binary_data_round_trips", binary_data_round_trips),
 ];
 
@@ -29,10 +35,21 @@ fn put_then_get(s: &dyn Store) {
         .read(|tx| tx.get("user", "111111111111", "alice"))
         .unwrap()
         .unwrap();
-    assert_eq!((r.kind.as_str(), r.account.as_str(), r.key.as_str()), ("user", "111111111111", "alice"));
+    assert_eq!(
+        (r.kind.as_str(), r.account.as_str(), r.key.as_str()),
+        ("user", "111111111111", "alice")
+    );
     assert_eq!((r.version, r.data.as_slice()), (1, &b"one"[..]));
-    assert_eq!(s.read(|tx| tx.get("user", "222222222222", "alice")).unwrap(), None);
-    assert_eq!(s.read(|tx| tx.get("role", "111111111111", "alice")).unwrap(), None);
+    assert_eq!(
+        s.read(|tx| tx.get("user", "222222222222", "alice"))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.read(|tx| tx.get("role", "111111111111", "alice"))
+            .unwrap(),
+        None
+    );
     let v2 = s
         .write(|tx| tx.put("user", "111111111111", "alice", b"two", Expect::Any))
         .unwrap();
@@ -40,7 +57,8 @@ fn put_then_get(s: &dyn Store) {
 }
 
 fn absent_refuses_duplicates(s: &dyn Store) {
-    s.write(|tx| tx.put("user", "1", "alice", b"a", Expect::Absent)).unwrap();
+    s.write(|tx| tx.put("user", "1", "alice", b"a", Expect::Absent))
+        .unwrap();
     let err = s
         .write(|tx| tx.put("user", "1", "alice", b"b", Expect::Absent))
         .unwrap_err();
@@ -50,8 +68,10 @@ fn absent_refuses_duplicates(s: &dyn Store) {
 }
 
 fn versions_detect_conflicts(s: &dyn Store) {
-    s.write(|tx| tx.put("role", "1", "r", b"v1", Expect::Absent)).unwrap();
-    s.write(|tx| tx.put("role", "1", "r", b"v2", Expect::Version(1))).unwrap();
+    s.write(|tx| tx.put("role", "1", "r", b"v1", Expect::Absent))
+        .unwrap();
+    s.write(|tx| tx.put("role", "1", "r", b"v2", Expect::Version(1)))
+        .unwrap();
     let err = s
         .write(|tx| tx.put("role", "1", "r", b"stale", Expect::Version(1)))
         .unwrap_err();
@@ -67,14 +87,24 @@ fn versions_detect_conflicts(s: &dyn Store) {
 }
 
 fn delete_semantics(s: &dyn Store) {
-    s.write(|tx| tx.put("k", "1", "a", b"x", Expect::Absent)).unwrap();
-    let err = s.write(|tx| tx.delete("k", "1", "a", Expect::Version(7))).unwrap_err();
+    s.write(|tx| tx.put("k", "1", "a", b"x", Expect::Absent))
+        .unwrap();
+    let err = s
+        .write(|tx| tx.delete("k", "1", "a", Expect::Version(7)))
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
-    assert!(s.write(|tx| tx.delete("k", "1", "a", Expect::Version(1))).unwrap());
+    assert!(
+        s.write(|tx| tx.delete("k", "1", "a", Expect::Version(1)))
+            .unwrap()
+    );
     assert!(!s.write(|tx| tx.delete("k", "1", "a", Expect::Any)).unwrap());
     assert_eq!(s.read(|tx| tx.get("k", "1", "a")).unwrap(), None);
     // A deleted key can be created again and starts over at version 1.
-    assert_eq!(s.write(|tx| tx.put("k", "1", "a", b"y", Expect::Absent)).unwrap(), 1);
+    assert_eq!(
+        s.write(|tx| tx.put("k", "1", "a", b"y", Expect::Absent))
+            .unwrap(),
+        1
+    );
 }
 
 fn list_is_scoped_and_ordered(s: &dyn Store) {
@@ -129,13 +159,17 @@ fn error_rolls_back_everything(s: &dyn Store) {
     assert_eq!(s.read(|tx| tx.get_meta("m")).unwrap(), None);
     assert_eq!(s.revision().unwrap(), before);
     // A store error inside the closure also comes back and rolls back.
-    s.write(|tx| tx.put("user", "1", "b", b"x", Expect::Absent)).unwrap();
+    s.write(|tx| tx.put("user", "1", "b", b"x", Expect::Absent))
+        .unwrap();
     let r: Result<(), AppError> = s.write(|tx| {
         tx.put("user", "1", "c", b"x", Expect::Absent)?;
         tx.put("user", "1", "b", b"x", Expect::Absent)?;
         Ok(())
     });
-    assert!(matches!(r, Err(AppError::Store(StoreError::AlreadyExists { .. }))), "{r:?}");
+    assert!(
+        matches!(r, Err(AppError::Store(StoreError::AlreadyExists { .. }))),
+        "{r:?}"
+    );
     assert_eq!(s.read(|tx| tx.get("user", "1", "c")).unwrap(), None);
 }
 
@@ -147,7 +181,10 @@ fn clear_removes_records_not_meta(s: &dyn Store) {
     .unwrap();
     s.write(|tx| tx.clear()).unwrap();
     assert!(s.read(|tx| tx.list_kind("user")).unwrap().is_empty());
-    assert_eq!(s.read(|tx| tx.get_meta("bootstrap")).unwrap().as_deref(), Some("done"));
+    assert_eq!(
+        s.read(|tx| tx.get_meta("bootstrap")).unwrap().as_deref(),
+        Some("done")
+    );
 }
 
 fn revision_counts_write_transactions(s: &dyn Store) {
@@ -165,6 +202,10 @@ fn revision_counts_write_transactions(s: &dyn Store) {
 
 fn binary_data_round_trips(s: &dyn Store) {
     let data: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
-    s.write(|tx| tx.put("blob", "1", "k", &data, Expect::Absent)).unwrap();
-    assert_eq!(s.read(|tx| tx.get("blob", "1", "k")).unwrap().unwrap().data, data);
+    s.write(|tx| tx.put("blob", "1", "k", &data, Expect::Absent))
+        .unwrap();
+    assert_eq!(
+        s.read(|tx| tx.get("blob", "1", "k")).unwrap().unwrap().data,
+        data
+    );
 }

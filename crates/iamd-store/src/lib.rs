@@ -170,7 +170,10 @@ impl<S: Store + ?Sized> StoreExt for S {
 
 /// Opens the store a `--store` URL names: `sqlite:PATH` / `sqlite://PATH`, or a bare path.
 pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         return Ok(Box::new(SqliteStore::open(std::path::Path::new(rest))?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -139,7 +139,9 @@ impl Tx for SqliteTx<'_> {
                  WHERE kind = ?1 ORDER BY account, key",
             )
             .map_err(unavailable)?;
-        let rows = s.query_map(params![kind], row_to_record).map_err(unavailable)?;
+        let rows = s
+            .query_map(params![kind], row_to_record)
+            .map_err(unavailable)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
     }
 

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "iamd", version, about = "Self-hostable, AWS-compatible IAM, STS and Secrets Manager server")]
+#[command(
+    name = "iamd",
+    version,
+    about = "Self-hostable, AWS-compatible IAM, STS and Secrets Manager server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -48,7 +48,9 @@ pub struct ServeArgs {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -57,7 +59,10 @@ fn init_logging(format: LogFormat) {
 
 pub fn run(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => match rt.block_on(serve(args)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -86,7 +91,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(not(unix))]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -103,9 +111,8 @@ fn parse_master_key(bytes: &[u8]) -> Result<MasterKey, String> {
         zeroize::Zeroize::zeroize(&mut raw);
         return k;
     }
-    MasterKey::from_bytes(bytes).map_err(|_| {
-        "the master key file must hold 32 raw bytes or 64 hex digits".to_owned()
-    })
+    MasterKey::from_bytes(bytes)
+        .map_err(|_| "the master key file must hold 32 raw bytes or 64 hex digits".to_owned())
 }
 
 fn load_master_key(args: &ServeArgs) -> Result<MasterKey, String> {
