@@ -207,6 +207,13 @@ pub fn encode_json_response(op: &Operation, result: &Value) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Serialize any value as JSON (same rules as responses).
+pub fn encode_value(v: &Value) -> Vec<u8> {
+    let mut out = String::with_capacity(128);
+    write_json(&mut out, v);
+    out.into_bytes()
+}
+
 /// Encode an awsJson1.1 error body: `{"__type":"Code","Message":"…"}` (no `Message` if empty).
 pub fn encode_json_error(err: &ApiError) -> Vec<u8> {
     let mut out = String::with_capacity(64 + err.message.len());
