@@ -46,7 +46,13 @@ pub fn decode_json(
     };
     let value = from_json(service, shape, &json)?;
     let mut violations = Violations::new();
-    validate::validate_structure(service, shape, &value, "", &mut violations);
+    validate::validate_structure(
+        service,
+        shape,
+        &value,
+        &validate::Path::ROOT,
+        &mut violations,
+    );
     match violations.into_message() {
         Some(msg) => Err(ApiError::validation(service, msg)),
         None => Ok((op, value)),

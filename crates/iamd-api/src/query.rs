@@ -7,7 +7,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::error::ApiError;
 use crate::model::{Operation, Protocol, Service, Shape, ShapeKind};
-use crate::validate::{self, Violations};
+use crate::validate::{self, Path, Violations};
 use crate::value::Value;
 
 /// Keys with more `.`-separated segments than this are ignored: no model path is that deep
@@ -123,9 +123,9 @@ pub fn decode_query(
     let mut violations = Violations::new();
     let value = match op.input_shape() {
         Some(shape) => {
-            let v = decode_structure(service, shape, &tree, "", &mut violations);
-            if violations.messages.is_empty() {
-                validate::validate_structure(service, shape, &v, "", &mut violations);
+            let v = decode_structure(service, shape, &tree, &Path::ROOT, &mut violations);
+            if violations.is_empty() {
+                validate::validate_structure(service, shape, &v, &Path::ROOT, &mut violations);
             }
             v
         }
@@ -209,7 +209,7 @@ fn decode_structure(
     service: Service,
     shape: &Shape,
     node: &Node<'_>,
-    path: &str,
+    path: &Path<'_>,
     out: &mut Violations,
 ) -> Value {
     let mut fields = Vec::new();
@@ -220,11 +220,7 @@ fn decode_structure(
         let Some(target) = service.shape(member.target) else {
             continue;
         };
-        let p = if path.is_empty() {
-            validate::lower_first(member.name)
-        } else {
-            format!("{path}.{}", validate::lower_first(member.name))
-        };
+        let p = path.member(member.name);
         let sensitive = member.sensitive || target.sensitive;
         let flattened = member.flattened || target.flattened;
         if let Some(v) = decode_node(service, target, child, flattened, &p, sensitive, out) {
@@ -257,7 +253,7 @@ fn decode_node(
     shape: &Shape,
     node: &Node<'_>,
     flattened: bool,
-    path: &str,
+    path: &Path<'_>,
     sensitive: bool,
     out: &mut Violations,
 ) -> Option<Value> {
@@ -283,8 +279,8 @@ fn decode_node(
                 };
             };
             let mut items = Vec::new();
-            for (i, n) in numbered(container) {
-                let p = format!("{path}.{i}.member");
+            for (pos, (_, n)) in numbered(container).into_iter().enumerate() {
+                let p = path.index(pos);
                 if let Some(v) = decode_node(
                     service,
                     elem,
@@ -320,7 +316,7 @@ fn decode_node(
                 let Some(k) = n.child(key_name).and_then(|k| k.value) else {
                     continue;
                 };
-                let p = format!("{path}.{k}");
+                let p = path.key(k);
                 let v = match n.child(value_name) {
                     Some(vn) => decode_node(
                         service,
