@@ -636,3 +636,150 @@ pub fn encode_query_error(service: Service, err: &ApiError, request_id: &str) ->
     out.push_str("</RequestId></ErrorResponse>");
     out.into_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    //! The botocore models of IAM/STS use no `locationName` or `flattened` on inputs, so these
+    //! code paths are exercised with synthetic shapes pointing at real STS scalar shapes.
+    use super::*;
+    use crate::model::{DEFAULT_SHAPE, Shape, ShapeKind};
+
+    fn string_id() -> u16 {
+        let shapes = Service::Sts.shapes();
+        shapes.iter().position(|s| s.name == "tagKeyType").unwrap() as u16
+    }
+
+    fn tree(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn list_with_member_location_name_and_flattened() {
+        let id = string_id();
+        let named = Shape {
+            kind: ShapeKind::List,
+            member: Some(id),
+            member_location_name: Some("item"),
+            ..DEFAULT_SHAPE
+        };
+        let params = tree(&[
+            ("L.item.2", "b"),
+            ("L.item.1", "a"),
+            ("L.member.3", "ignored"),
+        ]);
+        let root = build_tree(&params).unwrap();
+        let node = root.child("L").unwrap();
+        let mut v = Violations::new();
+        let got = decode_node(
+            Service::Sts,
+            &named,
+            node,
+            false,
+            &Path::ROOT,
+            false,
+            &mut v,
+        );
+        assert_eq!(got, Some(Value::List(vec!["a".into(), "b".into()])));
+
+        let params = tree(&[("L.2", "b"), ("L.1", "a")]);
+        let root = build_tree(&params).unwrap();
+        let node = root.child("L").unwrap();
+        let got = decode_node(Service::Sts, &named, node, true, &Path::ROOT, false, &mut v);
+        assert_eq!(got, Some(Value::List(vec!["a".into(), "b".into()])));
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn flattened_map_and_custom_key_names() {
+        let id = string_id();
+        let map = Shape {
+            kind: ShapeKind::Map,
+            member: Some(id),
+            value: Some(id),
+            key_location_name: Some("Name"),
+            value_location_name: Some("Val"),
+            ..DEFAULT_SHAPE
+        };
+        let params = tree(&[("M.1.Name", "k"), ("M.1.Val", "v")]);
+        let root = build_tree(&params).unwrap();
+        let mut viol = Violations::new();
+        let got = decode_node(
+            Service::Sts,
+            &map,
+            root.child("M").unwrap(),
+            true,
+            &Path::ROOT,
+            false,
+            &mut viol,
+        );
+        assert_eq!(got, Some(Value::Map(vec![("k".into(), "v".into())])));
+
+        // Encoding mirrors it.
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &map,
+            "M",
+            None,
+            true,
+            &Value::Map(vec![("k".into(), "v".into())]),
+        );
+        assert_eq!(out, "<M><Name>k</Name><Val>v</Val></M>");
+        let list = Shape {
+            kind: ShapeKind::List,
+            member: Some(id),
+            member_location_name: Some("item"),
+            ..DEFAULT_SHAPE
+        };
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &list,
+            "L",
+            None,
+            false,
+            &Value::List(vec!["a".into()]),
+        );
+        assert_eq!(out, "<L><item>a</item></L>");
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &list,
+            "L",
+            None,
+            true,
+            &Value::List(vec!["a".into(), "b".into()]),
+        );
+        assert_eq!(out, "<L>a</L><L>b</L>");
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &list,
+            "L",
+            Some("urn:x"),
+            false,
+            &Value::List(vec![]),
+        );
+        assert_eq!(out, "<L xmlns=\"urn:x\"></L>");
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = parse_timestamp("2026-11-23T13:26:15Z").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-23T13:26:15Z");
+        let t = parse_timestamp("2026-11-23T15:26:15.123+02:00").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-23T13:26:15Z");
+        let t = parse_timestamp("1795440375").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-23T13:26:15Z");
+        assert!(parse_timestamp("yesterday").is_none());
+        assert!(parse_timestamp("1e300").is_none());
+        assert!(parse_timestamp("NaN").is_none());
+    }
+}
