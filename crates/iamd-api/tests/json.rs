@@ -256,3 +256,50 @@ fn deep_nesting_does_not_overflow() {
     let body = format!("{{\"Filters\":{}{}}}", "[".repeat(200), "]".repeat(200));
     assert!(dec("secretsmanager.ListSecrets", &body).is_err());
 }
+
+#[test]
+fn redaction_for_logs() {
+    let (op, v) = decode_json(
+        SM,
+        "secretsmanager.CreateSecret",
+        br#"{"Name":"n","SecretString":"hunter2","Tags":[{"Key":"k","Value":"v"}]}"#,
+    )
+    .unwrap();
+    let r = op.redact_input(&v);
+    assert_eq!(r.str("SecretString"), Some(iamd_api::model::REDACTED));
+    assert_eq!(r.str("Name"), Some("n"));
+    assert_eq!(r.list("Tags"), v.list("Tags"));
+    let (op, v) = decode_query_sts_with_saml();
+    assert_eq!(
+        op.redact_input(&v).str("SAMLAssertion"),
+        Some(iamd_api::model::REDACTED)
+    );
+    let op = Service::Sts.operation("GetSessionToken").unwrap();
+    let out = Value::builder()
+        .set(
+            "Credentials",
+            Value::builder()
+                .set("AccessKeyId", "ASIA")
+                .set("SecretAccessKey", "shh")
+                .set("SessionToken", "tok"),
+        )
+        .build();
+    let r = op.redact_output(&out);
+    let c = r.structure("Credentials").unwrap();
+    assert_eq!(c.str("AccessKeyId"), Some("ASIA"));
+    assert_eq!(c.str("SecretAccessKey"), Some(iamd_api::model::REDACTED));
+}
+
+fn decode_query_sts_with_saml() -> (&'static iamd_api::Operation, Value) {
+    let params: Vec<(String, String)> = [
+        ("Action", "AssumeRoleWithSAML"),
+        ("Version", "2011-06-15"),
+        ("RoleArn", "arn:aws:iam::111111111111:role/r"),
+        ("PrincipalArn", "arn:aws:iam::111111111111:saml-provider/p"),
+        ("SAMLAssertion", "PHNhbWw+c2VjcmV0PC9zYW1sPg=="),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    iamd_api::decode_query(Service::Sts, &params).unwrap()
+}
