@@ -248,12 +248,14 @@ fn write_json(out: &mut String, v: &Value) {
             }
         }
         Value::Timestamp(t) => {
-            let secs = t.unix_timestamp();
-            let millis = t.millisecond();
+            let total_ms = t.unix_timestamp_nanos() / 1_000_000;
+            let sign = if total_ms < 0 { "-" } else { "" };
+            let abs = total_ms.unsigned_abs();
+            let (secs, millis) = (abs / 1000, abs % 1000);
             if millis == 0 {
-                let _ = write!(out, "{secs}");
+                let _ = write!(out, "{sign}{secs}");
             } else {
-                let _ = write!(out, "{secs}.{millis:03}");
+                let _ = write!(out, "{sign}{secs}.{millis:03}");
             }
         }
         Value::Blob(b) => {

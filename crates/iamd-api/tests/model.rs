@@ -29,6 +29,13 @@ fn service_metadata() {
 }
 
 #[test]
+fn generated_from_pinned_botocore() {
+    assert_eq!(iamd_api::generated::iam::BOTOCORE_VERSION, "1.44.5");
+    assert_eq!(iamd_api::generated::sts::PROTOCOL, "query");
+    assert_eq!(iamd_api::generated::secretsmanager::PROTOCOL, "json");
+}
+
+#[test]
 fn all_operations_present_and_sorted() {
     // botocore 1.44.5: IAM 180, STS 11, Secrets Manager 26 operations.
     assert_eq!(Service::Iam.operations().len(), 180);
