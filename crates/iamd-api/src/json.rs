@@ -46,7 +46,13 @@ pub fn decode_json(
     };
     let value = from_json(service, shape, &json)?;
     let mut violations = Violations::new();
-    validate::validate_structure(service, shape, &value, "", &mut violations);
+    validate::validate_structure(
+        service,
+        shape,
+        &value,
+        &validate::Path::ROOT,
+        &mut violations,
+    );
     match violations.into_message() {
         Some(msg) => Err(ApiError::validation(service, msg)),
         None => Ok((op, value)),
@@ -207,6 +213,13 @@ pub fn encode_json_response(op: &Operation, result: &Value) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Serialize any value as JSON (same rules as responses).
+pub fn encode_value(v: &Value) -> Vec<u8> {
+    let mut out = String::with_capacity(128);
+    write_json(&mut out, v);
+    out.into_bytes()
+}
+
 /// Encode an awsJson1.1 error body: `{"__type":"Code","Message":"…"}` (no `Message` if empty).
 pub fn encode_json_error(err: &ApiError) -> Vec<u8> {
     let mut out = String::with_capacity(64 + err.message.len());
@@ -235,12 +248,14 @@ fn write_json(out: &mut String, v: &Value) {
             }
         }
         Value::Timestamp(t) => {
-            let secs = t.unix_timestamp();
-            let millis = t.millisecond();
+            let total_ms = t.unix_timestamp_nanos() / 1_000_000;
+            let sign = if total_ms < 0 { "-" } else { "" };
+            let abs = total_ms.unsigned_abs();
+            let (secs, millis) = (abs / 1000, abs % 1000);
             if millis == 0 {
-                let _ = write!(out, "{secs}");
+                let _ = write!(out, "{sign}{secs}");
             } else {
-                let _ = write!(out, "{secs}.{millis:03}");
+                let _ = write!(out, "{sign}{secs}.{millis:03}");
             }
         }
         Value::Blob(b) => {

@@ -9,6 +9,27 @@
 //!
 //! Shapes, operations, constraints and modeled errors come from botocore's service models,
 //! compiled into static tables by `tools/codegen/gen_models.py` (see [`generated`]).
+//!
+//! ```
+//! use iamd_api::{ApiError, Service, Value, decode_query, encode_query_error, encode_query_response, parse_form};
+//!
+//! let service = Service::from_signing_name("sts").unwrap();
+//! let params = parse_form(b"Action=GetCallerIdentity&Version=2011-06-15");
+//! let (op, _input) = decode_query(service, &params).unwrap();
+//! let out = Value::builder()
+//!     .set("UserId", "000000000000")
+//!     .set("Account", "000000000000")
+//!     .set("Arn", "arn:aws:iam::000000000000:root")
+//!     .build();
+//! let xml = encode_query_response(service, op, &out, "request-id");
+//! assert!(xml.starts_with(b"<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"));
+//!
+//! // Handlers fail with modeled errors; the status comes from the model (IAM NoSuchEntity → 404).
+//! let err = ApiError::modeled(Service::Iam, "NoSuchEntity", "The role with name r cannot be found.");
+//! assert_eq!(err.status, 404);
+//! let body = encode_query_error(Service::Iam, &err, "request-id");
+//! # assert!(!body.is_empty());
+//! ```
 
 pub mod error;
 pub mod generated;

@@ -299,3 +299,66 @@ pub const DEFAULT_SHAPE: Shape = Shape {
     union: false,
     error: None,
 };
+
+/// What CloudTrail prints in place of a sensitive request parameter.
+pub const REDACTED: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+impl Operation {
+    /// A copy of a decoded input with every member the model marks `sensitive` (secret values,
+    /// passwords, SAML assertions, tokens…) replaced by [`REDACTED`] — safe to log or audit.
+    pub fn redact_input(&self, input: &crate::value::Value) -> crate::value::Value {
+        match self.input_shape() {
+            Some(shape) => redact(self.service, shape, input),
+            None => input.clone(),
+        }
+    }
+
+    /// Same for an output value (e.g. `SecretAccessKey`, `SecretString`).
+    pub fn redact_output(&self, output: &crate::value::Value) -> crate::value::Value {
+        match self.output_shape() {
+            Some(shape) => redact(self.service, shape, output),
+            None => output.clone(),
+        }
+    }
+}
+
+fn redact(service: Service, shape: &Shape, value: &crate::value::Value) -> crate::value::Value {
+    use crate::value::Value;
+    if shape.sensitive {
+        return Value::String(REDACTED.to_owned());
+    }
+    match (shape.kind, value) {
+        (ShapeKind::Structure, Value::Structure(fields)) => Value::Structure(
+            fields
+                .iter()
+                .map(|(name, v)| {
+                    let member = shape.member(name);
+                    let target = member.and_then(|m| service.shape(m.target));
+                    let redacted = match (member, target) {
+                        (Some(m), _) if m.sensitive => Value::String(REDACTED.to_owned()),
+                        (_, Some(t)) => redact(service, t, v),
+                        _ => v.clone(),
+                    };
+                    (*name, redacted)
+                })
+                .collect(),
+        ),
+        (ShapeKind::List, Value::List(items)) => {
+            match shape.member.and_then(|id| service.shape(id)) {
+                Some(elem) => Value::List(items.iter().map(|i| redact(service, elem, i)).collect()),
+                None => value.clone(),
+            }
+        }
+        (ShapeKind::Map, Value::Map(entries)) => match shape.value.and_then(|id| service.shape(id))
+        {
+            Some(vs) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), redact(service, vs, v)))
+                    .collect(),
+            ),
+            None => value.clone(),
+        },
+        _ => value.clone(),
+    }
+}

@@ -7,7 +7,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::error::ApiError;
 use crate::model::{Operation, Protocol, Service, Shape, ShapeKind};
-use crate::validate::{self, Violations};
+use crate::validate::{self, Path, Violations};
 use crate::value::Value;
 
 /// Keys with more `.`-separated segments than this are ignored: no model path is that deep
@@ -123,9 +123,9 @@ pub fn decode_query(
     let mut violations = Violations::new();
     let value = match op.input_shape() {
         Some(shape) => {
-            let v = decode_structure(service, shape, &tree, "", &mut violations);
-            if violations.messages.is_empty() {
-                validate::validate_structure(service, shape, &v, "", &mut violations);
+            let v = decode_structure(service, shape, &tree, &Path::ROOT, &mut violations);
+            if violations.is_empty() {
+                validate::validate_structure(service, shape, &v, &Path::ROOT, &mut violations);
             }
             v
         }
@@ -209,7 +209,7 @@ fn decode_structure(
     service: Service,
     shape: &Shape,
     node: &Node<'_>,
-    path: &str,
+    path: &Path<'_>,
     out: &mut Violations,
 ) -> Value {
     let mut fields = Vec::new();
@@ -220,11 +220,7 @@ fn decode_structure(
         let Some(target) = service.shape(member.target) else {
             continue;
         };
-        let p = if path.is_empty() {
-            validate::lower_first(member.name)
-        } else {
-            format!("{path}.{}", validate::lower_first(member.name))
-        };
+        let p = path.member(member.name);
         let sensitive = member.sensitive || target.sensitive;
         let flattened = member.flattened || target.flattened;
         if let Some(v) = decode_node(service, target, child, flattened, &p, sensitive, out) {
@@ -257,7 +253,7 @@ fn decode_node(
     shape: &Shape,
     node: &Node<'_>,
     flattened: bool,
-    path: &str,
+    path: &Path<'_>,
     sensitive: bool,
     out: &mut Violations,
 ) -> Option<Value> {
@@ -283,8 +279,8 @@ fn decode_node(
                 };
             };
             let mut items = Vec::new();
-            for (i, n) in numbered(container) {
-                let p = format!("{path}.{i}.member");
+            for (pos, (_, n)) in numbered(container).into_iter().enumerate() {
+                let p = path.index(pos);
                 if let Some(v) = decode_node(
                     service,
                     elem,
@@ -320,7 +316,7 @@ fn decode_node(
                 let Some(k) = n.child(key_name).and_then(|k| k.value) else {
                     continue;
                 };
-                let p = format!("{path}.{k}");
+                let p = path.key(k);
                 let v = match n.child(value_name) {
                     Some(vn) => decode_node(
                         service,
@@ -639,4 +635,151 @@ pub fn encode_query_error(service: Service, err: &ApiError, request_id: &str) ->
     xml_escape_into(&mut out, request_id);
     out.push_str("</RequestId></ErrorResponse>");
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The botocore models of IAM/STS use no `locationName` or `flattened` on inputs, so these
+    //! code paths are exercised with synthetic shapes pointing at real STS scalar shapes.
+    use super::*;
+    use crate::model::{DEFAULT_SHAPE, Shape, ShapeKind};
+
+    fn string_id() -> u16 {
+        let shapes = Service::Sts.shapes();
+        shapes.iter().position(|s| s.name == "tagKeyType").unwrap() as u16
+    }
+
+    fn tree(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn list_with_member_location_name_and_flattened() {
+        let id = string_id();
+        let named = Shape {
+            kind: ShapeKind::List,
+            member: Some(id),
+            member_location_name: Some("item"),
+            ..DEFAULT_SHAPE
+        };
+        let params = tree(&[
+            ("L.item.2", "b"),
+            ("L.item.1", "a"),
+            ("L.member.3", "ignored"),
+        ]);
+        let root = build_tree(&params).unwrap();
+        let node = root.child("L").unwrap();
+        let mut v = Violations::new();
+        let got = decode_node(
+            Service::Sts,
+            &named,
+            node,
+            false,
+            &Path::ROOT,
+            false,
+            &mut v,
+        );
+        assert_eq!(got, Some(Value::List(vec!["a".into(), "b".into()])));
+
+        let params = tree(&[("L.2", "b"), ("L.1", "a")]);
+        let root = build_tree(&params).unwrap();
+        let node = root.child("L").unwrap();
+        let got = decode_node(Service::Sts, &named, node, true, &Path::ROOT, false, &mut v);
+        assert_eq!(got, Some(Value::List(vec!["a".into(), "b".into()])));
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn flattened_map_and_custom_key_names() {
+        let id = string_id();
+        let map = Shape {
+            kind: ShapeKind::Map,
+            member: Some(id),
+            value: Some(id),
+            key_location_name: Some("Name"),
+            value_location_name: Some("Val"),
+            ..DEFAULT_SHAPE
+        };
+        let params = tree(&[("M.1.Name", "k"), ("M.1.Val", "v")]);
+        let root = build_tree(&params).unwrap();
+        let mut viol = Violations::new();
+        let got = decode_node(
+            Service::Sts,
+            &map,
+            root.child("M").unwrap(),
+            true,
+            &Path::ROOT,
+            false,
+            &mut viol,
+        );
+        assert_eq!(got, Some(Value::Map(vec![("k".into(), "v".into())])));
+
+        // Encoding mirrors it.
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &map,
+            "M",
+            None,
+            true,
+            &Value::Map(vec![("k".into(), "v".into())]),
+        );
+        assert_eq!(out, "<M><Name>k</Name><Val>v</Val></M>");
+        let list = Shape {
+            kind: ShapeKind::List,
+            member: Some(id),
+            member_location_name: Some("item"),
+            ..DEFAULT_SHAPE
+        };
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &list,
+            "L",
+            None,
+            false,
+            &Value::List(vec!["a".into()]),
+        );
+        assert_eq!(out, "<L><item>a</item></L>");
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &list,
+            "L",
+            None,
+            true,
+            &Value::List(vec!["a".into(), "b".into()]),
+        );
+        assert_eq!(out, "<L>a</L><L>b</L>");
+        let mut out = String::new();
+        write_element(
+            &mut out,
+            Service::Sts,
+            &list,
+            "L",
+            Some("urn:x"),
+            false,
+            &Value::List(vec![]),
+        );
+        assert_eq!(out, "<L xmlns=\"urn:x\"></L>");
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = parse_timestamp("2026-11-23T13:26:15Z").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-23T13:26:15Z");
+        let t = parse_timestamp("2026-11-23T15:26:15.123+02:00").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-23T13:26:15Z");
+        let t = parse_timestamp("1795440375").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-23T13:26:15Z");
+        assert!(parse_timestamp("yesterday").is_none());
+        assert!(parse_timestamp("1e300").is_none());
+        assert!(parse_timestamp("NaN").is_none());
+    }
 }

@@ -34,6 +34,78 @@ pub fn pattern_regex(service: Service, index: u16) -> Option<&'static Regex> {
     .as_ref()
 }
 
+/// A member path, rendered only when a violation is reported (no allocation on the happy path).
+/// Renders as AWS prints it: `tags.2.member.key`, `provisionedThroughput.readCapacityUnits`.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Member(&'a str),
+    Index(usize),
+    Key(&'a str),
+}
+
+impl<'a> Path<'a> {
+    pub const ROOT: Path<'static> = Path {
+        parent: None,
+        seg: Seg::Root,
+    };
+
+    pub fn member(&'a self, name: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Member(name),
+        }
+    }
+    /// List element `i` (0-based): renders `.{i+1}.member`.
+    pub fn index(&'a self, i: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+    pub fn key(&'a self, k: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Key(k),
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut segs = Vec::new();
+        let mut cur = Some(self);
+        while let Some(p) = cur {
+            segs.push(p.seg);
+            cur = p.parent;
+        }
+        let mut out = String::new();
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Member(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&lower_first(name));
+                }
+                Seg::Index(i) => {
+                    let _ = write!(out, ".{}.member", i + 1);
+                }
+                Seg::Key(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Collects violation messages while walking a value against its shape.
 pub(crate) struct Violations {
     pub messages: Vec<String>,
@@ -46,8 +118,13 @@ impl Violations {
         }
     }
 
-    pub fn push(&mut self, shown: Option<&str>, path: &str, constraint: &str) {
-        self.messages.push(violation(shown, path, constraint));
+    pub fn push(&mut self, shown: Option<&str>, path: &Path<'_>, constraint: &str) {
+        self.messages
+            .push(violation(shown, &path.render(), constraint));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
     }
 
     /// `1 validation error detected: ...` / `N validation errors detected: a; b`.
@@ -145,24 +222,25 @@ fn display_into(value: &Value, out: &mut String) {
     }
 }
 
-/// Validate a structure value against its shape; `path` is the prefix of member paths ("" at top).
+/// Validate a structure value against its shape (`path` is where the structure sits).
 pub(crate) fn validate_structure(
     service: Service,
     shape: &Shape,
     value: &Value,
-    path: &str,
+    path: &Path<'_>,
     out: &mut Violations,
 ) {
     for member in shape.members {
         let Some(target) = service.shape(member.target) else {
             continue;
         };
-        let member_path = join_path(path, &lower_first(member.name));
+        let member_path = path.member(member.name);
         match value.get(member.name) {
             None => {
                 if member.required {
                     out.messages.push(format!(
-                        "Value null at '{member_path}' failed to satisfy constraint: Member must not be null"
+                        "Value null at '{}' failed to satisfy constraint: Member must not be null",
+                        member_path.render()
                     ));
                 }
             }
@@ -174,19 +252,11 @@ pub(crate) fn validate_structure(
     }
 }
 
-fn join_path(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
-    }
-}
-
 fn validate_value(
     service: Service,
     shape: &Shape,
     value: &Value,
-    path: &str,
+    path: &Path<'_>,
     sensitive: bool,
     out: &mut Violations,
 ) {
@@ -216,32 +286,15 @@ fn validate_value(
                 ));
             }
         }
-        let shown = if sensitive {
-            None
-        } else {
-            Some(display(value))
-        };
-        for c in &own {
-            out.push(shown.as_deref(), path, c);
-        }
+        report(out, value, sensitive, path, &own);
         if !is_scalar(elem.kind) {
             for (i, item) in items.iter().enumerate() {
-                let p = format!("{path}.{}.member", i + 1);
-                validate_value(service, elem, item, &p, elem_sensitive, out);
+                validate_value(service, elem, item, &path.index(i), elem_sensitive, out);
             }
         }
         return;
     }
-    if !own.is_empty() {
-        let shown = if sensitive {
-            None
-        } else {
-            Some(display(value))
-        };
-        for c in &own {
-            out.push(shown.as_deref(), path, c);
-        }
-    }
+    report(out, value, sensitive, path, &own);
     match (shape.kind, value) {
         (ShapeKind::Structure, Value::Structure(_)) => {
             validate_structure(service, shape, value, path, out);
@@ -250,7 +303,7 @@ fn validate_value(
             let key_shape = shape.member.and_then(|id| service.shape(id));
             let val_shape = shape.value.and_then(|id| service.shape(id));
             for (k, v) in entries {
-                let p = format!("{path}.{k}");
+                let p = path.key(k);
                 if let Some(ks) = key_shape {
                     let key = Value::String(k.clone());
                     validate_value(service, ks, &key, &p, sensitive || ks.sensitive, out);
@@ -261,6 +314,20 @@ fn validate_value(
             }
         }
         _ => {}
+    }
+}
+
+fn report(out: &mut Violations, value: &Value, sensitive: bool, path: &Path<'_>, own: &[String]) {
+    if own.is_empty() {
+        return;
+    }
+    let shown = if sensitive {
+        None
+    } else {
+        Some(display(value))
+    };
+    for c in own {
+        out.push(shown.as_deref(), path, c);
     }
 }
 

@@ -622,3 +622,71 @@ fn decode_encode_round_trip_through_form() {
     let t = &v.list("Tags").unwrap()[0];
     assert_eq!((t.str("Key"), t.str("Value")), (Some("a b"), Some("c d")));
 }
+
+#[test]
+fn maps_decode_from_entry_key_value() {
+    let v = iam(&[
+        ("Action", "PutAccountProperties"),
+        ("Version", "2010-05-08"),
+        ("Properties.entry.2.key", "b"),
+        ("Properties.entry.2.value", "2"),
+        ("Properties.entry.1.key", "a"),
+        ("Properties.entry.1.value", "1"),
+    ])
+    .unwrap();
+    assert_eq!(
+        v.map("Properties").unwrap(),
+        &[
+            ("a".to_string(), Value::from("1")),
+            ("b".to_string(), Value::from("2"))
+        ][..]
+    );
+    // Map values that are structures with nested lists.
+    let v = iam(&[
+        ("Action", "AcquireRole"),
+        ("Version", "2010-05-08"),
+        ("TemplateArn", "arn:aws:iam::aws:template/t"),
+        ("ReplacementValues.entry.1.key", "k"),
+        ("ReplacementValues.entry.1.value.Values.member.1", "x"),
+        ("ReplacementValues.entry.1.value.Values.member.2", "y"),
+    ])
+    .unwrap();
+    let m = v.map("ReplacementValues").unwrap();
+    assert_eq!(m[0].0, "k");
+    assert_eq!(m[0].1.strings("Values"), vec!["x", "y"]);
+    // Map value constraints are reported at `<map>.<key>`.
+    let long = "v".repeat(1025);
+    let e = iam(&[
+        ("Action", "PutAccountProperties"),
+        ("Version", "2010-05-08"),
+        ("Properties.entry.1.key", "a"),
+        ("Properties.entry.1.value", &long),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        e.message,
+        format!(
+            "1 validation error detected: Value '{long}' at 'properties.a' failed to satisfy constraint: Member must have length less than or equal to 1024"
+        )
+    );
+}
+
+#[test]
+fn encode_map_output() {
+    let op = Service::Iam.operation("GetMFADevice").unwrap();
+    let out = Value::builder()
+        .set("SerialNumber", "arn:aws:iam::1:mfa/d")
+        .set(
+            "Certifications",
+            vec![
+                ("a".to_string(), Value::from("x&y")),
+                ("b".to_string(), Value::from("z")),
+            ],
+        )
+        .build();
+    let xml = String::from_utf8(encode_query_response(Service::Iam, op, &out, "r")).unwrap();
+    assert!(
+        xml.contains("<Certifications><entry><key>a</key><value>x&amp;y</value></entry><entry><key>b</key><value>z</value></entry></Certifications>"),
+        "{xml}"
+    );
+}
