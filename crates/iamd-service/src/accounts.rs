@@ -40,6 +40,12 @@ pub(crate) struct AccessKeyRecord {
 pub enum Principal {
     /// The account's root user.
     Root,
+    /// An IAM user: `arn:aws:iam::<account>:user<path><name>`, unique id `AIDA…`.
+    User {
+        name: String,
+        path: String,
+        id: String,
+    },
 }
 
 /// A long-term credential as authentication sees it.
@@ -81,15 +87,19 @@ pub struct Caller {
 impl Caller {
     /// The principal's ARN as GetCallerIdentity and AccessDenied messages print it.
     pub fn arn(&self) -> String {
-        match self.principal {
+        match &self.principal {
             Principal::Root => format!("arn:aws:iam::{}:root", self.account),
+            Principal::User { name, path, .. } => {
+                format!("arn:aws:iam::{}:user{path}{name}", self.account)
+            }
         }
     }
 
-    /// `aws:userid`: the account id for the root.
+    /// `aws:userid`: the account id for the root, the unique id for a user.
     pub fn user_id(&self) -> String {
-        match self.principal {
+        match &self.principal {
             Principal::Root => self.account.clone(),
+            Principal::User { id, .. } => id.clone(),
         }
     }
 }

@@ -80,32 +80,127 @@ impl Iamd {
         input: &Value,
     ) -> Result<Value, Error> {
         let spec = dispatch.spec;
-        self.authorize(spec, caller)?;
-        (spec.run)(
-            &ops::Ctx {
-                core: self,
-                caller,
-                region,
-            },
-            input,
-        )
+        let ctx = ops::Ctx {
+            core: self,
+            caller,
+            region,
+        };
+        self.authorize(spec, &ctx, input)?;
+        (spec.run)(&ctx, input)
     }
 
-    fn authorize(&self, spec: &OpSpec, caller: &Caller) -> Result<(), Error> {
-        match spec.authz {
+    /// Fails closed: anything not positively allowed is denied with AWS's AccessDenied text.
+    fn authorize(&self, spec: &OpSpec, ctx: &ops::Ctx<'_>, input: &Value) -> Result<(), Error> {
+        let (action, resource_fn) = match spec.authz {
             // Documented as needing no permission, and an explicit deny does not stop it:
             // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
-            Authz::NoPermissionNeeded => Ok(()),
-            // Only account roots authenticate so far, and a root may do anything in its own
-            // account. The policy engine takes over here with the IAM issue.
-            Authz::Action(_) => match caller.principal {
-                crate::accounts::Principal::Root => Ok(()),
-            },
+            Authz::NoPermissionNeeded => return Ok(()),
+            Authz::Action { action, resource } => (action, resource),
+        };
+        let resource = resource_fn(ctx, input)?;
+        let caller = ctx.caller;
+        // The root user may do anything to its own account's resources (explicit denies in
+        // resource policies and SCPs come with the policy engine). Everything else is denied
+        // until identity and resource policies are evaluated.
+        let own = resource
+            .as_deref()
+            .map(|arn| arn_account(arn).is_none_or(|a| a == caller.account))
+            .unwrap_or(true);
+        if matches!(caller.principal, crate::accounts::Principal::Root) && own {
+            return Ok(());
         }
+        Err(access_denied(spec.service, caller, action, resource.as_deref()))
     }
+}
+
+/// The account field of an ARN (`arn:partition:service:region:account:resource`), if it has one.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let account = parts.nth(3)?;
+    (!account.is_empty()).then_some(account)
+}
+
+/// AWS's AccessDenied for an implicit deny by identity policies (aws-semantics.md §4.5):
+/// `User: <arn> is not authorized to perform: <action>[ on resource: <res>] because no
+/// identity-based policy allows the <action> action`. Query services answer `AccessDenied` (403),
+/// JSON services `AccessDeniedException` (400).
+pub fn access_denied(
+    service: Service,
+    caller: &Caller,
+    action: &str,
+    resource: Option<&str>,
+) -> Error {
+    let on = resource
+        .map(|r| format!(" on resource: {r}"))
+        .unwrap_or_default();
+    let message = format!(
+        "User: {} is not authorized to perform: {action}{on} because no identity-based policy allows the {action} action",
+        caller.arn()
+    );
+    let code = match service.protocol() {
+        iamd_api::Protocol::Query => "AccessDenied",
+        iamd_api::Protocol::Json11 => "AccessDeniedException",
+    };
+    Error::aws(code, message)
 }
 
 /// Dispatches by service and name; used by tests to run an operation without the wire.
 pub fn spec_for(service: Service, name: &str) -> Option<&'static OpSpec> {
     ops::find(service, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_accounts() {
+        assert_eq!(arn_account("arn:aws:iam::123456789012:user/a"), Some("123456789012"));
+        assert_eq!(
+            arn_account("arn:aws:secretsmanager:us-east-1:111111111111:secret:a-AbCdEf"),
+            Some("111111111111")
+        );
+        assert_eq!(arn_account("arn:aws:iam::aws:policy/ReadOnlyAccess"), Some("aws"));
+        assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
+        assert_eq!(arn_account("my-secret"), None);
+    }
+
+    #[test]
+    fn access_denied_text_per_protocol() {
+        let caller = Caller {
+            account: "111122223333".into(),
+            principal: crate::accounts::Principal::User {
+                name: "bob".into(),
+                path: "/".into(),
+                id: "AIDAEXAMPLE".into(),
+            },
+            access_key_id: "AKIA".into(),
+        };
+        let e = access_denied(
+            Service::SecretsManager,
+            &caller,
+            "secretsmanager:GetSecretValue",
+            Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf"),
+        );
+        match e {
+            Error::Aws { code, message } => {
+                assert_eq!(code, "AccessDeniedException");
+                assert_eq!(
+                    message,
+                    "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match access_denied(Service::Iam, &caller, "iam:ListUsers", None) {
+            Error::Aws { code, message } => {
+                assert_eq!(code, "AccessDenied");
+                assert!(message.contains("to perform: iam:ListUsers because"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -8,14 +8,36 @@ use iamd_api::{Service, Value};
 
 mod sts;
 
-/// How an operation is authorized.
-#[derive(Debug, Clone, Copy)]
+/// Computes the resource ARN a request acts on (`None`: the action has no resource type, e.g.
+/// `secretsmanager:ListSecrets`, and AccessDenied messages omit `on resource:`). May consult state:
+/// a secret named by name resolves to its ARN; when it does not exist, AWS prints the id as given.
+pub type ResourceFn = fn(&Ctx<'_>, &Value) -> Result<Option<String>, Error>;
+
+/// How an operation is authorized. Every operation must declare one (the field has no default).
+#[derive(Clone, Copy)]
 pub enum Authz {
     /// No permission is required and explicit denies do not apply (sts:GetCallerIdentity).
     NoPermissionNeeded,
-    /// The IAM action the request needs (`sts:GetAccessKeyInfo`), per the Service Authorization
-    /// Reference.
-    Action(&'static str),
+    /// The IAM action the request needs, per the Service Authorization Reference, and the
+    /// resource it acts on.
+    Action {
+        action: &'static str,
+        resource: ResourceFn,
+    },
+}
+
+impl std::fmt::Debug for Authz {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Authz::NoPermissionNeeded => f.write_str("NoPermissionNeeded"),
+            Authz::Action { action, .. } => write!(f, "Action({action})"),
+        }
+    }
+}
+
+/// For actions whose resource is `*` (no resource type in the Service Authorization Reference).
+pub fn no_resource(_: &Ctx<'_>, _: &Value) -> Result<Option<String>, Error> {
+    Ok(None)
 }
 
 pub struct Ctx<'a> {
@@ -55,7 +77,11 @@ const OPS: &[OpSpec] = &[
     OpSpec {
         service: Service::Sts,
         name: "GetAccessKeyInfo",
-        authz: Authz::Action("sts:GetAccessKeyInfo"),
+        // The Service Authorization Reference lists no resource type for GetAccessKeyInfo.
+        authz: Authz::Action {
+            action: "sts:GetAccessKeyInfo",
+            resource: no_resource,
+        },
         mutates: false,
         run: sts::get_access_key_info,
     },
