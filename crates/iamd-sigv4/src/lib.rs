@@ -281,9 +281,8 @@ fn expected_signature(
     key: &SigningKey,
 ) -> Option<[u8; 64]> {
     let hash = canonical::canonical_request_hash_hex(auth, req);
-    let mut sts: Vec<u8> = Vec::with_capacity(128);
-    canonical::write_string_to_sign(&mut sts, auth, &hash);
-    key.sign(&[&sts]).map(|sig| canonical::hex32(&sig))
+    key.sign(&canonical::string_to_sign_parts(auth, &hash))
+        .map(|sig| canonical::hex32(&sig))
 }
 
 /// The canonical request text, for diagnostics and tests (not needed for verification). Contains signed header
@@ -297,7 +296,6 @@ pub fn canonical_request(auth: &AuthRequest, req: &HttpRequest<'_>) -> String {
 /// The string to sign, for diagnostics and tests.
 pub fn string_to_sign(auth: &AuthRequest, req: &HttpRequest<'_>) -> String {
     let hash = canonical::canonical_request_hash_hex(auth, req);
-    let mut v = Vec::new();
-    canonical::write_string_to_sign(&mut v, auth, &hash);
+    let v: Vec<u8> = canonical::string_to_sign_parts(auth, &hash).concat();
     String::from_utf8_lossy(&v).into_owned()
 }

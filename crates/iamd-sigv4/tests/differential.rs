@@ -249,7 +249,7 @@ proptest! {
     #[test]
     fn oracle_signed_requests_verify(c in case()) {
         let r = build(&c);
-        let a = r.with(|h| parse(h)).unwrap().unwrap();
+        let a = r.with(parse).unwrap().unwrap();
         prop_assert_eq!(a.form(), if c.loc == Loc::Header { AuthForm::Header } else { AuthForm::Presigned });
         prop_assert_eq!(a.security_token(), c.token.as_deref());
         prop_assert_eq!(a.timestamp(), c.time);

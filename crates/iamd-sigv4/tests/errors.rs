@@ -26,13 +26,11 @@ fn req(headers: &[(&str, &str)], query: &str) -> OwnedRequest {
 }
 
 fn parse_err(r: &OwnedRequest) -> AuthError {
-    r.with(|h| parse(h)).expect_err("parse must fail")
+    r.with(parse).expect_err("parse must fail")
 }
 
 fn parse_ok(r: &OwnedRequest) -> AuthRequest {
-    r.with(|h| parse(h))
-        .expect("parse ok")
-        .expect("authenticated")
+    r.with(parse).expect("parse ok").expect("authenticated")
 }
 
 const GOOD_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261123/us-east-1/sts/aws4_request, \
@@ -51,7 +49,7 @@ fn no_authentication_is_none() {
         // Parameter names are case-sensitive.
         req(&[], "x-amz-algorithm=AWS4-HMAC-SHA256"),
     ] {
-        assert_eq!(r.with(|h| parse(h)), Ok(None), "{r:?}");
+        assert_eq!(r.with(parse), Ok(None), "{r:?}");
     }
 }
 
