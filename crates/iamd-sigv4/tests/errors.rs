@@ -667,3 +667,21 @@ fn host_with_port_is_used_as_received() {
         AuthErrorKind::SignatureDoesNotMatch
     );
 }
+
+#[test]
+fn http_request_debug_redacts_credentials() {
+    let r = req(
+        &[
+            ("Authorization", GOOD_AUTH),
+            ("X-Amz-Security-Token", "SECRETTOKEN"),
+            ("Host", "h"),
+        ],
+        "",
+    );
+    let dbg = r.with(|h| format!("{h:?}"));
+    assert!(
+        !dbg.contains("b6007826") && !dbg.contains("SECRETTOKEN"),
+        "{dbg}"
+    );
+    assert!(dbg.contains("\"Host\""), "{dbg}");
+}
