@@ -162,6 +162,19 @@ pub fn msg_scope_service(expected: &str) -> String {
     format!("Credential should be scoped to correct service: '{expected}'.")
 }
 
+/// Renders a skew window the way AWS does: `15 min`, `5 min` (seconds if not whole minutes).
+pub(crate) struct SkewText(pub i64);
+
+impl fmt::Display for SkewText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % 60 == 0 {
+            write!(f, "{} min", self.0 / 60)
+        } else {
+            write!(f, "{} sec", self.0)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,18 +200,5 @@ mod tests {
             AuthError::mismatch().log_safe_message(),
             MSG_SIGNATURE_MISMATCH
         );
-    }
-}
-
-/// Renders a skew window the way AWS does: `15 min`, `5 min` (seconds if not whole minutes).
-pub(crate) struct SkewText(pub i64);
-
-impl fmt::Display for SkewText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 60 == 0 {
-            write!(f, "{} min", self.0 / 60)
-        } else {
-            write!(f, "{} sec", self.0)
-        }
     }
 }
