@@ -685,3 +685,49 @@ fn http_request_debug_redacts_credentials() {
     );
     assert!(dbg.contains("\"Host\""), "{dbg}");
 }
+
+#[test]
+fn parse_error_order_follows_aws() {
+    // [R1] order: key=value syntax → missing parameters → date format → algorithm → credential elements.
+    let kv = "AWS4-HMAC-SHA25 Credential=a/b, junk";
+    assert!(
+        parse_err(&req(&[("Authorization", kv)], ""))
+            .message
+            .starts_with("'junk' not a valid key=value pair")
+    );
+    let missing = "AWS4-HMAC-SHA25 Credential=a/b, SignedHeaders=host";
+    assert!(
+        parse_err(&req(
+            &[("Authorization", missing), ("X-Amz-Date", "bad")],
+            ""
+        ))
+        .message
+        .starts_with("Authorization header requires 'Signature' parameter.")
+    );
+    let all = "AWS4-HMAC-SHA25 Credential=a/b, SignedHeaders=host, Signature=ab";
+    assert!(
+        parse_err(&req(&[("Authorization", all), ("X-Amz-Date", "bad")], ""))
+            .message
+            .starts_with("Date must be")
+    );
+    assert!(
+        parse_err(&req(
+            &[("Authorization", all), ("X-Amz-Date", "20261123T132632Z")],
+            ""
+        ))
+        .message
+        .starts_with("Unsupported AWS 'algorithm'")
+    );
+    let alg_ok = all.replacen("SHA25 ", "SHA256 ", 1);
+    assert!(
+        parse_err(&req(
+            &[
+                ("Authorization", &alg_ok),
+                ("X-Amz-Date", "20261123T132632Z")
+            ],
+            ""
+        ))
+        .message
+        .starts_with("Credential must have exactly 5")
+    );
+}
