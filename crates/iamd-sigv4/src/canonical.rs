@@ -170,7 +170,7 @@ pub(crate) fn write_canonical_query<S: Sink + ?Sized>(
     if raw_query.is_empty() {
         return;
     }
-    let mut params: Vec<(String, String)> = Vec::new();
+    let mut params: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     for (k, v) in raw_query_pairs(raw_query) {
         let k = form_decode(k);
         if presigned && k == b"X-Amz-Signature" {
@@ -181,20 +181,16 @@ pub(crate) fn write_canonical_query<S: Sink + ?Sized>(
         uri_encode(&mut ek, &k, false);
         let mut ev = Vec::with_capacity(v.len());
         uri_encode(&mut ev, &v, false);
-        // uri_encode only emits ASCII, so these conversions cannot fail.
-        params.push((
-            String::from_utf8_lossy(&ek).into_owned(),
-            String::from_utf8_lossy(&ev).into_owned(),
-        ));
+        params.push((ek, ev));
     }
     params.sort_unstable();
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.put(b"&");
         }
-        out.put(k.as_bytes());
+        out.put(k);
         out.put(b"=");
-        out.put(v.as_bytes());
+        out.put(v);
     }
 }
 
@@ -268,24 +264,25 @@ pub(crate) fn write_canonical_request<S: Sink + ?Sized>(
     out.put(&hex32(&body_hash));
 }
 
-/// Writes the string to sign given the hex SHA-256 of the canonical request.
-pub(crate) fn write_string_to_sign<S: Sink + ?Sized>(
-    out: &mut S,
-    auth: &AuthRequest,
-    canonical_hash_hex: &[u8; 64],
-) {
-    out.put(b"AWS4-HMAC-SHA256\n");
-    out.put(&auth.amz_date);
-    out.put(b"\n");
-    out.put(auth.scope_date.as_bytes());
-    out.put(b"/");
-    out.put(auth.region.as_bytes());
-    out.put(b"/");
-    out.put(auth.service.as_bytes());
-    out.put(b"/");
-    out.put(auth.terminator.as_bytes());
-    out.put(b"\n");
-    out.put(canonical_hash_hex);
+/// The string to sign as a list of byte slices (no allocation), given the hex SHA-256 of the canonical request.
+pub(crate) fn string_to_sign_parts<'a>(
+    auth: &'a AuthRequest,
+    canonical_hash_hex: &'a [u8; 64],
+) -> [&'a [u8]; 12] {
+    [
+        b"AWS4-HMAC-SHA256\n",
+        &auth.amz_date,
+        b"\n",
+        auth.scope_date.as_bytes(),
+        b"/",
+        auth.region.as_bytes(),
+        b"/",
+        auth.service.as_bytes(),
+        b"/",
+        auth.terminator.as_bytes(),
+        b"\n",
+        canonical_hash_hex,
+    ]
 }
 
 /// Hex SHA-256 of the canonical request, computed without building it.

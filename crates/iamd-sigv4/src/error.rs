@@ -29,8 +29,9 @@ pub enum AuthErrorKind {
 
 /// A SigV4 authentication failure with AWS's message text.
 ///
-/// The message never contains the secret key, the signature or the session token; it may echo the
-/// `Authorization` header (AWS does so too), which contains only the public signature value.
+/// The message never contains the secret key or the session token. Like AWS's, an `IncompleteSignature` message
+/// may echo the client's `Authorization` header, signature included: return `message` to the client, but log
+/// [`AuthError::log_safe_message`] instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct AuthError {
@@ -41,6 +42,25 @@ pub struct AuthError {
 }
 
 impl AuthError {
+    /// The message with every `Signature=<value>` value replaced by `<redacted>`, for logs (a signature is
+    /// replayable within the skew window).
+    pub fn log_safe_message(&self) -> String {
+        const MARK: &str = "Signature=";
+        let mut out = String::with_capacity(self.message.len());
+        let mut rest = self.message.as_str();
+        while let Some(i) = rest.find(MARK) {
+            let (head, tail) = rest.split_at(i + MARK.len());
+            out.push_str(head);
+            let end = tail.find([',', ' ', '\'', '&']).unwrap_or(tail.len());
+            if end > 0 {
+                out.push_str("<redacted>");
+            }
+            rest = &tail[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     pub(crate) fn incomplete(message: String) -> Self {
         Self {
             kind: AuthErrorKind::IncompleteSignature,
@@ -152,5 +172,33 @@ impl fmt::Display for SkewText {
         } else {
             write!(f, "{} sec", self.0)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_safe_message_hides_signatures() {
+        let e = AuthError::incomplete(format!(
+            "{} Authorization=AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=abc123",
+            msg_requires_param("Signature")
+        ));
+        assert_eq!(
+            e.log_safe_message(),
+            "Authorization header requires 'Signature' parameter. Authorization=AWS4-HMAC-SHA256 \
+             Credential=a/b/c/d/e, SignedHeaders=host, Signature=<redacted>"
+        );
+        let e = AuthError::incomplete(msg_not_key_value("x", "AWS4-HMAC-SHA256 Signature=ff, x"));
+        assert_eq!(
+            e.log_safe_message(),
+            "'x' not a valid key=value pair (missing equal-sign) in Authorization header: \
+             'AWS4-HMAC-SHA256 Signature=<redacted>, x'."
+        );
+        assert_eq!(
+            AuthError::mismatch().log_safe_message(),
+            MSG_SIGNATURE_MISMATCH
+        );
     }
 }

@@ -66,7 +66,9 @@ pub use parse::ALGORITHM;
 use crate::error::{MSG_HOST_MUST_BE_SIGNED, SkewText, msg_bad_terminator, msg_scope_date};
 
 /// An HTTP request as received, borrowed from the server's own request type.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Debug` shows header names, but not the values of `Authorization` and `X-Amz-Security-Token`, nor the body.
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     /// Method, e.g. `POST`.
     pub method: &'a str,
@@ -78,6 +80,34 @@ pub struct HttpRequest<'a> {
     pub headers: &'a [(&'a str, &'a [u8])],
     /// The raw body bytes.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'h>(&'h [(&'h str, &'h [u8])]);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut list = f.debug_list();
+                for (name, value) in self.0 {
+                    if name.eq_ignore_ascii_case("authorization")
+                        || name.eq_ignore_ascii_case("x-amz-security-token")
+                    {
+                        list.entry(&(name, "<redacted>"));
+                    } else {
+                        list.entry(&(name, String::from_utf8_lossy(value)));
+                    }
+                }
+                list.finish()
+            }
+        }
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query_len", &self.query.len())
+            .field("headers", &Headers(self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 /// Values of the headers named `name` (ASCII case-insensitive), in arrival order.
@@ -281,9 +311,8 @@ fn expected_signature(
     key: &SigningKey,
 ) -> Option<[u8; 64]> {
     let hash = canonical::canonical_request_hash_hex(auth, req);
-    let mut sts: Vec<u8> = Vec::with_capacity(128);
-    canonical::write_string_to_sign(&mut sts, auth, &hash);
-    key.sign(&[&sts]).map(|sig| canonical::hex32(&sig))
+    key.sign(&canonical::string_to_sign_parts(auth, &hash))
+        .map(|sig| canonical::hex32(&sig))
 }
 
 /// The canonical request text, for diagnostics and tests (not needed for verification). Contains signed header
@@ -297,7 +326,6 @@ pub fn canonical_request(auth: &AuthRequest, req: &HttpRequest<'_>) -> String {
 /// The string to sign, for diagnostics and tests.
 pub fn string_to_sign(auth: &AuthRequest, req: &HttpRequest<'_>) -> String {
     let hash = canonical::canonical_request_hash_hex(auth, req);
-    let mut v = Vec::new();
-    canonical::write_string_to_sign(&mut v, auth, &hash);
+    let v: Vec<u8> = canonical::string_to_sign_parts(auth, &hash).concat();
     String::from_utf8_lossy(&v).into_owned()
 }

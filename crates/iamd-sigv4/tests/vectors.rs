@@ -202,3 +202,41 @@ fn aws_sigv4_test_suite() {
         "double-url-encode and double-encode-path have no query form"
     );
 }
+
+/// The 2011 edition of the AWS test suite (`aws4_testsuite`, widely reproduced, e.g. in the Go/Ruby/C signers'
+/// tests) signed with only a `Date` header in IMF-fixdate form: the string to sign carries the date in ISO-8601
+/// basic format (`20110909T233600Z`) while the canonical header keeps the raw `Date` value.
+#[test]
+fn legacy_2011_suite_date_header_only() {
+    for path in ["/", "/foo/.."] {
+        let req = OwnedRequest::from_http_text(
+            format!(
+                "GET {path} HTTP/1.1\nDate:Mon, 09 Sep 2011 23:36:00 GMT\nHost:host.foo.com\n\
+                 Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/host/aws4_request, \
+                 SignedHeaders=date;host, Signature=b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470\n"
+            )
+            .as_bytes(),
+        );
+        req.with(|r| {
+            let auth = parse(r).unwrap().unwrap();
+            assert_eq!(auth.amz_date(), "20110909T233600Z");
+            assert_eq!(
+                canonical_request(&auth, r),
+                "GET\n/\n\ndate:Mon, 09 Sep 2011 23:36:00 GMT\nhost:host.foo.com\n\ndate;host\n\
+                 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            );
+            assert_eq!(
+                string_to_sign(&auth, r),
+                "AWS4-HMAC-SHA256\n20110909T233600Z\n20110909/us-east-1/host/aws4_request\n\
+                 366b91fb121d72a00f46bbe8d395f53a102b06dfb7e79636515208ed3fa606b1"
+            );
+            let key = SigningKey::derive(
+                b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                "20110909",
+                "us-east-1",
+                "host",
+            );
+            verify(&auth, r, &key, common::unix("20110909T233600Z"), 900).unwrap();
+        });
+    }
+}
