@@ -109,7 +109,12 @@ impl Iamd {
         if matches!(caller.principal, crate::accounts::Principal::Root) && own {
             return Ok(());
         }
-        Err(access_denied(spec.service, caller, action, resource.as_deref()))
+        Err(access_denied(
+            spec.service,
+            caller,
+            action,
+            resource.as_deref(),
+        ))
     }
 }
 
@@ -158,12 +163,18 @@ mod tests {
 
     #[test]
     fn arn_accounts() {
-        assert_eq!(arn_account("arn:aws:iam::123456789012:user/a"), Some("123456789012"));
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:user/a"),
+            Some("123456789012")
+        );
         assert_eq!(
             arn_account("arn:aws:secretsmanager:us-east-1:111111111111:secret:a-AbCdEf"),
             Some("111111111111")
         );
-        assert_eq!(arn_account("arn:aws:iam::aws:policy/ReadOnlyAccess"), Some("aws"));
+        assert_eq!(
+            arn_account("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            Some("aws")
+        );
         assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
         assert_eq!(arn_account("my-secret"), None);
     }
@@ -198,7 +209,10 @@ mod tests {
         match access_denied(Service::Iam, &caller, "iam:ListUsers", None) {
             Error::Aws { code, message } => {
                 assert_eq!(code, "AccessDenied");
-                assert!(message.contains("to perform: iam:ListUsers because"), "{message}");
+                assert!(
+                    message.contains("to perform: iam:ListUsers because"),
+                    "{message}"
+                );
             }
             other => panic!("{other:?}"),
         }

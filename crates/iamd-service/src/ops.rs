@@ -6,6 +6,8 @@ use crate::core::Iamd;
 use crate::error::Error;
 use iamd_api::{Service, Value};
 
+pub mod iam;
+pub mod secretsmanager;
 mod sts;
 
 /// Computes the resource ARN a request acts on (`None`: the action has no resource type, e.g.
@@ -66,7 +68,10 @@ impl std::fmt::Debug for OpSpec {
     }
 }
 
-const OPS: &[OpSpec] = &[
+/// Every operation table; each service module owns its own.
+const TABLES: &[&[OpSpec]] = &[STS_OPS, iam::OPS, secretsmanager::OPS];
+
+const STS_OPS: &[OpSpec] = &[
     OpSpec {
         service: Service::Sts,
         name: "GetCallerIdentity",
@@ -88,7 +93,10 @@ const OPS: &[OpSpec] = &[
 ];
 
 pub fn find(service: Service, name: &str) -> Option<&'static OpSpec> {
-    OPS.iter().find(|o| o.service == service && o.name == name)
+    TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|o| o.service == service && o.name == name)
 }
 
 #[cfg(test)]
@@ -97,7 +105,8 @@ mod tests {
 
     #[test]
     fn every_op_exists_in_the_model_once() {
-        for (i, op) in OPS.iter().enumerate() {
+        let all: Vec<&OpSpec> = TABLES.iter().flat_map(|t| t.iter()).collect();
+        for (i, op) in all.iter().enumerate() {
             assert!(
                 op.service.operation(op.name).is_some(),
                 "{} is not an operation of {:?}",
@@ -105,7 +114,7 @@ mod tests {
                 op.service
             );
             assert!(
-                OPS[..i]
+                all[..i]
                     .iter()
                     .all(|o| !(o.service == op.service && o.name == op.name)),
                 "{} registered twice",

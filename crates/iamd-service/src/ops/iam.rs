@@ -1,0 +1,5 @@
+//! IAM operations (awsQuery, `2010-05-08`).
+
+use super::OpSpec;
+
+pub const OPS: &[OpSpec] = &[];
