@@ -205,13 +205,13 @@ async fn run(
         Ok(None) => return fail(AuthFailure::Missing),
         Err(e) => return fail(AuthFailure::Sig(e)),
     };
-    let guessed = guess_service(&parts.headers, query, body);
     let service = match Service::from_signing_name(auth.service()) {
         // A JSON target must be signed for its own service.
         Some(s) if target.is_none() || s.protocol() == Protocol::Json11 => s,
         _ => {
+            let expected = guess_service(&parts.headers, query, body);
             return fail(AuthFailure::ScopeService(
-                iamd_sigv4::error::msg_scope_service(guessed.signing_name()),
+                iamd_sigv4::error::msg_scope_service(expected.signing_name()),
             ));
         }
     };
