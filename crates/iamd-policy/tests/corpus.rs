@@ -137,10 +137,10 @@ fn run_parse_case(case: &Value) -> Result<(), String> {
     let got = Policy::parse(&doc, kind);
     match (case.get("expect_error").and_then(Value::as_str), got) {
         (None, Ok(p)) => {
-            if let Some(size) = case.get("expect_size").and_then(Value::as_u64) {
-                if p.size() as u64 != size {
-                    return Err(format!("size {} != {size}", p.size()));
-                }
+            if let Some(size) = case.get("expect_size").and_then(Value::as_u64)
+                && p.size() as u64 != size
+            {
+                return Err(format!("size {} != {size}", p.size()));
             }
             Ok(())
         }
