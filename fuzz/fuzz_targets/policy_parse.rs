@@ -31,6 +31,9 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let _ = p.size();
+        for i in 0..p.statements().len() {
+            let _ = p.statement_position(i);
+        }
         let again = serde_json::to_string(&p.to_json()).unwrap_or_default();
         let _ = Policy::parse(&again, kind);
         let np = NamedPolicy::new("fuzz", &p);

@@ -2,7 +2,7 @@
 //! [`PolicyResult`]; [`combine`] is the one place where the per-type results become a decision.
 
 use crate::context::{Context, PrincipalFacts, PrincipalType, SessionKind};
-use crate::policy::{Effect, Policy, Statement};
+use crate::policy::{Effect, Policy, Statement, Target};
 use crate::principal::PrincipalMatch;
 
 /// The policy types of AWS's evaluation logic, as named in AccessDenied messages.
@@ -166,6 +166,8 @@ pub struct MatchedStatement<'a> {
     pub policy_type: PolicyType,
     /// The policy's name or ARN.
     pub policy_id: &'a str,
+    /// The policy (for positions and text).
+    pub policy: &'a Policy,
     /// SCP/RCP level (0 = root) for organization policies.
     pub level: Option<usize>,
     /// The statement.
@@ -241,11 +243,12 @@ impl<'a> Decision<'a> {
     }
 }
 
-struct Acc<'a> {
+struct Acc<'a, 'r> {
     matched: Vec<MatchedStatement<'a>>,
+    target: Target<'r>,
 }
 
-impl<'a> Acc<'a> {
+impl<'a> Acc<'a, '_> {
     /// Evaluates one policy; returns (result, best principal match of allowing statements).
     fn policy(
         &mut self,
@@ -259,7 +262,7 @@ impl<'a> Acc<'a> {
         let mut deny = false;
         let mut grant: Option<PrincipalMatch> = None;
         for st in np.policy.statements() {
-            if !st.action_matches(req.action) || !st.resource_matches(req.resource, req.context) {
+            if !st.action_matches(req.action) || !st.resource_matches(&self.target, req.context) {
                 continue;
             }
             let Some(pm) = st.principal_applies(req.principal, has_boundary) else {
@@ -280,6 +283,7 @@ impl<'a> Acc<'a> {
             self.matched.push(MatchedStatement {
                 policy_type: ty,
                 policy_id: np.id,
+                policy: np.policy,
                 level,
                 statement: st,
             });
@@ -347,6 +351,7 @@ impl<'a> Acc<'a> {
 pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
     let mut acc = Acc {
         matched: Vec::new(),
+        target: Target::new(req.resource),
     };
     let has_boundary = set.permissions_boundary.is_some();
     let resource_type = if set.resource_kind == ResourcePolicyKind::RoleTrust {

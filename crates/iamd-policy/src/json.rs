@@ -125,3 +125,149 @@ mod tests {
         assert!(Json::parse("{} x").is_err());
     }
 }
+
+/// Byte ranges `[start, end)` of each statement object in a (valid) policy text, in order, for
+/// IAM's `MatchedStatements` positions. Returns an empty list if the shape is unexpected.
+pub(crate) fn statement_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return out;
+    }
+    i += 1;
+    loop {
+        i = ws(b, i);
+        if b.get(i) != Some(&b'"') {
+            return out;
+        }
+        let Some(kend) = string_end(b, i) else {
+            return out;
+        };
+        let key: Option<String> = serde_json::from_str(&text[i..kend]).ok();
+        i = ws(b, kend);
+        if b.get(i) != Some(&b':') {
+            return out;
+        }
+        i = ws(b, i + 1);
+        if key.as_deref() == Some("Statement") {
+            match b.get(i) {
+                Some(b'{') => {
+                    if let Some(e) = value_end(b, i) {
+                        out.push((i, e));
+                    }
+                }
+                Some(b'[') => {
+                    let mut j = ws(b, i + 1);
+                    while b.get(j) == Some(&b'{') {
+                        let Some(e) = value_end(b, j) else { break };
+                        out.push((j, e));
+                        j = ws(b, e);
+                        if b.get(j) == Some(&b',') {
+                            j = ws(b, j + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return out;
+        }
+        let Some(e) = value_end(b, i) else {
+            return out;
+        };
+        i = ws(b, e);
+        if b.get(i) == Some(&b',') {
+            i += 1;
+        } else {
+            return out;
+        }
+    }
+}
+
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// End (exclusive) of the string starting at `i` (which is `"`).
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// End (exclusive) of the JSON value starting at `i`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                j += 1;
+            }
+            Some(j)
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, l)| l)
+        .chars()
+        .count()
+        + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_statements() {
+        let t =
+            "{\"Version\":\"2012-10-17\",\n \"Statement\":[{\"Sid\":\"a}\"},\n  {\"Sid\":\"b\"}]}";
+        let s = statement_spans(t);
+        assert_eq!(s.len(), 2);
+        assert_eq!(&t[s[0].0..s[0].1], "{\"Sid\":\"a}\"}");
+        assert_eq!(&t[s[1].0..s[1].1], "{\"Sid\":\"b\"}");
+        assert_eq!(line_col(t, s[1].0), (3, 3));
+        let t = "{\"Statement\":{\"Effect\":\"Allow\"}}";
+        assert_eq!(statement_spans(t), vec![(13, 31)]);
+    }
+}

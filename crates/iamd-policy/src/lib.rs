@@ -61,5 +61,5 @@ pub use eval::{
     Request, ResourcePolicyKind, TypeResults, combine, evaluate,
 };
 pub use explain::access_denied_message;
-pub use policy::{Effect, Policy, PolicyKind, Statement, limits, policy_size};
+pub use policy::{Effect, Policy, PolicyKind, Position, Statement, limits, policy_size};
 pub use principal::PrincipalMatch;

@@ -72,6 +72,21 @@ pub fn policy_size(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// The requested resource, split into ARN segments once per request.
+pub(crate) struct Target<'r> {
+    pub(crate) full: &'r str,
+    pub(crate) split: Option<[&'r str; 6]>,
+}
+
+impl<'r> Target<'r> {
+    pub(crate) fn new(full: &'r str) -> Target<'r> {
+        Target {
+            full,
+            split: split_arn(full),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ResourcePattern {
     All,
@@ -96,11 +111,12 @@ impl ResourcePattern {
         }
     }
 
-    fn matches(&self, resource: &str, ctx: &Context) -> bool {
+    fn matches(&self, target: &Target<'_>, ctx: &Context) -> bool {
+        let resource = target.full;
         match self {
             ResourcePattern::All => true,
             ResourcePattern::Arn { head, tail } => {
-                let Some(r) = split_arn(resource) else {
+                let Some(r) = &target.split else {
                     return false;
                 };
                 head.iter().zip(r.iter()).all(|(g, s)| match g {
@@ -150,11 +166,11 @@ impl Statement {
         hit != *negated
     }
 
-    pub(crate) fn resource_matches(&self, resource: &str, ctx: &Context) -> bool {
+    pub(crate) fn resource_matches(&self, target: &Target<'_>, ctx: &Context) -> bool {
         match &self.resources {
             None => true,
             Some((negated, pats)) => {
-                let hit = pats.iter().any(|p| p.matches(resource, ctx));
+                let hit = pats.iter().any(|p| p.matches(target, ctx));
                 hit != *negated
             }
         }
@@ -201,6 +217,17 @@ pub struct Policy {
     statements: Vec<Statement>,
     size: usize,
     has_deny: bool,
+    spans: Vec<(usize, usize)>,
+}
+
+/// A position in a policy document (1-based line and column), as IAM reports in
+/// `MatchedStatements` (`StartPosition` / `EndPosition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (characters).
+    pub column: usize,
 }
 
 impl Policy {
@@ -239,6 +266,24 @@ impl Policy {
     pub fn has_deny(&self) -> bool {
         self.has_deny
     }
+    /// Where statement `index` starts and ends (the position of its closing brace) in
+    /// [`Policy::text`].
+    pub fn statement_position(&self, index: usize) -> Option<(Position, Position)> {
+        let (s, e) = *self.spans.get(index)?;
+        let (l1, c1) = crate::json::line_col(&self.text, s);
+        let (l2, c2) = crate::json::line_col(&self.text, e.saturating_sub(1));
+        Some((
+            Position {
+                line: l1,
+                column: c1,
+            },
+            Position {
+                line: l2,
+                column: c2,
+            },
+        ))
+    }
+
     /// The document as a JSON value (for re-serialisation).
     pub fn to_json(&self) -> serde_json::Value {
         self.doc.to_value()
@@ -377,6 +422,7 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         size: policy_size(text),
         statements: compiled,
         has_deny,
+        spans: crate::json::statement_spans(text),
     })
 }
 
