@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use time::OffsetDateTime;
@@ -101,10 +102,33 @@ pub struct ContextEntry {
     pub multi: bool,
 }
 
+/// FNV-1a: context keys are short, trusted-length strings; SipHash's DoS resistance is not
+/// needed for a per-request map and costs more than the lookups themselves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// Context keys of a request. Key names are case-insensitive (`aws:SourceIP` ≡ `AWS:SourceIp`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    keys: HashMap<String, ContextEntry>,
+    keys: HashMap<String, ContextEntry, BuildHasherDefault<Fnv>>,
 }
 
 impl Context {
