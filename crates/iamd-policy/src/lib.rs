@@ -46,6 +46,7 @@ mod error;
 mod eval;
 mod explain;
 mod json;
+mod managed;
 mod pattern;
 mod policy;
 mod principal;
@@ -61,5 +62,6 @@ pub use eval::{
     Request, ResourcePolicyKind, TypeResults, combine, evaluate,
 };
 pub use explain::access_denied_message;
+pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
 pub use policy::{Effect, Policy, PolicyKind, Position, Statement, limits, policy_size};
 pub use principal::PrincipalMatch;
