@@ -96,6 +96,23 @@ fn principals() -> Vec<Who> {
         Who {
             facts: PrincipalFacts::user(B, "/", "carol", "AIDACAROLEXAMPLE0001"),
         },
+        Who {
+            facts: PrincipalFacts::root(A),
+        },
+        Who {
+            facts: PrincipalFacts::federated_user(
+                A,
+                "fed",
+                SessionFacts {
+                    kind: SessionKind::FederationToken,
+                    issued_at: OffsetDateTime::UNIX_EPOCH,
+                    mfa_authenticated: false,
+                    mfa_authenticated_at: None,
+                    source_identity: None,
+                    federated_provider: None,
+                },
+            ),
+        },
     ]
 }
 
@@ -152,13 +169,14 @@ fn statement(r: &mut Rng, principal: Option<Value>, deny_pct: u64) -> Value {
 }
 
 fn rp_principal(r: &mut Rng) -> Value {
-    match r.below(7) {
+    match r.below(8) {
         0 => json!("*"),
         1 => json!({"AWS": A}),
         2 => json!({"AWS": format!("arn:aws:iam::{B}:root")}),
         3 => json!({"AWS": format!("arn:aws:iam::{A}:role/Reader")}),
         4 => json!({"AWS": format!("arn:aws:iam::{B}:role/Reader")}),
         5 => json!({"AWS": format!("arn:aws:iam::{A}:user/alice")}),
+        6 => json!({"AWS": format!("arn:aws:sts::{A}:federated-user/fed")}),
         _ => json!({"AWS": format!("arn:aws:sts::{A}:assumed-role/Reader/s1")}),
     }
 }
@@ -207,8 +225,16 @@ fn gen_case(r: &mut Rng, who: &[Who]) -> Case {
     } else {
         None
     };
-    let is_session = who[w].facts.kind == PrincipalType::AssumedRole;
-    let session = if is_session && r.chance(20) {
+    let is_session = matches!(
+        who[w].facts.kind,
+        PrincipalType::AssumedRole | PrincipalType::FederatedUser
+    );
+    let session = if is_session
+        && r.chance(if who[w].facts.kind == PrincipalType::FederatedUser {
+            60
+        } else {
+            20
+        }) {
         let k = 1 + r.below(2);
         Some(policy(stmts(r, k, false, 10)))
     } else {
@@ -324,7 +350,16 @@ fn ours(c: &Case, who: &PrincipalFacts) -> (&'static str, Option<&'static str>) 
         Outcome::ImplicitDeny => "ImplicitlyDenied",
         Outcome::ExplicitDeny => "ExplicitlyDenied",
     };
-    (out, known_divergence(&d))
+    let root = (who.kind == PrincipalType::Root && d.is_allowed()).then_some(
+        "root user has full access to its account without policies and its account side allows cross-account (§1.2; reference_policies_evaluation-logic.html); iam-simulate requires identity policies for root",
+    );
+    let fed = (who.kind == PrincipalType::FederatedUser
+        && c.session.is_none()
+        && d.denial.is_some_and(|x| x.policy_type == PolicyType::Session))
+    .then_some(
+        "GetFederationToken session without a session policy has no permissions (API_GetFederationToken.html); iam-simulate evaluates identity policies alone",
+    );
+    (out, known_divergence(&d).or(root).or(fed))
 }
 
 /// Disagreements decided by AWS's documentation (reference §1.4 table, §9.1): within one
