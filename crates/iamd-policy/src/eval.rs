@@ -38,17 +38,6 @@ impl PolicyType {
             PolicyType::ResourceControl => "resource control policy",
         }
     }
-
-    /// IAM's `PolicySourceType` for `MatchedStatements` in simulation results.
-    pub fn simulation_source_type(self) -> &'static str {
-        match self {
-            PolicyType::IdentityBased => "user",
-            PolicyType::ResourceBased | PolicyType::RoleTrust => "resource",
-            PolicyType::PermissionsBoundary => "aws-managed",
-            PolicyType::Session => "none",
-            PolicyType::ServiceControl | PolicyType::ResourceControl => "none",
-        }
-    }
 }
 
 /// What the resource policy is, for the "must allow explicitly" rule.
@@ -221,6 +210,9 @@ pub struct Decision<'a> {
     pub results: TypeResults,
     /// Whether principal and resource are in different accounts.
     pub cross_account: bool,
+    /// The kind of resource policy evaluated (role trust evaluations render AccessDenied
+    /// without a reason clause, as AWS does for `sts:AssumeRole`).
+    pub resource_kind: ResourcePolicyKind,
 }
 
 impl<'a> Decision<'a> {
@@ -397,6 +389,7 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
         matched: acc.matched,
         results,
         cross_account,
+        resource_kind: set.resource_kind,
     }
 }
 

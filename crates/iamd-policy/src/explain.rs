@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::{Decision, Denial, Outcome, PolicyResult, PolicyType, Request};
+use crate::eval::{
+    Decision, Denial, Outcome, PolicyResult, PolicyType, Request, ResourcePolicyKind,
+};
 
 /// Renders AWS's AccessDenied message:
 /// `User: <arn> is not authorized to perform: <action>[ on resource: <res>] because no <type>
@@ -47,16 +49,24 @@ fn result_text(r: Option<PolicyResult>) -> &'static str {
 }
 
 impl Decision<'_> {
-    /// The AccessDenied text for this decision (`None` when allowed).
+    /// The AccessDenied text for this decision (`None` when allowed). Role-trust evaluations
+    /// (`sts:AssumeRole*`) get AWS's classic form without a reason clause — every recorded
+    /// AssumeRole denial reads `User: … is not authorized to perform: sts:AssumeRole on
+    /// resource: <role arn>` (e.g. aws/karpenter-provider-aws#4680, 2023; reference §9.2).
     pub fn access_denied_message(&self, req: &Request<'_>, show_resource: bool) -> Option<String> {
         if self.is_allowed() {
             return None;
         }
+        let denial = if self.resource_kind == ResourcePolicyKind::RoleTrust {
+            None
+        } else {
+            self.denial
+        };
         Some(access_denied_message(
             &req.principal.arn,
             req.action,
             show_resource.then_some(req.resource),
-            self.denial,
+            denial,
         ))
     }
 

@@ -587,6 +587,10 @@ ev("trust-names-account-identity-allows", ASSUME, "Allowed", resource_policy=TRU
    identity=[pol(stmt(action="sts:AssumeRole", resource=ROLE_ARN))], **tr)
 ev("trust-does-not-name-caller", ASSUME, "ImplicitDeny", expect_denied_by="role trust policy",
    resource_policy=TRUST({"AWS": f"arn:aws:iam::{A}:user/bob"}), identity=[pol(stmt(action="sts:AssumeRole", resource=ROLE_ARN))], **tr)
+ev("trust-message-has-no-reason-clause", "https://github.com/aws/karpenter-provider-aws/issues/4680", "ImplicitDeny",
+   note="Recorded AssumeRole denials carry no 'because ...' clause (§9.2 open; we follow the recordings).",
+   resource_policy=TRUST({"AWS": f"arn:aws:iam::{A}:user/bob"}),
+   expect_message=f"User: arn:aws:iam::{A}:user/alice is not authorized to perform: sts:AssumeRole on resource: {ROLE_ARN}", **tr)
 ev("trust-no-policy-identity-alone", ASSUME, "ImplicitDeny", expect_denied_by="role trust policy",
    identity=[pol(stmt(action="sts:AssumeRole", resource="*"))], **tr)
 ev("trust-cross-account-both-allow", CROSS, "Allowed", principal=USER_B, resource_account=A,
