@@ -117,7 +117,7 @@ fn principals() -> Vec<Who> {
 }
 
 fn condition(r: &mut Rng) -> Option<Value> {
-    let c = match r.below(12) {
+    let c = match r.below(28) {
         0 => {
             json!({"StringEquals": {"aws:PrincipalTag/team": *r.pick(&["blue", "red", "bluered"])}})
         }
@@ -134,6 +134,31 @@ fn condition(r: &mut Rng) -> Option<Value> {
         8 => json!({"StringEqualsIgnoreCase": {"aws:PrincipalAccount": *r.pick(&[A, B])}}),
         9 => json!({"Null": {"aws:ResourceTag/owner": *r.pick(&["true", "false"])}}),
         10 => json!({"StringNotLikeIfExists": {"aws:ResourceTag/owner": "b*"}}),
+        11 => {
+            json!({"DateGreaterThan": {"aws:CurrentTime": *r.pick(&["2026-01-01T00:00:00Z", "2027-01-01", "1767225600"])}})
+        }
+        12 => json!({"DateLessThanEquals": {"aws:TokenIssueTime": "2026-06-01T00:00:00Z"}}),
+        13 => json!({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}),
+        14 => {
+            json!({"IpAddress": {"aws:SourceIp": *r.pick(&["2001:db8::/32", "10.1.2.3", "10.1.2.0/31"])}})
+        }
+        15 => json!({"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "2001:db8::/32"]}}),
+        16 => json!({"StringLike": {"aws:ResourceTag/owner": "${aws:PrincipalTag/team, 'alice'}"}}),
+        17 => json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": ["team"]}}),
+        18 => json!({"ForAnyValue:StringNotLike": {"aws:TagKeys": ["t*"]}}),
+        19 => json!({"StringEqualsIfExists": {"aws:ResourceTag/owner": ["alice", "carol"]}}),
+        20 => json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:*"}}),
+        21 => json!({"Bool": {"aws:SecureTransport": *r.pick(&["true", "false"])}}),
+        22 => {
+            json!({"StringEquals": {"aws:userid": "${aws:userid}", "aws:PrincipalType": *r.pick(&["User", "AssumedRole"])}})
+        }
+        23 => json!({"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": ["ENV", "Cost"]}}),
+        24 => {
+            json!({"NumericGreaterThanEquals": {"aws:MultiFactorAuthAge": *r.pick(&["5", "5.5", "-1"])}})
+        }
+        25 => {
+            json!({"Null": {"aws:TagKeys": "true"}, "StringNotEquals": {"aws:PrincipalAccount": B}})
+        }
         _ => return None,
     };
     Some(c)
@@ -198,6 +223,8 @@ struct Case {
     tag_keys: Option<Vec<&'static str>>,
     owner_tag: Option<&'static str>,
     ip: &'static str,
+    secure: bool,
+    n: Option<&'static str>,
 }
 
 fn gen_case(r: &mut Rng, who: &[Who]) -> Case {
@@ -286,13 +313,24 @@ fn gen_case(r: &mut Rng, who: &[Who]) -> Case {
         } else {
             None
         },
-        ip: r.pick::<&str>(&["10.1.2.3", "192.0.2.7"]),
+        ip: r.pick::<&str>(&["10.1.2.3", "192.0.2.7", "2001:db8::5", "10.1.2.1"]),
+        secure: r.chance(70),
+        n: if r.chance(70) {
+            Some(r.pick::<&str>(&["5", "7", "5.4", "-3"]))
+        } else {
+            None
+        },
     }
 }
 
 fn context(c: &Case, who: &PrincipalFacts) -> Context {
     let mut ctx = principal_context(who, OffsetDateTime::UNIX_EPOCH);
     ctx.set("aws:SourceIp", c.ip);
+    ctx.set("aws:CurrentTime", "2026-05-01T12:00:00Z");
+    ctx.set("aws:SecureTransport", c.secure);
+    if let Some(n) = c.n {
+        ctx.set("aws:MultiFactorAuthAge", n);
+    }
     if let Some(t) = &c.tag_keys {
         ctx.set_multi("aws:TagKeys", t.iter().copied());
     }
