@@ -55,6 +55,8 @@ const ACTION_PATTERNS: &[&str] = &[
     "secretsmanager:*Secret*",
     "secretsmanager:Describe?ecret",
     "s3:GetObject",
+    "sts:AssumeRole",
+    "sts:*",
 ];
 
 #[derive(Clone)]
@@ -176,6 +178,7 @@ fn statement(r: &mut Rng, principal: Option<Value>, deny_pct: u64) -> Value {
         "arn:aws:secretsmanager:*:444455556666:secret:*",
         "arn:aws:secretsmanager:us-east-1:*:secret:app/db-??????",
         "arn:aws:secretsmanager:*:*:secret:ops/*",
+        "arn:aws:iam::*:role/Target",
     ]);
     s[if r.chance(8) {
         "NotResource"
@@ -211,6 +214,7 @@ fn policy(stmts: Vec<Value>) -> Value {
 }
 
 struct Case {
+    trust: bool,
     who: usize,
     action: &'static str,
     resource: String,
@@ -267,7 +271,23 @@ fn gen_case(r: &mut Rng, who: &[Who]) -> Case {
     } else {
         None
     };
-    let resource_policy = if r.chance(65) {
+    let trust = r.chance(20);
+    let resource_policy = if trust {
+        let k = 1 + r.below(3);
+        let mut st = stmts(r, k, true, 20);
+        for x in &mut st {
+            if let Some(o) = x.as_object_mut() {
+                o.remove("Resource");
+                o.remove("NotResource");
+                o.remove("NotAction");
+                o.insert(
+                    "Action".into(),
+                    json!(*r.pick(&["sts:AssumeRole", "sts:*", "*"])),
+                );
+            }
+        }
+        Some(policy(st))
+    } else if r.chance(65) {
         let k = 1 + r.below(3);
         Some(policy(stmts(r, k, true, 20)))
     } else {
@@ -290,9 +310,18 @@ fn gen_case(r: &mut Rng, who: &[Who]) -> Case {
         Vec::new()
     };
     Case {
+        trust,
         who: w,
-        action: r.pick::<&str>(ACTIONS),
-        resource: format!("arn:aws:secretsmanager:us-east-1:{resource_account}:secret:{name}"),
+        action: if trust {
+            "sts:AssumeRole"
+        } else {
+            r.pick::<&str>(ACTIONS)
+        },
+        resource: if trust {
+            format!("arn:aws:iam::{resource_account}:role/Target")
+        } else {
+            format!("arn:aws:secretsmanager:us-east-1:{resource_account}:secret:{name}")
+        },
         resource_account,
         identity,
         boundary,
@@ -353,10 +382,16 @@ fn ours(c: &Case, who: &PrincipalFacts) -> (&'static str, Option<&'static str>) 
         .as_ref()
         .map(|v| p(v, PolicyKind::PermissionsBoundary));
     let sp = c.session.as_ref().map(|v| p(v, PolicyKind::Session));
-    let rp = c
-        .resource_policy
-        .as_ref()
-        .map(|v| p(v, PolicyKind::Resource));
+    let rp = c.resource_policy.as_ref().map(|v| {
+        p(
+            v,
+            if c.trust {
+                PolicyKind::RoleTrust
+            } else {
+                PolicyKind::Resource
+            },
+        )
+    });
     let scps: Vec<Vec<Policy>> = c
         .scps
         .iter()
@@ -367,7 +402,11 @@ fn ours(c: &Case, who: &PrincipalFacts) -> (&'static str, Option<&'static str>) 
         permissions_boundary: pb.as_ref().map(|x| NamedPolicy::new("pb", x)),
         session: sp.as_ref().map(|x| vec![NamedPolicy::new("sp", x)]),
         resource: rp.as_ref().map(|x| NamedPolicy::new("rp", x)),
-        resource_kind: ResourcePolicyKind::Generic,
+        resource_kind: if c.trust {
+            ResourcePolicyKind::RoleTrust
+        } else {
+            ResourcePolicyKind::Generic
+        },
         scp_levels: scps
             .iter()
             .map(|l| l.iter().map(|x| NamedPolicy::new("scp", x)).collect())
