@@ -187,7 +187,6 @@ pub struct Condition {
     key: String,
     key_lower: String,
     values: Vec<Value>,
-    pub(crate) raw: Json,
 }
 
 /// Why a condition block is invalid.
@@ -276,7 +275,6 @@ impl Condition {
                     key: key.clone(),
                     key_lower: key.to_ascii_lowercase(),
                     values,
-                    raw: vals.clone(),
                 });
             }
         }

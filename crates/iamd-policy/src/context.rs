@@ -300,7 +300,9 @@ pub struct PrincipalFacts {
     pub user_id: String,
     /// The IAM user name (users only; also `GetSessionToken` sessions of users).
     pub username: Option<String>,
-    /// For role sessions, the role ARN including its path.
+    /// For role sessions, the role ARN including its path. For `GetFederationToken`
+    /// sessions, the ARN of the IAM user that created the session (a resource policy naming
+    /// that user grants like a role grant: boundary and session policy still limit it).
     pub role_arn: Option<String>,
     /// Effective principal tags (for role sessions: role tags overridden by session tags).
     pub tags: Vec<(String, String)>,
@@ -362,7 +364,7 @@ impl PrincipalFacts {
         }
     }
 
-    /// A `GetFederationToken` session.
+    /// A `GetFederationToken` session (set `role_arn` to the creating IAM user's ARN if known).
     pub fn federated_user(account: &str, name: &str, session: SessionFacts) -> PrincipalFacts {
         PrincipalFacts {
             kind: PrincipalType::FederatedUser,

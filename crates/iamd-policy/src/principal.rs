@@ -10,7 +10,9 @@ pub enum PrincipalMatch {
     /// The caller's account (`"123456789012"` or `arn:aws:iam::123456789012:root`): delegates
     /// to the account, so the identity side must allow too.
     Account,
-    /// The role of a role session (`arn:aws:iam::A:role/R`, or the role's unique id).
+    /// The role of a role session (`arn:aws:iam::A:role/R`, or the role's unique id), or the
+    /// IAM user behind a federated-user session: no identity policy needed, but the
+    /// boundary and session policies still limit.
     Role,
     /// `*` (everyone, including anonymous callers).
     Wildcard,
@@ -199,6 +201,12 @@ impl PrincipalSet {
                         AwsEntry::Account(a) if *a == p.account => bump(PrincipalMatch::Account),
                         AwsEntry::User(arn) if p.kind == PrincipalType::User && *arn == p.arn => {
                             bump(PrincipalMatch::Direct)
+                        }
+                        AwsEntry::User(arn)
+                            if p.kind == PrincipalType::FederatedUser
+                                && p.role_arn.as_deref() == Some(arn.as_str()) =>
+                        {
+                            bump(PrincipalMatch::Role)
                         }
                         AwsEntry::Role(arn)
                             if p.kind == PrincipalType::AssumedRole

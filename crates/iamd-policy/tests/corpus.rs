@@ -100,6 +100,9 @@ fn principal(v: &Value) -> PrincipalFacts {
         "IdentityProvider" => PrincipalFacts::identity_provider(&s("name")),
         t => panic!("unknown principal type {t}"),
     };
+    if let Some(u) = v.get("source_user").and_then(Value::as_str) {
+        p.role_arn = Some(u.to_owned());
+    }
     if let Some(tags) = v.get("tags").and_then(Value::as_object) {
         p.tags = tags.iter().map(|(k, v)| (k.clone(), text(v))).collect();
     }

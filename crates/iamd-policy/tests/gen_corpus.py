@@ -519,6 +519,12 @@ ev("same-session-named-session-policy-implicit", SESSION, "Allowed", principal=R
    resource_policy=RP({"AWS": f"arn:aws:sts::{A}:assumed-role/Reader/s1"}), session=[pol(stmt(action="s3:*"))])
 ev("same-federated-named-no-session-policy", SESSION, "Allowed", principal=FED,
    resource_policy=RP({"AWS": f"arn:aws:sts::{A}:federated-user/fed"}))
+ev("same-federated-source-user-named-no-session-policy", SESSION, "ImplicitDeny", principal=dict(FED, source_user=f"arn:aws:iam::{A}:user/alice"),
+   expect_denied_by="session policy",
+   note="A grant naming the IAM user behind a federated-user session is still limited by the session policy (principal-type table, reference §1.4).",
+   resource_policy=RP({"AWS": f"arn:aws:iam::{A}:user/alice"}))
+ev("same-federated-source-user-named-session-policy-allows", SESSION, "Allowed", principal=dict(FED, source_user=f"arn:aws:iam::{A}:user/alice"),
+   resource_policy=RP({"AWS": f"arn:aws:iam::{A}:user/alice"}), session=[pol(stmt())])
 ev("same-star-boundary-implicit", T14, "Allowed", resource_policy=RP("*"), boundary=pol(stmt(action="s3:*")))
 ev("same-star-principalarn-condition", T14, "Allowed", principal=READER, boundary=pol(stmt(action="s3:*")),
    resource_policy=RP("*", cond={"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/Reader"}}))
