@@ -176,6 +176,11 @@ impl MatchedStatement<'_> {
     pub fn index(&self) -> usize {
         self.statement.index()
     }
+    /// Where the statement starts and ends in its policy's text (IAM's `StartPosition` /
+    /// `EndPosition`).
+    pub fn statement_position(&self) -> Option<(crate::policy::Position, crate::policy::Position)> {
+        self.policy.statement_position(self.statement.index())
+    }
 }
 
 /// Per-type results (`None` = that type was not present / does not apply).

@@ -50,6 +50,7 @@ mod managed;
 mod pattern;
 mod policy;
 mod principal;
+mod simulate;
 
 pub use condition::{Condition, Operator, Quantifier, parse_date};
 pub use context::{
@@ -65,3 +66,4 @@ pub use explain::access_denied_message;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
 pub use policy::{Effect, Policy, PolicyKind, Position, Statement, limits, policy_size};
 pub use principal::PrincipalMatch;
+pub use simulate::{ContextEntryError, ContextKeyType, add_context_entry};
