@@ -1,0 +1,273 @@
+//! A strict JSON tree for policy documents: object members keep their order and duplicate
+//! member names are rejected (IAM treats `{"Effect":"Allow","Effect":"Deny"}` as invalid JSON,
+//! whereas `serde_json::Value` would silently keep the last one).
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A JSON value with ordered object members.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Json {
+    Null,
+    Bool(bool),
+    /// Numbers keep their textual form (IAM compares condition values as text or parses them
+    /// per operator).
+    Number(String),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    pub(crate) fn parse(text: &str) -> Result<Json, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = Json::deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    }
+
+    pub(crate) fn as_object(&self) -> Option<&[(String, Json)]> {
+        match self {
+            Json::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Converts to a `serde_json::Value` (member order is kept by serde_json's default map only
+    /// when sorted; callers use this for re-serialisation where order does not matter).
+    pub(crate) fn to_value(&self) -> serde_json::Value {
+        match self {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => serde_json::Value::Bool(*b),
+            Json::Number(n) => n
+                .parse::<serde_json::Number>()
+                .map(serde_json::Value::Number)
+                .unwrap_or_else(|_| serde_json::Value::String(n.clone())),
+            Json::String(s) => serde_json::Value::String(s.clone()),
+            Json::Array(a) => serde_json::Value::Array(a.iter().map(Json::to_value).collect()),
+            Json::Object(m) => serde_json::Value::Object(
+                m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect(),
+            ),
+        }
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        Ok(Json::Number(v.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element::<Json>()? {
+            out.push(v);
+        }
+        Ok(Json::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut out: Vec<(String, Json)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format_args!("duplicate member `{key}`")));
+            }
+            let v = map.next_value::<Json>()?;
+            out.push((key, v));
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_members_are_rejected_and_order_kept() {
+        assert!(Json::parse(r#"{"a":1,"a":2}"#).is_err());
+        let j = Json::parse(r#"{"b":1,"a":[true,null,"x"]}"#).unwrap();
+        let m = j.as_object().unwrap();
+        assert_eq!(m[0].0, "b");
+        assert_eq!(m[1].0, "a");
+        assert!(Json::parse("{} x").is_err());
+    }
+}
+
+/// Byte ranges `[start, end)` of each statement object in a (valid) policy text, in order, for
+/// IAM's `MatchedStatements` positions. Returns an empty list if the shape is unexpected.
+pub(crate) fn statement_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return out;
+    }
+    i += 1;
+    loop {
+        i = ws(b, i);
+        if b.get(i) != Some(&b'"') {
+            return out;
+        }
+        let Some(kend) = string_end(b, i) else {
+            return out;
+        };
+        let key: Option<String> = serde_json::from_str(&text[i..kend]).ok();
+        i = ws(b, kend);
+        if b.get(i) != Some(&b':') {
+            return out;
+        }
+        i = ws(b, i + 1);
+        if key.as_deref() == Some("Statement") {
+            match b.get(i) {
+                Some(b'{') => {
+                    if let Some(e) = value_end(b, i) {
+                        out.push((i, e));
+                    }
+                }
+                Some(b'[') => {
+                    let mut j = ws(b, i + 1);
+                    while b.get(j) == Some(&b'{') {
+                        let Some(e) = value_end(b, j) else { break };
+                        out.push((j, e));
+                        j = ws(b, e);
+                        if b.get(j) == Some(&b',') {
+                            j = ws(b, j + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return out;
+        }
+        let Some(e) = value_end(b, i) else {
+            return out;
+        };
+        i = ws(b, e);
+        if b.get(i) == Some(&b',') {
+            i += 1;
+        } else {
+            return out;
+        }
+    }
+}
+
+fn ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// End (exclusive) of the string starting at `i` (which is `"`).
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// End (exclusive) of the JSON value starting at `i`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                j += 1;
+            }
+            Some(j)
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, l)| l)
+        .chars()
+        .count()
+        + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_statements() {
+        let t =
+            "{\"Version\":\"2012-10-17\",\n \"Statement\":[{\"Sid\":\"a}\"},\n  {\"Sid\":\"b\"}]}";
+        let s = statement_spans(t);
+        assert_eq!(s.len(), 2);
+        assert_eq!(&t[s[0].0..s[0].1], "{\"Sid\":\"a}\"}");
+        assert_eq!(&t[s[1].0..s[1].1], "{\"Sid\":\"b\"}");
+        assert_eq!(line_col(t, s[1].0), (3, 3));
+        let t = "{\"Statement\":{\"Effect\":\"Allow\"}}";
+        assert_eq!(statement_spans(t), vec![(13, 31)]);
+    }
+}

@@ -1,0 +1,380 @@
+//! Wildcard patterns (`*` any run of characters, `?` exactly one character) and policy-variable
+//! templates (`${aws:username}`, `${aws:PrincipalTag/team, 'default'}`, `${*}`, `${?}`, `${$}`).
+//!
+//! Patterns are compiled once when a policy is parsed; matching never allocates unless the
+//! pattern contains a policy variable that must be substituted from the request context.
+
+use std::borrow::Cow;
+
+/// One compiled token of a wildcard pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tok {
+    /// Literal text (never interpreted as wildcards).
+    Lit(String),
+    /// `*`
+    Star,
+    /// `?`
+    One,
+}
+
+/// A compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Glob {
+    /// `*` alone: matches everything.
+    All,
+    /// No wildcard at all.
+    Exact(String),
+    /// `prefix*`
+    Prefix(String),
+    /// Anything else.
+    Tokens(Vec<Tok>),
+}
+
+impl Glob {
+    /// Compiles `text`, treating `*` and `?` as wildcards.
+    pub(crate) fn new(text: &str) -> Glob {
+        let mut toks = Vec::new();
+        push_wild(&mut toks, text);
+        Glob::from_tokens(toks)
+    }
+
+    pub(crate) fn from_tokens(mut toks: Vec<Tok>) -> Glob {
+        // merge adjacent literals and collapse runs of stars
+        let mut merged: Vec<Tok> = Vec::with_capacity(toks.len());
+        for t in toks.drain(..) {
+            match (merged.last_mut(), t) {
+                (Some(Tok::Lit(a)), Tok::Lit(b)) => a.push_str(&b),
+                (Some(Tok::Star), Tok::Star) => {}
+                (_, t) => merged.push(t),
+            }
+        }
+        match merged.as_slice() {
+            [] => Glob::Exact(String::new()),
+            [Tok::Star] => Glob::All,
+            [Tok::Lit(l)] => Glob::Exact(l.clone()),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(l.clone()),
+            _ => Glob::Tokens(merged),
+        }
+    }
+
+    /// Whether `s` matches, case-sensitively.
+    pub(crate) fn matches(&self, s: &str) -> bool {
+        match self {
+            Glob::All => true,
+            Glob::Exact(e) => e == s,
+            Glob::Prefix(p) => s.starts_with(p.as_str()),
+            Glob::Tokens(t) => match_tokens(t, s),
+        }
+    }
+
+    /// Whether `s` matches with ASCII case ignored (the pattern must be lowercase); used for
+    /// actions, which match case-insensitively, without lowercasing the request.
+    pub(crate) fn matches_ignore_ascii_case(&self, s: &str) -> bool {
+        match self {
+            Glob::All => true,
+            Glob::Exact(e) => e.eq_ignore_ascii_case(s),
+            Glob::Prefix(p) => {
+                s.len() >= p.len()
+                    && s.is_char_boundary(p.len())
+                    && s[..p.len()].eq_ignore_ascii_case(p)
+            }
+            Glob::Tokens(t) => match_tokens_ci(t, s, true),
+        }
+    }
+}
+
+pub(crate) fn push_wild(toks: &mut Vec<Tok>, text: &str) {
+    let mut lit = String::new();
+    for c in text.chars() {
+        match c {
+            '*' | '?' => {
+                if !lit.is_empty() {
+                    toks.push(Tok::Lit(std::mem::take(&mut lit)));
+                }
+                toks.push(if c == '*' { Tok::Star } else { Tok::One });
+            }
+            _ => lit.push(c),
+        }
+    }
+    if !lit.is_empty() {
+        toks.push(Tok::Lit(lit));
+    }
+}
+
+fn next_char_len(s: &str, at: usize) -> usize {
+    s[at..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// Iterative wildcard matching with single-star backtracking (linear in practice, never
+/// exponential).
+fn match_tokens(t: &[Tok], s: &str) -> bool {
+    match_tokens_ci(t, s, false)
+}
+
+fn lit_at(s: &str, at: usize, lit: &str, ci: bool) -> bool {
+    if !ci {
+        return s[at..].starts_with(lit);
+    }
+    let end = at + lit.len();
+    end <= s.len() && s.is_char_boundary(end) && s[at..end].eq_ignore_ascii_case(lit)
+}
+
+fn match_tokens_ci(t: &[Tok], s: &str, ci: bool) -> bool {
+    let (mut ti, mut si) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if ti < t.len() {
+            match &t[ti] {
+                Tok::Star => {
+                    star = Some((ti + 1, si));
+                    ti += 1;
+                    continue;
+                }
+                Tok::One => {
+                    if si < s.len() {
+                        si += next_char_len(s, si);
+                        ti += 1;
+                        continue;
+                    }
+                }
+                Tok::Lit(l) => {
+                    if lit_at(s, si, l, ci) {
+                        si += l.len();
+                        ti += 1;
+                        continue;
+                    }
+                }
+            }
+        } else if si == s.len() {
+            return true;
+        }
+        match star {
+            Some((sti, ssi)) if ssi < s.len() => {
+                let n = ssi + next_char_len(s, ssi);
+                star = Some((sti, n));
+                ti = sti;
+                si = n;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Compares two strings case-insensitively (Unicode simple lowercase) without allocating.
+pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// One part of a template.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Part {
+    /// Policy text; `*`/`?` in it are wildcards for Like-style matching.
+    Text(String),
+    /// Text that is always literal (`${*}`, `${?}`, `${$}`).
+    Literal(String),
+    /// A policy variable.
+    Var {
+        /// Lowercased context key name.
+        key: String,
+        /// `${key, 'default'}`
+        default: Option<String>,
+    },
+}
+
+/// A string from a policy that may contain policy variables.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Template {
+    parts: Vec<Part>,
+    /// Precompiled glob when there is no variable.
+    glob: Option<Glob>,
+    /// Literal text when there is no variable (escapes resolved).
+    plain: Option<String>,
+}
+
+/// Looks up a single-valued context key (lowercased name) as text.
+pub(crate) trait VarSource {
+    fn var(&self, key_lower: &str) -> Option<Cow<'_, str>>;
+}
+
+impl Template {
+    /// Parses `text`; variables are recognised only when `vars` is true (Version 2012-10-17).
+    pub(crate) fn new(text: &str, vars: bool) -> Template {
+        let parts = if vars {
+            parse_parts(text)
+        } else {
+            vec![Part::Text(text.to_owned())]
+        };
+        let has_var = parts.iter().any(|p| matches!(p, Part::Var { .. }));
+        let (glob, plain) = if has_var {
+            (None, None)
+        } else {
+            let mut toks = Vec::new();
+            let mut plain = String::new();
+            for p in &parts {
+                match p {
+                    Part::Text(t) => {
+                        push_wild(&mut toks, t);
+                        plain.push_str(t);
+                    }
+                    Part::Literal(l) => {
+                        toks.push(Tok::Lit(l.clone()));
+                        plain.push_str(l);
+                    }
+                    Part::Var { .. } => {}
+                }
+            }
+            (Some(Glob::from_tokens(toks)), Some(plain))
+        };
+        Template { parts, glob, plain }
+    }
+
+    pub(crate) fn has_vars(&self) -> bool {
+        self.plain.is_none()
+    }
+
+    /// The value with variables substituted (wildcards not interpreted). `None` when a
+    /// variable cannot be resolved and has no default.
+    pub(crate) fn resolve<'a>(&'a self, src: &dyn VarSource) -> Option<Cow<'a, str>> {
+        if let Some(p) = &self.plain {
+            return Some(Cow::Borrowed(p));
+        }
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Text(t) | Part::Literal(t) => out.push_str(t),
+                Part::Var { key, default } => match src.var(key) {
+                    Some(v) => out.push_str(&v),
+                    None => out.push_str(default.as_deref()?),
+                },
+            }
+        }
+        Some(Cow::Owned(out))
+    }
+
+    /// The wildcard pattern with variables substituted (substituted values are literal).
+    pub(crate) fn glob<'a>(&'a self, src: &dyn VarSource) -> Option<Cow<'a, Glob>> {
+        if let Some(g) = &self.glob {
+            return Some(Cow::Borrowed(g));
+        }
+        let mut toks = Vec::new();
+        for p in &self.parts {
+            match p {
+                Part::Text(t) => push_wild(&mut toks, t),
+                Part::Literal(l) => toks.push(Tok::Lit(l.clone())),
+                Part::Var { key, default } => match src.var(key) {
+                    Some(v) => toks.push(Tok::Lit(v.into_owned())),
+                    None => toks.push(Tok::Lit(default.clone()?)),
+                },
+            }
+        }
+        Some(Cow::Owned(Glob::from_tokens(toks)))
+    }
+}
+
+/// Splits policy text into parts. An unterminated `${` is kept as text.
+fn parse_parts(text: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    let mut buf = String::new();
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        buf.push_str(&rest[..start]);
+        let inner = after[..end].trim();
+        let part = match inner {
+            "*" => Part::Literal("*".into()),
+            "?" => Part::Literal("?".into()),
+            "$" => Part::Literal("$".into()),
+            _ => parse_var(inner),
+        };
+        if !buf.is_empty() {
+            parts.push(Part::Text(std::mem::take(&mut buf)));
+        }
+        parts.push(part);
+        rest = &after[end + 1..];
+    }
+    buf.push_str(rest);
+    if !buf.is_empty() {
+        parts.push(Part::Text(buf));
+    }
+    parts
+}
+
+fn parse_var(inner: &str) -> Part {
+    if let Some((key, def)) = inner.split_once(',') {
+        let def = def.trim();
+        let default = def
+            .strip_prefix('\'')
+            .and_then(|d| d.strip_suffix('\''))
+            .map(str::to_owned);
+        if default.is_some() {
+            return Part::Var {
+                key: key.trim().to_ascii_lowercase(),
+                default,
+            };
+        }
+    }
+    Part::Var {
+        key: inner.to_ascii_lowercase(),
+        default: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Src;
+    impl VarSource for Src {
+        fn var(&self, key: &str) -> Option<Cow<'_, str>> {
+            match key {
+                "aws:username" => Some(Cow::Borrowed("alice")),
+                "aws:principaltag/team" => Some(Cow::Borrowed("a*b")),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn glob_basics() {
+        assert!(Glob::new("*").matches(""));
+        assert!(Glob::new("a*").matches("abc"));
+        assert!(Glob::new("a?c").matches("abc"));
+        assert!(!Glob::new("a?c").matches("ac"));
+        assert!(Glob::new("bucket/*/test/*").matches("bucket/1/2/test/3/x"));
+        assert!(!Glob::new("bucket/*/test/*").matches("bucket/1/2/tes/3"));
+        assert!(Glob::new("*a*a*a*b").matches("aaaaaaaaaaaaaaaaab"));
+        assert!(!Glob::new("*a*a*a*b").matches("aaaaaaaaaaaaaaaaaa"));
+        assert!(Glob::new("?é*").matches("xé"));
+        assert!(!Glob::new("abc").matches("ABC"));
+    }
+
+    #[test]
+    fn templates() {
+        let t = Template::new("home/${aws:username}/*", true);
+        assert!(t.glob(&Src).unwrap().matches("home/alice/x"));
+        assert!(!t.glob(&Src).unwrap().matches("home/bob/x"));
+        let t = Template::new("${AWS:PrincipalTag/team}", true);
+        // substituted values are literal, not wildcards
+        assert!(t.glob(&Src).unwrap().matches("a*b"));
+        assert!(!t.glob(&Src).unwrap().matches("axxb"));
+        let t = Template::new("${aws:missing}", true);
+        assert!(t.resolve(&Src).is_none());
+        let t = Template::new("${aws:missing, 'dflt'}", true);
+        assert_eq!(t.resolve(&Src).unwrap(), "dflt");
+        let t = Template::new("a${*}b${?}${$}", true);
+        assert_eq!(t.resolve(&Src).unwrap(), "a*b?$");
+        assert!(t.glob(&Src).unwrap().matches("a*b?$"));
+        assert!(!t.glob(&Src).unwrap().matches("axb?$"));
+        // 2008-10-17: variables are literal text
+        let t = Template::new("${aws:username}", false);
+        assert_eq!(t.resolve(&Src).unwrap(), "${aws:username}");
+        let t = Template::new("${ aws:username }", true);
+        assert_eq!(t.resolve(&Src).unwrap(), "alice");
+    }
+}

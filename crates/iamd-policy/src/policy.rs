@@ -1,0 +1,772 @@
+//! Policy documents: parsing, validation per policy kind (reference §2.1–2.4, §2.7–2.8) and
+//! the compiled form that evaluation uses.
+
+use crate::condition::{CondError, Condition, split_arn};
+use crate::context::{Context, PrincipalFacts};
+use crate::error::{PolicyError, PolicyErrorKind};
+use crate::json::Json;
+use crate::pattern::{Glob, Template};
+use crate::principal::{PrincipalMatch, PrincipalSet};
+
+/// Which kind of policy a document is; each kind has its own validation rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// Identity-based policy (managed or inline, user/group/role). No principal; Resource
+    /// required; Version must be 2012-10-17.
+    Identity,
+    /// A permissions boundary (same rules as identity policies).
+    PermissionsBoundary,
+    /// A session policy passed to AssumeRole*/GetFederationToken (identity rules, but the
+    /// 2008-10-17 version is tolerated).
+    Session,
+    /// A resource-based policy (e.g. a Secrets Manager secret policy, a KMS key policy):
+    /// Principal required, Resource optional.
+    Resource,
+    /// A role trust policy: Principal required, Resource forbidden.
+    RoleTrust,
+    /// An Organizations service control policy: no principal.
+    ServiceControl,
+    /// An Organizations resource control policy: Principal required.
+    ResourceControl,
+}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// Grants.
+    Allow,
+    /// Denies (always wins).
+    Deny,
+}
+
+impl Effect {
+    /// `"Allow"` / `"Deny"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// Maximum policy sizes in characters, whitespace not counted (reference §2.7).
+pub mod limits {
+    /// Managed policy document.
+    pub const MANAGED_POLICY: usize = 6_144;
+    /// Aggregate of a user's inline policies.
+    pub const USER_INLINE_AGGREGATE: usize = 2_048;
+    /// Aggregate of a group's inline policies.
+    pub const GROUP_INLINE_AGGREGATE: usize = 5_120;
+    /// Aggregate of a role's inline policies.
+    pub const ROLE_INLINE_AGGREGATE: usize = 10_240;
+    /// Role trust policy (default quota).
+    pub const ROLE_TRUST_POLICY: usize = 2_048;
+    /// Session policy plaintext.
+    pub const SESSION_POLICY: usize = 2_048;
+    /// Secrets Manager resource policy.
+    pub const SECRETS_MANAGER_RESOURCE_POLICY: usize = 20_480;
+}
+
+/// Counts a policy's size the way IAM's quotas do: characters, whitespace excluded.
+pub fn policy_size(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// The requested resource, split into ARN segments once per request.
+pub(crate) struct Target<'r> {
+    pub(crate) full: &'r str,
+    pub(crate) split: Option<[&'r str; 6]>,
+}
+
+impl<'r> Target<'r> {
+    pub(crate) fn new(full: &'r str) -> Target<'r> {
+        Target {
+            full,
+            split: split_arn(full),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ResourcePattern {
+    All,
+    Arn {
+        head: Box<[Glob; 5]>,
+        tail: Template,
+    },
+    Whole(Template),
+}
+
+impl ResourcePattern {
+    fn compile(text: &str, vars: bool) -> ResourcePattern {
+        if text == "*" {
+            return ResourcePattern::All;
+        }
+        match split_arn(text) {
+            Some([a, b, c, d, e, tail]) => ResourcePattern::Arn {
+                head: Box::new([a, b, c, d, e].map(Glob::new)),
+                tail: Template::new(tail, vars),
+            },
+            None => ResourcePattern::Whole(Template::new(text, vars)),
+        }
+    }
+
+    fn matches(&self, target: &Target<'_>, ctx: &Context) -> bool {
+        let resource = target.full;
+        match self {
+            ResourcePattern::All => true,
+            ResourcePattern::Arn { head, tail } => {
+                let Some(r) = &target.split else {
+                    return false;
+                };
+                head.iter().zip(r.iter()).all(|(g, s)| match g {
+                    Glob::Exact(e) => e.eq_ignore_ascii_case(s),
+                    g => g.matches(s),
+                }) && tail.glob(ctx).is_some_and(|g| g.matches(r[5]))
+            }
+            ResourcePattern::Whole(t) => t.glob(ctx).is_some_and(|g| g.matches(resource)),
+        }
+    }
+}
+
+/// One compiled statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    sid: Option<String>,
+    index: usize,
+    effect: Effect,
+    principal: Option<(bool, PrincipalSet)>,
+    actions: (bool, Vec<Glob>),
+    resources: Option<(bool, Vec<ResourcePattern>)>,
+    conditions: Vec<Condition>,
+}
+
+impl Statement {
+    /// The `Sid`, if any.
+    pub fn sid(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+    /// Zero-based position in the policy.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// `Allow` or `Deny`.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+    /// The compiled conditions (all must hold).
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Whether the statement's Action/NotAction covers `action` (case-insensitively).
+    pub(crate) fn action_matches(&self, action: &str) -> bool {
+        let (negated, pats) = &self.actions;
+        let hit = pats.iter().any(|g| g.matches_ignore_ascii_case(action));
+        hit != *negated
+    }
+
+    pub(crate) fn resource_matches(&self, target: &Target<'_>, ctx: &Context) -> bool {
+        match &self.resources {
+            None => true,
+            Some((negated, pats)) => {
+                let hit = pats.iter().any(|p| p.matches(target, ctx));
+                hit != *negated
+            }
+        }
+    }
+
+    /// How the statement applies to the caller: `None` if its Principal/NotPrincipal excludes
+    /// the caller; `Some(Direct)` when the statement has no principal element.
+    pub(crate) fn principal_applies(
+        &self,
+        p: &PrincipalFacts,
+        has_boundary: bool,
+    ) -> Option<PrincipalMatch> {
+        match &self.principal {
+            None => Some(PrincipalMatch::Direct),
+            Some((false, set)) => set.best_match(p),
+            Some((true, set)) => {
+                // A Deny with NotPrincipal always applies to principals that have a permissions
+                // boundary (access_policies_boundaries, reference §1.4).
+                if self.effect == Effect::Deny && has_boundary {
+                    return Some(PrincipalMatch::Wildcard);
+                }
+                if set.excludes(p) {
+                    None
+                } else {
+                    Some(PrincipalMatch::Account)
+                }
+            }
+        }
+    }
+
+    pub(crate) fn conditions_hold(&self, ctx: &Context) -> bool {
+        self.conditions.iter().all(|c| c.holds(ctx))
+    }
+}
+
+/// A parsed, validated and compiled policy document. The original text is kept verbatim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    text: String,
+    kind: PolicyKind,
+    doc: Json,
+    version: Option<String>,
+    id: Option<String>,
+    statements: Vec<Statement>,
+    size: usize,
+    has_deny: bool,
+    spans: Vec<(usize, usize)>,
+}
+
+/// A position in a policy document (1-based line and column), as IAM reports in
+/// `MatchedStatements` (`StartPosition` / `EndPosition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (characters).
+    pub column: usize,
+}
+
+impl Policy {
+    /// Parses and validates `text` as a policy of `kind`, returning IAM's
+    /// `MalformedPolicyDocument` message on failure. Size limits are not checked here (they
+    /// depend on where the policy is stored and give `LimitExceeded`); see [`Policy::size`].
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        parse(text, kind)
+    }
+
+    /// The document exactly as submitted.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    /// The kind it was validated as.
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+    /// The `Version` element, if present.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+    /// The `Id` element, if present.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// The compiled statements in document order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+    /// Size in characters, whitespace not counted.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+    /// Whether any statement denies.
+    pub fn has_deny(&self) -> bool {
+        self.has_deny
+    }
+    /// Where statement `index` starts and ends (the position of its closing brace) in
+    /// [`Policy::text`].
+    pub fn statement_position(&self, index: usize) -> Option<(Position, Position)> {
+        let (s, e) = *self.spans.get(index)?;
+        let (l1, c1) = crate::json::line_col(&self.text, s);
+        let (l2, c2) = crate::json::line_col(&self.text, e.saturating_sub(1));
+        Some((
+            Position {
+                line: l1,
+                column: c1,
+            },
+            Position {
+                line: l2,
+                column: c2,
+            },
+        ))
+    }
+
+    /// The document as a JSON value (for re-serialisation).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.doc.to_value()
+    }
+}
+
+fn err(kind: PolicyErrorKind, msg: impl Into<String>) -> PolicyError {
+    PolicyError::new(kind, msg)
+}
+
+fn is_iam(kind: PolicyKind) -> bool {
+    matches!(
+        kind,
+        PolicyKind::Identity
+            | PolicyKind::PermissionsBoundary
+            | PolicyKind::Session
+            | PolicyKind::RoleTrust
+    )
+}
+
+fn no_principal(kind: PolicyKind) -> bool {
+    matches!(
+        kind,
+        PolicyKind::Identity
+            | PolicyKind::PermissionsBoundary
+            | PolicyKind::Session
+            | PolicyKind::ServiceControl
+    )
+}
+
+fn allowed_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FF}')
+}
+
+/// Validation stages in the order IAM reports them (moto's reverse-engineered ordering,
+/// reference §2.8): the first failing stage across all statements wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Syntax,
+    Legacy,
+    Sid,
+    ActionsPresent,
+    ResourceFormat,
+    ActionFormat,
+    Presence,
+}
+
+type StageResult<T> = Result<T, (Stage, PolicyError)>;
+
+fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+    if is_iam(kind) && (text.is_empty() || !text.chars().all(allowed_char)) {
+        return Err(err(
+            PolicyErrorKind::InvalidCharacters,
+            "The policy document contains characters outside TAB, LF, CR and U+0020-U+00FF.",
+        ));
+    }
+    let doc = Json::parse(text).map_err(|_| {
+        err(
+            PolicyErrorKind::InvalidJson,
+            "This policy contains invalid Json",
+        )
+    })?;
+    let top = doc.as_object().ok_or_else(PolicyError::syntax)?;
+    let mut version = None;
+    let mut id = None;
+    let mut statement = None;
+    for (k, v) in top {
+        match (k.as_str(), v) {
+            ("Version", Json::String(s)) => version = Some(s.clone()),
+            ("Id", Json::String(s)) => id = Some(s.clone()),
+            ("Statement", v) => statement = Some(v),
+            _ => return Err(PolicyError::syntax()),
+        }
+    }
+    let version_msg = "Policy document must be version 2012-10-17 or greater.";
+    match (kind, version.as_deref()) {
+        (PolicyKind::Identity | PolicyKind::PermissionsBoundary, Some("2012-10-17")) => {}
+        (PolicyKind::Identity | PolicyKind::PermissionsBoundary, _) => {
+            return Err(err(PolicyErrorKind::Version, version_msg));
+        }
+        (_, None | Some("2012-10-17") | Some("2008-10-17")) => {}
+        (_, Some(_)) => return Err(err(PolicyErrorKind::Version, version_msg)),
+    }
+    let vars = version.as_deref() == Some("2012-10-17");
+    let stmts: Vec<&Json> = match statement {
+        Some(Json::Array(a)) if !a.is_empty() => a.iter().collect(),
+        Some(o @ Json::Object(_)) => vec![o],
+        _ => return Err(PolicyError::syntax()),
+    };
+    let mut compiled = Vec::with_capacity(stmts.len());
+    let mut worst: Option<(Stage, PolicyError)> = None;
+    for (i, s) in stmts.iter().enumerate() {
+        match compile_statement(s, i, kind, vars) {
+            Ok(st) => compiled.push(st),
+            Err((stage, e)) => {
+                if worst.as_ref().is_none_or(|(w, _)| stage < *w) {
+                    worst = Some((stage, e));
+                }
+            }
+        }
+    }
+    // Sid uniqueness is checked at the Sid stage, across statements.
+    if is_iam(kind)
+        || matches!(
+            kind,
+            PolicyKind::ServiceControl | PolicyKind::ResourceControl
+        )
+    {
+        let mut seen: Vec<&str> = Vec::new();
+        for st in &compiled {
+            if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty()) {
+                if seen.contains(&sid) {
+                    let e = err(
+                        PolicyErrorKind::Sid,
+                        "Statement IDs (SID) in a single policy must be unique.",
+                    );
+                    if worst.as_ref().is_none_or(|(w, _)| Stage::Sid < *w) {
+                        worst = Some((Stage::Sid, e));
+                    }
+                    break;
+                }
+                seen.push(sid);
+            }
+        }
+    }
+    if let Some((_, e)) = worst {
+        return Err(e);
+    }
+    let has_deny = compiled.iter().any(|s| s.effect == Effect::Deny);
+    Ok(Policy {
+        text: text.to_owned(),
+        kind,
+        doc,
+        version,
+        id,
+        size: policy_size(text),
+        statements: compiled,
+        has_deny,
+        spans: crate::json::statement_spans(text),
+    })
+}
+
+fn string_list(v: &Json) -> StageResult<Vec<&str>> {
+    match v {
+        Json::String(s) => Ok(vec![s.as_str()]),
+        Json::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Json::String(s) => Ok(s.as_str()),
+                _ => Err((Stage::Syntax, PolicyError::syntax())),
+            })
+            .collect(),
+        _ => Err((Stage::Syntax, PolicyError::syntax())),
+    }
+}
+
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+const IAM_RESOURCE_PREFIXES: &[&str] = &[
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
+];
+
+fn check_resource(r: &str) -> Result<(), PolicyError> {
+    let fmt = || {
+        err(
+            PolicyErrorKind::Resource,
+            format!("Resource {r} must be in ARN format or \"*\"."),
+        )
+    };
+    if r == "*" {
+        return Ok(());
+    }
+    if !r.starts_with("arn:") {
+        return Err(fmt());
+    }
+    let parts: Vec<&str> = r.splitn(6, ':').collect();
+    let partition = parts.get(1).copied().unwrap_or("");
+    if !PARTITIONS.contains(&partition) && !partition.contains('*') && !partition.contains('?') {
+        return Err(err(
+            PolicyErrorKind::Resource,
+            format!("Partition \"{partition}\" is not valid for resource \"{r}\"."),
+        ));
+    }
+    let vendor = parts.get(2).copied().unwrap_or("");
+    if parts.len() < 6 {
+        // a trailing wildcard may stand for the remaining segments
+        if r.ends_with('*') && !vendor.is_empty() {
+            return Ok(());
+        }
+        if vendor.is_empty() || vendor.contains('*') || vendor.contains('?') {
+            return Err(err(
+                PolicyErrorKind::Resource,
+                "Resource vendor must be fully qualified and cannot contain regexes.",
+            ));
+        }
+        return Err(fmt());
+    }
+    if vendor.is_empty() || vendor.contains('*') || vendor.contains('?') {
+        return Err(err(
+            PolicyErrorKind::Resource,
+            "Resource vendor must be fully qualified and cannot contain regexes.",
+        ));
+    }
+    if vendor == "iam" {
+        if !parts[3].is_empty() {
+            return Err(err(
+                PolicyErrorKind::Resource,
+                format!("IAM resource {r} cannot contain region information."),
+            ));
+        }
+        let path = parts[5];
+        if !path.starts_with('*')
+            && path != "root"
+            && !IAM_RESOURCE_PREFIXES.iter().any(|p| path.starts_with(p))
+        {
+            return Err(err(
+                PolicyErrorKind::Resource,
+                "IAM resource path must either be \"*\" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_action(a: &str) -> Result<(), PolicyError> {
+    if a == "*" {
+        return Ok(());
+    }
+    let colons = a.matches(':').count();
+    if colons == 0 {
+        return Err(err(
+            PolicyErrorKind::Action,
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+        ));
+    }
+    if colons > 1 {
+        return Err(err(
+            PolicyErrorKind::Action,
+            "Actions/Condition can contain only one colon.",
+        ));
+    }
+    let vendor = a.split(':').next().unwrap_or("");
+    if vendor.is_empty()
+        || !vendor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*' || b == b'?')
+    {
+        return Err(err(
+            PolicyErrorKind::Action,
+            format!("Vendor {vendor} is not valid"),
+        ));
+    }
+    Ok(())
+}
+
+fn compile_statement(
+    s: &Json,
+    index: usize,
+    kind: PolicyKind,
+    vars: bool,
+) -> StageResult<Statement> {
+    let syn = || (Stage::Syntax, PolicyError::syntax());
+    let m = s.as_object().ok_or_else(syn)?;
+    let mut sid = None;
+    let mut effect = None;
+    let mut principal = None;
+    let mut action = None;
+    let mut resource = None;
+    let mut condition = None;
+    for (k, v) in m {
+        match k.as_str() {
+            "Sid" => match v {
+                Json::String(x) => sid = Some(x.clone()),
+                _ => return Err(syn()),
+            },
+            "Effect" => match v {
+                Json::String(x) => effect = Some(x.as_str()),
+                _ => return Err(syn()),
+            },
+            "Principal" | "NotPrincipal" => {
+                if principal.is_some() {
+                    return Err(syn());
+                }
+                principal = Some((k.as_str() == "NotPrincipal", v));
+            }
+            "Action" | "NotAction" => {
+                if action.is_some() {
+                    return Err(syn());
+                }
+                action = Some((k.as_str() == "NotAction", string_list(v)?));
+            }
+            "Resource" | "NotResource" => {
+                if resource.is_some() {
+                    return Err(syn());
+                }
+                resource = Some((k.as_str() == "NotResource", string_list(v)?, k.as_str()));
+            }
+            "Condition" => condition = Some(v),
+            _ => return Err(syn()),
+        }
+    }
+    let effect = match effect {
+        None => return Err(syn()),
+        Some("Allow") => Effect::Allow,
+        Some("Deny") => Effect::Deny,
+        Some(_) => {
+            return Err((
+                Stage::Legacy,
+                err(
+                    PolicyErrorKind::LegacyParse,
+                    "The policy failed legacy parsing",
+                ),
+            ));
+        }
+    };
+    let conditions = match condition {
+        None => Vec::new(),
+        Some(c) => Condition::compile_block(c, vars).map_err(|e| match e {
+            CondError::Syntax => syn(),
+            CondError::LegacyParse => (
+                Stage::Legacy,
+                err(
+                    PolicyErrorKind::LegacyParse,
+                    "The policy failed legacy parsing",
+                ),
+            ),
+            CondError::KeyWithoutVendor => (
+                Stage::ActionFormat,
+                err(
+                    PolicyErrorKind::Condition,
+                    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+                ),
+            ),
+        })?,
+    };
+    if let Some(sid) = &sid
+        && (is_iam(kind)
+            || matches!(
+                kind,
+                PolicyKind::ServiceControl | PolicyKind::ResourceControl
+            ))
+        && !sid.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err((
+            Stage::Sid,
+            err(
+                PolicyErrorKind::Sid,
+                "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*",
+            ),
+        ));
+    }
+    let Some((not_action, actions)) = action else {
+        return Err((
+            Stage::ActionsPresent,
+            err(
+                PolicyErrorKind::Action,
+                "Policy statement must contain actions.",
+            ),
+        ));
+    };
+    if actions.is_empty() {
+        return Err((
+            Stage::ActionsPresent,
+            err(
+                PolicyErrorKind::Action,
+                "Policy statement must contain actions.",
+            ),
+        ));
+    }
+    if let Some((_, rs, name)) = &resource {
+        if kind == PolicyKind::RoleTrust {
+            return Err((
+                Stage::Presence,
+                err(
+                    PolicyErrorKind::Resource,
+                    format!("Has prohibited field {name}"),
+                ),
+            ));
+        }
+        for r in rs {
+            check_resource(r).map_err(|e| (Stage::ResourceFormat, e))?;
+        }
+    }
+    for a in &actions {
+        check_action(a).map_err(|e| (Stage::ActionFormat, e))?;
+    }
+    let resources = match resource {
+        Some((neg, rs, _)) => {
+            if rs.is_empty() {
+                return Err((
+                    Stage::Presence,
+                    err(
+                        PolicyErrorKind::Resource,
+                        "Policy statement must contain resources.",
+                    ),
+                ));
+            }
+            Some((
+                neg,
+                rs.iter()
+                    .map(|r| ResourcePattern::compile(r, vars))
+                    .collect(),
+            ))
+        }
+        None if matches!(kind, PolicyKind::Resource | PolicyKind::RoleTrust) => None,
+        None => {
+            return Err((
+                Stage::Presence,
+                err(
+                    PolicyErrorKind::Resource,
+                    "Policy statement must contain resources.",
+                ),
+            ));
+        }
+    };
+    let principal = match (principal, no_principal(kind)) {
+        (Some(_), true) => {
+            return Err((
+                Stage::Presence,
+                err(
+                    PolicyErrorKind::Principal,
+                    "Policy document should not specify a principal.",
+                ),
+            ));
+        }
+        (None, true) => None,
+        (None, false) => {
+            return Err((
+                Stage::Presence,
+                err(
+                    PolicyErrorKind::Principal,
+                    "Missing required field Principal",
+                ),
+            ));
+        }
+        (Some((true, _)), false) if kind == PolicyKind::RoleTrust => {
+            return Err((
+                Stage::Presence,
+                err(
+                    PolicyErrorKind::Principal,
+                    "Has prohibited field NotPrincipal",
+                ),
+            ));
+        }
+        (Some((neg, v)), false) => Some((
+            neg,
+            PrincipalSet::parse(v).map_err(|e| (Stage::Presence, e))?,
+        )),
+    };
+    Ok(Statement {
+        sid,
+        index,
+        effect,
+        principal,
+        actions: (
+            not_action,
+            actions
+                .iter()
+                .map(|a| Glob::new(&a.to_ascii_lowercase()))
+                .collect(),
+        ),
+        resources,
+        conditions,
+    })
+}
