@@ -1,5 +1,6 @@
 //! `iamd`: the server binary.
 
+mod policy_cmd;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -20,11 +21,15 @@ struct Cli {
 enum Command {
     /// Serve the AWS APIs (IAM, STS, Secrets Manager) over HTTP.
     Serve(serve::ServeArgs),
+    /// Validate and simulate IAM policies offline, with the same engine the server uses.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Policy(cmd) => policy_cmd::run(cmd),
     }
 }
