@@ -17,7 +17,7 @@ pub enum PolicyCommand {
     /// Check a policy document the way IAM does; exit 1 on findings.
     Validate(ValidateArgs),
     /// Decide requests against policies, offline, and explain each decision.
-    Simulate(SimulateArgs),
+    Simulate(Box<SimulateArgs>),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,7 +115,7 @@ pub struct SimulateArgs {
 pub fn run(cmd: PolicyCommand) -> ExitCode {
     let res = match cmd {
         PolicyCommand::Validate(a) => validate(a),
-        PolicyCommand::Simulate(a) => simulate(a),
+        PolicyCommand::Simulate(a) => simulate(*a),
     };
     match res {
         Ok(code) => code,
