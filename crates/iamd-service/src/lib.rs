@@ -4,6 +4,7 @@
 //! when an operation writes). Time comes from a [`clock::Clock`].
 
 pub mod accounts;
+pub mod authz;
 pub mod clock;
 pub mod core;
 pub mod error;

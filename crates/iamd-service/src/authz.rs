@@ -1,0 +1,361 @@
+//! Authorization: every request that needs a permission is decided by the policy engine.
+//!
+//! The core gathers what the engine needs — the caller's facts and context keys, its identity
+//! policies and permissions boundary, the resource's policy — and asks [`iamd_policy::evaluate`].
+//! A denial becomes AWS's AccessDenied text with the policy type that denied. Nothing here
+//! defaults to allow: no policy found means no Allow.
+//!
+//! Policies are stored as text; [`PolicyCache`] compiles each distinct document once.
+
+use crate::accounts::{Caller, Principal};
+use crate::error::Error;
+use iamd_api::{Protocol, Service};
+use iamd_policy::{
+    Context, NamedPolicy, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
+    ResourcePolicyKind, evaluate, principal_context,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// A stored policy document with the id explanations report (name or ARN).
+#[derive(Debug, Clone)]
+pub struct PolicyDoc {
+    pub id: String,
+    pub text: String,
+}
+
+/// Everything attached to a principal that the engine evaluates.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalPolicies {
+    /// Inline and managed policies of the user (and its groups) or role.
+    pub identity: Vec<PolicyDoc>,
+    pub boundary: Option<PolicyDoc>,
+    /// Principal tags (`aws:PrincipalTag/*`).
+    pub tags: Vec<(String, String)>,
+}
+
+/// The resource-based policy that applies to a request, if any.
+#[derive(Debug, Clone)]
+pub struct ResourcePolicy {
+    pub doc: PolicyDoc,
+    pub kind: ResourcePolicyKind,
+}
+
+const CACHE_CAPACITY: usize = 10_000;
+
+/// Compiled policies keyed by (kind, text): each distinct document is parsed once.
+#[derive(Default)]
+pub struct PolicyCache {
+    maps: RwLock<HashMap<PolicyKindKey, HashMap<String, Arc<Policy>>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PolicyKindKey(u8);
+
+fn kind_key(kind: PolicyKind) -> PolicyKindKey {
+    PolicyKindKey(match kind {
+        PolicyKind::Identity => 0,
+        PolicyKind::PermissionsBoundary => 1,
+        PolicyKind::Session => 2,
+        PolicyKind::Resource => 3,
+        PolicyKind::RoleTrust => 4,
+        PolicyKind::ServiceControl => 5,
+        PolicyKind::ResourceControl => 6,
+    })
+}
+
+impl PolicyCache {
+    /// The compiled form of a stored document. Stored documents were validated when written; one
+    /// that no longer parses (say, after a validator change) is an internal error, never an Allow.
+    pub fn get(&self, text: &str, kind: PolicyKind) -> Result<Arc<Policy>, Error> {
+        let k = kind_key(kind);
+        if let Ok(maps) = self.maps.read()
+            && let Some(p) = maps.get(&k).and_then(|m| m.get(text))
+        {
+            return Ok(p.clone());
+        }
+        let compiled = Arc::new(Policy::parse(text, kind).map_err(|e| {
+            Error::Internal(format!("a stored policy no longer parses: {}", e.message()))
+        })?);
+        if let Ok(mut maps) = self.maps.write() {
+            let m = maps.entry(k).or_default();
+            if m.len() >= CACHE_CAPACITY {
+                m.clear();
+            }
+            m.insert(text.to_owned(), compiled.clone());
+        }
+        Ok(compiled)
+    }
+}
+
+/// The engine's view of the caller.
+pub fn principal_facts(caller: &Caller, tags: &[(String, String)]) -> PrincipalFacts {
+    let mut facts = match &caller.principal {
+        Principal::Root => PrincipalFacts::root(&caller.account),
+        Principal::User { name, path, id } => PrincipalFacts::user(&caller.account, path, name, id),
+    };
+    facts.tags = tags.to_vec();
+    facts
+}
+
+/// What one authorization needs besides the caller.
+pub struct AuthzRequest<'a> {
+    pub service: Service,
+    pub action: &'a str,
+    /// `None`: the action has no resource type (`*`), and messages omit `on resource:`.
+    pub resource: Option<&'a str>,
+    /// The account that owns the resource (defaults to the caller's).
+    pub resource_account: Option<&'a str>,
+    /// Request-specific context keys (condition keys of the action).
+    pub context: Context,
+    pub resource_policy: Option<ResourcePolicy>,
+}
+
+/// Decides a request; `Ok(())` only on an explicit Allow by AWS's rules.
+pub fn decide(
+    cache: &PolicyCache,
+    caller: &Caller,
+    policies: &PrincipalPolicies,
+    req: AuthzRequest<'_>,
+    now: time::OffsetDateTime,
+) -> Result<(), Error> {
+    let facts = principal_facts(caller, &policies.tags);
+    let mut context = principal_context(&facts, now);
+    context.extend(req.context);
+    context.set("aws:CurrentTime", now);
+    context.set("aws:EpochTime", now.unix_timestamp());
+    context.set("aws:SecureTransport", false);
+
+    let identity: Vec<Arc<Policy>> = policies
+        .identity
+        .iter()
+        .map(|d| cache.get(&d.text, PolicyKind::Identity))
+        .collect::<Result<_, _>>()?;
+    let boundary = policies
+        .boundary
+        .as_ref()
+        .map(|d| cache.get(&d.text, PolicyKind::PermissionsBoundary))
+        .transpose()?;
+    let resource_policy = req
+        .resource_policy
+        .as_ref()
+        .map(|rp| {
+            let kind = match rp.kind {
+                ResourcePolicyKind::RoleTrust => PolicyKind::RoleTrust,
+                _ => PolicyKind::Resource,
+            };
+            cache.get(&rp.doc.text, kind)
+        })
+        .transpose()?;
+
+    let set = PolicySet {
+        identity: policies
+            .identity
+            .iter()
+            .zip(&identity)
+            .map(|(d, p)| NamedPolicy::new(&d.id, p))
+            .collect(),
+        permissions_boundary: policies
+            .boundary
+            .as_ref()
+            .zip(boundary.as_ref())
+            .map(|(d, p)| NamedPolicy::new(&d.id, p)),
+        session: None,
+        resource: req
+            .resource_policy
+            .as_ref()
+            .zip(resource_policy.as_ref())
+            .map(|(rp, p)| NamedPolicy::new(&rp.doc.id, p)),
+        resource_kind: req
+            .resource_policy
+            .as_ref()
+            .map(|rp| rp.kind)
+            .unwrap_or_default(),
+        scp_levels: Vec::new(),
+        rcp_levels: Vec::new(),
+    };
+    let resource = req.resource.unwrap_or("*");
+    let request = Request {
+        principal: &facts,
+        action: req.action,
+        resource,
+        resource_account: Some(req.resource_account.unwrap_or(&caller.account)),
+        context: &context,
+    };
+    let decision = evaluate(&request, &set);
+    if decision.is_allowed() {
+        return Ok(());
+    }
+    let message = decision
+        .access_denied_message(&request, req.resource.is_some())
+        .unwrap_or_else(|| {
+            format!(
+                "User: {} is not authorized to perform: {}",
+                facts.arn, req.action
+            )
+        });
+    tracing::debug!(
+        action = req.action,
+        resource,
+        principal = %facts.arn,
+        "denied: {}",
+        decision.explain(&request).replace('\n', "; ")
+    );
+    let code = match req.service.protocol() {
+        Protocol::Query => "AccessDenied",
+        Protocol::Json11 => "AccessDeniedException",
+    };
+    Err(Error::aws(code, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> Caller {
+        Caller {
+            account: "111122223333".into(),
+            principal: Principal::User {
+                name: "tf".into(),
+                path: "/".into(),
+                id: "AIDAEXAMPLEEXAMPLE01".into(),
+            },
+            access_key_id: "AKIA".into(),
+        }
+    }
+
+    fn doc(id: &str, text: &str) -> PolicyDoc {
+        PolicyDoc {
+            id: id.into(),
+            text: text.into(),
+        }
+    }
+
+    const SEED002: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],"Resource":"arn:aws:secretsmanager:*:*:secret:cml/*"}]}"#;
+    const SECRET: &str =
+        "arn:aws:secretsmanager:us-east-2:111122223333:secret:cml/cml-devnet/app-AbCdEf";
+
+    fn req<'a>(action: &'a str, resource: &'a str) -> AuthzRequest<'a> {
+        AuthzRequest {
+            service: Service::SecretsManager,
+            action,
+            resource: Some(resource),
+            resource_account: None,
+            context: Context::new(),
+            resource_policy: None,
+        }
+    }
+
+    #[test]
+    fn identity_policy_allows_and_denies_with_awss_text() {
+        let cache = PolicyCache::default();
+        let pols = PrincipalPolicies {
+            identity: vec![doc("cml-read", SEED002)],
+            ..Default::default()
+        };
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        decide(
+            &cache,
+            &user(),
+            &pols,
+            req("secretsmanager:GetSecretValue", SECRET),
+            now,
+        )
+        .unwrap();
+        let other = "arn:aws:secretsmanager:us-east-2:111122223333:secret:other/thing-AbCdEf";
+        match decide(
+            &cache,
+            &user(),
+            &pols,
+            req("secretsmanager:GetSecretValue", other),
+            now,
+        ) {
+            Err(Error::Aws { code, message }) => {
+                assert_eq!(code, "AccessDeniedException");
+                assert_eq!(
+                    message,
+                    format!(
+                        "User: arn:aws:iam::111122223333:user/tf is not authorized to perform: secretsmanager:GetSecretValue on resource: {other} because no identity-based policy allows the secretsmanager:GetSecretValue action"
+                    )
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // No policies at all: denied.
+        assert!(
+            decide(
+                &cache,
+                &user(),
+                &PrincipalPolicies::default(),
+                req("secretsmanager:GetSecretValue", SECRET),
+                now
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn resource_policy_explicit_deny_names_its_type() {
+        let cache = PolicyCache::default();
+        let pols = PrincipalPolicies {
+            identity: vec![doc(
+                "admin",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}"#,
+            )],
+            ..Default::default()
+        };
+        let mut r = req("secretsmanager:GetSecretValue", SECRET);
+        r.resource_policy = Some(ResourcePolicy {
+            doc: doc(
+                "secret-policy",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/Reader"}}}]}"#,
+            ),
+            kind: ResourcePolicyKind::Generic,
+        });
+        match decide(&cache, &user(), &pols, r, time::OffsetDateTime::UNIX_EPOCH) {
+            Err(Error::Aws { message, .. }) => {
+                assert!(
+                    message.ends_with("with an explicit deny in a resource-based policy"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn root_is_allowed_on_its_own_account_without_policies() {
+        let cache = PolicyCache::default();
+        let root = Caller {
+            account: "111122223333".into(),
+            principal: Principal::Root,
+            access_key_id: "AKIA".into(),
+        };
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        decide(
+            &cache,
+            &root,
+            &PrincipalPolicies::default(),
+            req("secretsmanager:GetSecretValue", SECRET),
+            now,
+        )
+        .unwrap();
+        // Another account's resource: the root of 4444… has no grant there.
+        let foreign = "arn:aws:secretsmanager:us-east-2:444455556666:secret:x-AbCdEf";
+        let mut r = req("secretsmanager:GetSecretValue", foreign);
+        r.resource_account = Some("444455556666");
+        assert!(decide(&cache, &root, &PrincipalPolicies::default(), r, now).is_err());
+    }
+
+    #[test]
+    fn cache_compiles_once_and_refuses_broken_documents() {
+        let cache = PolicyCache::default();
+        let a = cache.get(SEED002, PolicyKind::Identity).unwrap();
+        let b = cache.get(SEED002, PolicyKind::Identity).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(matches!(
+            cache.get("{nope", PolicyKind::Identity),
+            Err(Error::Internal(_))
+        ));
+    }
+}
