@@ -2,7 +2,7 @@
 //! [`PolicyResult`]; [`combine`] is the one place where the per-type results become a decision.
 
 use crate::context::{Context, PrincipalFacts, PrincipalType, SessionKind};
-use crate::policy::{Effect, Policy, Statement, Target};
+use crate::policy::{Effect, Policy, Statement, Target, service_bit};
 use crate::principal::PrincipalMatch;
 
 /// The policy types of AWS's evaluation logic, as named in AccessDenied messages.
@@ -243,6 +243,7 @@ impl<'a> Decision<'a> {
 struct Acc<'a, 'r> {
     matched: Vec<MatchedStatement<'a>>,
     target: Target<'r>,
+    service_bit: u64,
 }
 
 impl<'a> Acc<'a, '_> {
@@ -259,7 +260,10 @@ impl<'a> Acc<'a, '_> {
         let mut deny = false;
         let mut grant: Option<PrincipalMatch> = None;
         for st in np.policy.statements() {
-            if !st.action_matches(req.action) || !st.resource_matches(&self.target, req.context) {
+            if !st.may_match_service(self.service_bit)
+                || !st.action_matches(req.action)
+                || !st.resource_matches(&self.target, req.context)
+            {
                 continue;
             }
             let Some(pm) = st.principal_applies(req.principal, has_boundary) else {
@@ -349,6 +353,7 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
     let mut acc = Acc {
         matched: Vec::new(),
         target: Target::new(req.resource),
+        service_bit: service_bit(req.action),
     };
     let has_boundary = set.permissions_boundary.is_some();
     let resource_type = if set.resource_kind == ResourcePolicyKind::RoleTrust {

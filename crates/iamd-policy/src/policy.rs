@@ -129,9 +129,38 @@ impl ResourcePattern {
     }
 }
 
+/// A one-bit Bloom filter of an action's service prefix: `1 << (fnv(service) % 64)`,
+/// ASCII-case-insensitive, computed without allocating.
+pub(crate) fn service_bit(action: &str) -> u64 {
+    let svc = action.split(':').next().unwrap_or("");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in svc.bytes() {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    1u64 << (h % 64)
+}
+
+fn service_bits(patterns: &[&str], negated: bool) -> u64 {
+    if negated {
+        return u64::MAX;
+    }
+    let mut bits = 0u64;
+    for p in patterns {
+        match p.split_once(':') {
+            Some((svc, _)) if !svc.contains(['*', '?']) => bits |= service_bit(p),
+            _ => return u64::MAX,
+        }
+    }
+    bits
+}
+
 /// One compiled statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
+    /// Prefilter: bits of the services its Action can match (all bits for wildcards and
+    /// NotAction).
+    service_bits: u64,
     sid: Option<String>,
     index: usize,
     effect: Effect,
@@ -157,6 +186,12 @@ impl Statement {
     /// The compiled conditions (all must hold).
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
+    }
+
+    /// Cheap prefilter: false when the statement cannot match an action whose
+    /// [`service_bit`] is `bit`.
+    pub(crate) fn may_match_service(&self, bit: u64) -> bool {
+        self.service_bits & bit != 0
     }
 
     /// Whether the statement's Action/NotAction covers `action` (case-insensitively).
@@ -755,6 +790,7 @@ fn compile_statement(
         )),
     };
     Ok(Statement {
+        service_bits: service_bits(&actions, not_action),
         sid,
         index,
         effect,
