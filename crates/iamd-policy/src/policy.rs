@@ -69,6 +69,9 @@ pub mod limits {
 
 /// Counts a policy's size the way IAM's quotas do: characters, whitespace excluded.
 pub fn policy_size(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    }
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
@@ -369,7 +372,13 @@ enum Stage {
 type StageResult<T> = Result<T, (Stage, PolicyError)>;
 
 fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
-    if is_iam(kind) && (text.is_empty() || !text.chars().all(allowed_char)) {
+    let chars_ok = if text.is_ascii() {
+        text.bytes()
+            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7f))
+    } else {
+        text.chars().all(allowed_char)
+    };
+    if is_iam(kind) && (text.is_empty() || !chars_ok) {
         return Err(err(
             PolicyErrorKind::InvalidCharacters,
             "The policy document contains characters outside TAB, LF, CR and U+0020-U+00FF.",
