@@ -106,6 +106,14 @@ impl ResourcePattern {
             return ResourcePattern::All;
         }
         match split_arn(text) {
+            // a variable outside the resource part (`arn:aws:s3:::${aws:PrincipalAccount}-x` is
+            // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
+            // whole string instead of per segment
+            Some([a, b, c, d, e, _])
+                if vars && [a, b, c, d, e].iter().any(|x| x.contains("${")) =>
+            {
+                ResourcePattern::Whole(Template::new(text, vars))
+            }
             Some([a, b, c, d, e, tail]) => ResourcePattern::Arn {
                 head: Box::new([a, b, c, d, e].map(Glob::new)),
                 tail: Template::new(tail, vars),
@@ -552,7 +560,10 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
             "Resource vendor must be fully qualified and cannot contain regexes.",
         ));
     }
-    if vendor == "iam" {
+    // a policy variable before the resource part contains colons of its own, so the segments
+    // above are not the ARN's; skip the IAM-specific shape checks then
+    let head_has_var = parts[..5].iter().any(|p| p.contains("${"));
+    if vendor == "iam" && !head_has_var {
         if !parts[3].is_empty() {
             return Err(err(
                 PolicyErrorKind::Resource,

@@ -303,6 +303,9 @@ ev("set-forall-allow-needs-null-guard", SVM, "ImplicitDeny",
 # ---------------------------------------------------------------- policy variables
 ev("var-username-in-resource", VARS, "Allowed", action="s3:GetObject", resource="arn:aws:s3:::home/alice/notes.txt",
    identity=[pol(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))])
+ev("var-in-account-segment", VARS, "Allowed", principal=READER, action="iam:GetRole", resource=f"arn:aws:iam::{A}:role/Reader",
+   note="Docs place variables in the resource part; we also substitute them in other segments (whole-string match).",
+   identity=[pol(stmt(action="iam:GetRole", resource="arn:aws:iam::${aws:PrincipalAccount}:role/*"))])
 ev("var-username-in-resource-other-user", VARS, "ImplicitDeny", action="s3:GetObject", resource="arn:aws:s3:::home/bob/notes.txt",
    identity=[pol(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))])
 ev("var-unresolved-in-resource-matches-nothing", VARS, "ImplicitDeny", principal=READER, action="s3:GetObject",
