@@ -76,8 +76,8 @@ pub use context::{
 };
 pub use error::{PolicyError, PolicyErrorKind};
 pub use eval::{
-    Decision, Denial, MatchedStatement, NamedPolicy, Outcome, PolicyResult, PolicySet, PolicyType,
-    Request, ResourcePolicyKind, TypeResults, combine, evaluate,
+    Decision, Denial, MatchedStatement, NamedPolicy, NearMiss, Outcome, PolicyResult, PolicySet,
+    PolicyType, Request, ResourcePolicyKind, TypeResults, combine, evaluate,
 };
 pub use explain::access_denied_message;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};

@@ -247,8 +247,9 @@ impl Statement {
         }
     }
 
-    pub(crate) fn conditions_hold(&self, ctx: &Context) -> bool {
-        self.conditions.iter().all(|c| c.holds(ctx))
+    /// The first condition that does not hold, if any.
+    pub(crate) fn failing_condition(&self, ctx: &Context) -> Option<&Condition> {
+        self.conditions.iter().find(|c| !c.holds(ctx))
     }
 }
 
