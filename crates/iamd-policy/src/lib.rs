@@ -40,6 +40,8 @@
 //!   unsupported) — reference §9.6.
 //! - AssumeRole denials render without a reason clause (recorded AWS responses) — §9.2.
 //! - `Version` after `Statement` is accepted — §9.5.
+//! - Condition operator names and `Bool` values are matched case-insensitively (lenient;
+//!   unverified against AWS).
 //! - When several policy types deny, the reported type is the first of: SCP, RCP,
 //!   resource-based, identity-based, permissions boundary, session.
 //!

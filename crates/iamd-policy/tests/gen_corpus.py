@@ -240,6 +240,10 @@ T = [
 ]
 for name, op, key, values, ctx, match in T:
     cond_case(name, OPS, op, key, values, ctx, match)
+cases["cond-operator-name-case-insensitive"]["note"] = (
+    "Unverified against AWS: we accept operator names case-insensitively (lenient choice; "
+    "a stricter AWS would reject the policy at write time, so evaluation never sees it).")
+cases["cond-bool-case-insensitive-value"]["note"] = "Choice: Bool compares 'true'/'false' case-insensitively."
 
 # key name case-insensitivity where policy and context spell the key differently
 ev("cond-context-key-case-insensitive", CONDITION, "Allowed",
