@@ -446,6 +446,12 @@ impl PrincipalFacts {
 /// `aws:MultiFactorAuthPresent`, `aws:MultiFactorAuthAge`, `aws:TokenIssueTime`,
 /// `aws:SourceIdentity`, `aws:FederatedProvider`. `now` is the request time (for the MFA age);
 /// the engine has no clock of its own.
+///
+/// Request-specific keys are the caller's to add: `aws:SourceIp`, `aws:CurrentTime`,
+/// `aws:EpochTime`, `aws:SecureTransport`, `aws:RequestedRegion`, `aws:ResourceTag/*`,
+/// `aws:RequestTag/*`, `aws:TagKeys`, `sts:ExternalId`, … An `AssumeRole` call made with
+/// `SerialNumber`/`TokenCode` also carries `aws:MultiFactorAuthPresent = true` (and an age of
+/// 0) even from long-term keys — the server sets those after verifying the code.
 pub fn principal_context(p: &PrincipalFacts, now: OffsetDateTime) -> Context {
     let mut c = Context::new();
     if p.kind == PrincipalType::IdentityProvider {

@@ -2,7 +2,7 @@
 //! [`PolicyResult`]; [`combine`] is the one place where the per-type results become a decision.
 
 use crate::context::{Context, PrincipalFacts, PrincipalType, SessionKind};
-use crate::policy::{Effect, Policy, Statement, Target};
+use crate::policy::{Effect, Policy, Statement, Target, service_bit};
 use crate::principal::PrincipalMatch;
 
 /// The policy types of AWS's evaluation logic, as named in AccessDenied messages.
@@ -183,6 +183,23 @@ impl MatchedStatement<'_> {
     }
 }
 
+/// A statement that applied to the request except for one condition.
+#[derive(Debug, Clone, Copy)]
+pub struct NearMiss<'a> {
+    /// The policy type it belongs to.
+    pub policy_type: PolicyType,
+    /// The policy's name or ARN.
+    pub policy_id: &'a str,
+    /// The policy.
+    pub policy: &'a Policy,
+    /// SCP/RCP level for organization policies.
+    pub level: Option<usize>,
+    /// The statement.
+    pub statement: &'a Statement,
+    /// The first condition that did not hold.
+    pub condition: &'a crate::condition::Condition,
+}
+
 /// Per-type results (`None` = that type was not present / does not apply).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TypeResults {
@@ -211,6 +228,9 @@ pub struct Decision<'a> {
     pub denial: Option<Denial>,
     /// Every statement that matched the request (allow and deny).
     pub matched: Vec<MatchedStatement<'a>>,
+    /// Statements whose action, resource and principal matched but whose condition did not
+    /// hold — what a human needs to see to fix a denial.
+    pub near_misses: Vec<NearMiss<'a>>,
     /// Per-type three-valued results.
     pub results: TypeResults,
     /// Whether principal and resource are in different accounts.
@@ -242,7 +262,9 @@ impl<'a> Decision<'a> {
 
 struct Acc<'a, 'r> {
     matched: Vec<MatchedStatement<'a>>,
+    near_misses: Vec<NearMiss<'a>>,
     target: Target<'r>,
+    service_bit: u64,
 }
 
 impl<'a> Acc<'a, '_> {
@@ -259,13 +281,24 @@ impl<'a> Acc<'a, '_> {
         let mut deny = false;
         let mut grant: Option<PrincipalMatch> = None;
         for st in np.policy.statements() {
-            if !st.action_matches(req.action) || !st.resource_matches(&self.target, req.context) {
+            if !st.may_match_service(self.service_bit)
+                || !st.action_matches(req.action)
+                || !st.resource_matches(&self.target, req.context)
+            {
                 continue;
             }
             let Some(pm) = st.principal_applies(req.principal, has_boundary) else {
                 continue;
             };
-            if !st.conditions_hold(req.context) {
+            if let Some(cond) = st.failing_condition(req.context) {
+                self.near_misses.push(NearMiss {
+                    policy_type: ty,
+                    policy_id: np.id,
+                    policy: np.policy,
+                    level,
+                    statement: st,
+                    condition: cond,
+                });
                 continue;
             }
             match st.effect() {
@@ -348,7 +381,9 @@ impl<'a> Acc<'a, '_> {
 pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
     let mut acc = Acc {
         matched: Vec::new(),
+        near_misses: Vec::new(),
         target: Target::new(req.resource),
+        service_bit: service_bit(req.action),
     };
     let has_boundary = set.permissions_boundary.is_some();
     let resource_type = if set.resource_kind == ResourcePolicyKind::RoleTrust {
@@ -392,6 +427,7 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
         outcome,
         denial,
         matched: acc.matched,
+        near_misses: acc.near_misses,
         results,
         cross_account,
         resource_kind: set.resource_kind,

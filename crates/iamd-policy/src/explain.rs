@@ -139,6 +139,38 @@ impl Decision<'_> {
             }
             s.push('\n');
         }
+        for n in &self.near_misses {
+            let _ = write!(
+                s,
+                "  not applied: {} {} `{}` statement #{}",
+                n.statement.effect().as_str(),
+                n.policy_type.phrase(),
+                n.policy_id,
+                n.statement.index()
+            );
+            if let Some(sid) = n.statement.sid() {
+                let _ = write!(s, " (Sid `{sid}`)");
+            }
+            let _ = match req.context.get(n.condition.key()) {
+                None => writeln!(
+                    s,
+                    ": condition `{}` on `{}` did not hold (key absent from the request)",
+                    n.condition.operator_name(),
+                    n.condition.key()
+                ),
+                Some(e) => writeln!(
+                    s,
+                    ": condition `{}` on `{}` did not hold (request value: {})",
+                    n.condition.operator_name(),
+                    n.condition.key(),
+                    e.values
+                        .iter()
+                        .map(|v| format!("`{}`", v.as_text()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
         s
     }
 }
@@ -146,6 +178,38 @@ impl Decision<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explain_names_the_failing_condition() {
+        use crate::*;
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Sid":"Team","Effect":"Allow","Action":"s3:*","Resource":"*",
+                "Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let mut who = PrincipalFacts::user("111122223333", "/", "u", "AIDAX");
+        who.tags = vec![("team".into(), "red".into())];
+        let ctx = principal_context(&who, time::OffsetDateTime::UNIX_EPOCH);
+        let set = PolicySet {
+            identity: vec![NamedPolicy::new("team-access", &p)],
+            ..Default::default()
+        };
+        let req = Request {
+            principal: &who,
+            action: "s3:GetObject",
+            resource: "arn:aws:s3:::b/k",
+            resource_account: None,
+            context: &ctx,
+        };
+        let d = evaluate(&req, &set);
+        assert_eq!(d.near_misses.len(), 1);
+        let text = d.explain(&req);
+        assert!(
+            text.contains("not applied: Allow identity-based policy `team-access` statement #0 (Sid `Team`): condition `StringEquals` on `aws:PrincipalTag/team` did not hold (request value: `red`)"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn messages() {

@@ -144,7 +144,12 @@ pub(crate) fn statement_spans(text: &str) -> Vec<(usize, usize)> {
         let Some(kend) = string_end(b, i) else {
             return out;
         };
-        let key: Option<String> = serde_json::from_str(&text[i..kend]).ok();
+        let raw = &text[i..kend];
+        let key: Option<String> = if raw.contains('\\') {
+            serde_json::from_str(raw).ok()
+        } else {
+            Some(raw[1..raw.len() - 1].to_owned())
+        };
         i = ws(b, kend);
         if b.get(i) != Some(&b':') {
             return out;

@@ -40,6 +40,8 @@
 //!   unsupported) — reference §9.6.
 //! - AssumeRole denials render without a reason clause (recorded AWS responses) — §9.2.
 //! - `Version` after `Statement` is accepted — §9.5.
+//! - Condition operator names and `Bool` values are matched case-insensitively (lenient;
+//!   unverified against AWS).
 //! - When several policy types deny, the reported type is the first of: SCP, RCP,
 //!   resource-based, identity-based, permissions boundary, session.
 //!
@@ -76,8 +78,8 @@ pub use context::{
 };
 pub use error::{PolicyError, PolicyErrorKind};
 pub use eval::{
-    Decision, Denial, MatchedStatement, NamedPolicy, Outcome, PolicyResult, PolicySet, PolicyType,
-    Request, ResourcePolicyKind, TypeResults, combine, evaluate,
+    Decision, Denial, MatchedStatement, NamedPolicy, NearMiss, Outcome, PolicyResult, PolicySet,
+    PolicyType, Request, ResourcePolicyKind, TypeResults, combine, evaluate,
 };
 pub use explain::access_denied_message;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};

@@ -69,6 +69,9 @@ pub mod limits {
 
 /// Counts a policy's size the way IAM's quotas do: characters, whitespace excluded.
 pub fn policy_size(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    }
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
@@ -103,6 +106,14 @@ impl ResourcePattern {
             return ResourcePattern::All;
         }
         match split_arn(text) {
+            // a variable outside the resource part (`arn:aws:s3:::${aws:PrincipalAccount}-x` is
+            // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
+            // whole string instead of per segment
+            Some([a, b, c, d, e, _])
+                if vars && [a, b, c, d, e].iter().any(|x| x.contains("${")) =>
+            {
+                ResourcePattern::Whole(Template::new(text, vars))
+            }
             Some([a, b, c, d, e, tail]) => ResourcePattern::Arn {
                 head: Box::new([a, b, c, d, e].map(Glob::new)),
                 tail: Template::new(tail, vars),
@@ -129,9 +140,38 @@ impl ResourcePattern {
     }
 }
 
+/// A one-bit Bloom filter of an action's service prefix: `1 << (fnv(service) % 64)`,
+/// ASCII-case-insensitive, computed without allocating.
+pub(crate) fn service_bit(action: &str) -> u64 {
+    let svc = action.split(':').next().unwrap_or("");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in svc.bytes() {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    1u64 << (h % 64)
+}
+
+fn service_bits(patterns: &[&str], negated: bool) -> u64 {
+    if negated {
+        return u64::MAX;
+    }
+    let mut bits = 0u64;
+    for p in patterns {
+        match p.split_once(':') {
+            Some((svc, _)) if !svc.contains(['*', '?']) => bits |= service_bit(p),
+            _ => return u64::MAX,
+        }
+    }
+    bits
+}
+
 /// One compiled statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
+    /// Prefilter: bits of the services its Action can match (all bits for wildcards and
+    /// NotAction).
+    service_bits: u64,
     sid: Option<String>,
     index: usize,
     effect: Effect,
@@ -157,6 +197,12 @@ impl Statement {
     /// The compiled conditions (all must hold).
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
+    }
+
+    /// Cheap prefilter: false when the statement cannot match an action whose
+    /// [`service_bit`] is `bit`.
+    pub(crate) fn may_match_service(&self, bit: u64) -> bool {
+        self.service_bits & bit != 0
     }
 
     /// Whether the statement's Action/NotAction covers `action` (case-insensitively).
@@ -201,8 +247,9 @@ impl Statement {
         }
     }
 
-    pub(crate) fn conditions_hold(&self, ctx: &Context) -> bool {
-        self.conditions.iter().all(|c| c.holds(ctx))
+    /// The first condition that does not hold, if any.
+    pub(crate) fn failing_condition(&self, ctx: &Context) -> Option<&Condition> {
+        self.conditions.iter().find(|c| !c.holds(ctx))
     }
 }
 
@@ -334,7 +381,13 @@ enum Stage {
 type StageResult<T> = Result<T, (Stage, PolicyError)>;
 
 fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
-    if is_iam(kind) && (text.is_empty() || !text.chars().all(allowed_char)) {
+    let chars_ok = if text.is_ascii() {
+        text.bytes()
+            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7f))
+    } else {
+        text.chars().all(allowed_char)
+    };
+    if is_iam(kind) && (text.is_empty() || !chars_ok) {
         return Err(err(
             PolicyErrorKind::InvalidCharacters,
             "The policy document contains characters outside TAB, LF, CR and U+0020-U+00FF.",
@@ -508,7 +561,10 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
             "Resource vendor must be fully qualified and cannot contain regexes.",
         ));
     }
-    if vendor == "iam" {
+    // a policy variable before the resource part contains colons of its own, so the segments
+    // above are not the ARN's; skip the IAM-specific shape checks then
+    let head_has_var = parts[..5].iter().any(|p| p.contains("${"));
+    if vendor == "iam" && !head_has_var {
         if !parts[3].is_empty() {
             return Err(err(
                 PolicyErrorKind::Resource,
@@ -755,6 +811,7 @@ fn compile_statement(
         )),
     };
     Ok(Statement {
+        service_bits: service_bits(&actions, not_action),
         sid,
         index,
         effect,

@@ -164,6 +164,14 @@ impl Decision<'_> {
                 "resourceControl": res(self.results.rcp),
             },
             "matchedStatements": matched,
+            "nearMisses": self.near_misses.iter().map(|n| json!({
+                "policyType": n.policy_type.phrase(),
+                "policyId": n.policy_id,
+                "sid": n.statement.sid(),
+                "index": n.statement.index(),
+                "effect": n.statement.effect().as_str(),
+                "failedCondition": {"operator": n.condition.operator_name(), "key": n.condition.key()},
+            })).collect::<Vec<_>>(),
             "accessDeniedMessage": self.access_denied_message(req, req.resource != "*"),
             "explanation": self.explain(req),
         })

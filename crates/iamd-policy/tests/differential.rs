@@ -569,6 +569,7 @@ fn differential_against_iam_simulate() {
     let (mut agree, mut errors, mut known) = (0, 0, 0);
     let mut diffs = Vec::new();
     let mut by_outcome = std::collections::BTreeMap::<&str, usize>::new();
+    let mut by_reason = std::collections::BTreeMap::<&str, usize>::new();
     for (c, l) in cases.iter().zip(&lines) {
         let w = &who[c.who].facts;
         let Some(theirs) = l.get("result").and_then(Value::as_str) else {
@@ -582,8 +583,9 @@ fn differential_against_iam_simulate() {
         *by_outcome.entry(mine).or_default() += 1;
         if mine == theirs {
             agree += 1;
-        } else if why.is_some() {
+        } else if let Some(w) = why {
             known += 1;
+            *by_reason.entry(w).or_default() += 1;
         } else {
             diffs.push(format!(
                 "ours={mine} theirs={theirs}\n  {}",
@@ -597,6 +599,9 @@ fn differential_against_iam_simulate() {
         diffs.len()
     );
     eprintln!("our outcomes: {by_outcome:?}");
+    for (w, n) in &by_reason {
+        eprintln!("known divergence x{n}: {w}");
+    }
     for d in diffs.iter().take(10) {
         eprintln!("{d}");
     }

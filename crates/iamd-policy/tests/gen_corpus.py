@@ -240,6 +240,10 @@ T = [
 ]
 for name, op, key, values, ctx, match in T:
     cond_case(name, OPS, op, key, values, ctx, match)
+cases["cond-operator-name-case-insensitive"]["note"] = (
+    "Unverified against AWS: we accept operator names case-insensitively (lenient choice; "
+    "a stricter AWS would reject the policy at write time, so evaluation never sees it).")
+cases["cond-bool-case-insensitive-value"]["note"] = "Choice: Bool compares 'true'/'false' case-insensitively."
 
 # key name case-insensitivity where policy and context spell the key differently
 ev("cond-context-key-case-insensitive", CONDITION, "Allowed",
@@ -303,6 +307,9 @@ ev("set-forall-allow-needs-null-guard", SVM, "ImplicitDeny",
 # ---------------------------------------------------------------- policy variables
 ev("var-username-in-resource", VARS, "Allowed", action="s3:GetObject", resource="arn:aws:s3:::home/alice/notes.txt",
    identity=[pol(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))])
+ev("var-in-account-segment", VARS, "Allowed", principal=READER, action="iam:GetRole", resource=f"arn:aws:iam::{A}:role/Reader",
+   note="Docs place variables in the resource part; we also substitute them in other segments (whole-string match).",
+   identity=[pol(stmt(action="iam:GetRole", resource="arn:aws:iam::${aws:PrincipalAccount}:role/*"))])
 ev("var-username-in-resource-other-user", VARS, "ImplicitDeny", action="s3:GetObject", resource="arn:aws:s3:::home/bob/notes.txt",
    identity=[pol(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))])
 ev("var-unresolved-in-resource-matches-nothing", VARS, "ImplicitDeny", principal=READER, action="s3:GetObject",
@@ -852,6 +859,58 @@ pc("session-old-version-accepted", SESSION, "Session", pol(stmt(), version="2008
 pc("resource-short-with-trailing-star", RESOURCE, "Identity", pol(stmt(resource="arn:aws:s3:*")))
 pc("resource-short-without-star", RESOURCE, "Identity", pol(stmt(resource="arn:aws:s3")), 'Resource arn:aws:s3 must be in ARN format or "*".')
 pc("condition-values-mixed-types", CONDITION, "Identity", pol(stmt(cond={"NumericLessThan": {"s3:max-keys": [10, "20"]}})))
+
+# ---------------------------------------------------------------- more principal kinds and keys
+ANON = {"type": "Anonymous"}
+SVC = {"type": "Service", "name": "events.amazonaws.com"}
+ev("anonymous-star-deny", PRINCIPAL, "ExplicitDeny", principal=ANON, resource_policy=pol(stmt(principal="*"), stmt("Deny", principal="*")))
+ev("anonymous-no-resource-policy", PRINCIPAL, "ImplicitDeny", principal=ANON, expect_denied_by="resource-based policy")
+ev("anonymous-principal-type-key", KEYS, "Allowed", principal=ANON,
+   resource_policy=RP("*", cond={"StringEquals": {"aws:PrincipalType": "Anonymous"}}))
+ev("service-principal-name-key", KEYS, "Allowed", principal=SVC,
+   resource_policy=RP("*", cond={"StringEquals": {"aws:PrincipalServiceName": "events.amazonaws.com"}}))
+ev("service-principal-is-aws-service", KEYS, "Allowed", principal=SVC,
+   resource_policy=RP("*", cond={"Bool": {"aws:PrincipalIsAWSService": "true"}}))
+ev("service-principal-no-principal-arn", KEYS, "ExplicitDeny", principal=SVC,
+   note="Service principals have no aws:PrincipalArn, so a StringNotEquals guard on it denies them.",
+   resource_policy=pol(stmt(principal={"Service": "events.amazonaws.com"}),
+                       stmt("Deny", principal="*", cond={"StringNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/Reader"}})))
+ev("service-principal-rcp-guard", RCP, "Allowed", principal=SVC, resource_policy=RP({"Service": "events.amazonaws.com"}),
+   rcp=[[RCPFULL, RCP_ORG]])
+ev("user-has-no-token-issue-time", KEYS, "Allowed", identity=[pol(stmt(cond={"Null": {"aws:TokenIssueTime": "true"}}))])
+ev("role-session-has-token-issue-time", KEYS, "Allowed", principal=READER, identity=[pol(stmt(cond={"Null": {"aws:TokenIssueTime": "false"}}))])
+ev("role-session-has-no-username", KEYS, "Allowed", principal=READER, identity=[pol(stmt(cond={"Null": {"aws:username": "true"}}))])
+ev("principal-type-user", KEYS, "Allowed", identity=[pol(stmt(cond={"StringEquals": {"aws:PrincipalType": "User"}}))])
+ev("principal-type-assumed-role", KEYS, "Allowed", principal=READER, identity=[pol(stmt(cond={"StringEquals": {"aws:PrincipalType": "AssumedRole"}}))])
+ev("principal-arn-of-session-is-role-arn", KEYS, "Allowed", principal=dict(READER, path="/ops/"),
+   identity=[pol(stmt(cond={"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/ops/Reader"}}))])
+ev("principal-arn-of-session-is-not-session-arn", KEYS, "ImplicitDeny", principal=READER,
+   identity=[pol(stmt(cond={"StringLike": {"aws:PrincipalArn": "arn:aws:sts::*"}}))])
+ev("principal-account-key", KEYS, "Allowed", principal=READER_B, resource_account=A, identity=[pol(stmt())],
+   resource_policy=RP("*", cond={"StringEquals": {"aws:PrincipalAccount": B}}))
+ev("root-principal-arn-in-condition", KEYS, "ExplicitDeny",
+   note="aws:PrincipalArn = ...:root in a condition matches only the root user (principal element docs).",
+   identity=[pol(stmt())], resource_policy=pol(stmt(principal={"AWS": A}), stmt("Deny", principal="*", cond={"StringNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{A}:root"}})))
+ev("principal-tag-of-role-session", KEYS, "Allowed", principal=dict(READER, tags={"team": "session-value"}),
+   identity=[pol(stmt(cond={"StringEquals": {"aws:PrincipalTag/team": "session-value"}}))])
+ev("variable-in-notresource", VARS, "ImplicitDeny", action="s3:GetObject", resource="arn:aws:s3:::home/alice/x",
+   identity=[pol(stmt(action="s3:GetObject", notresource="arn:aws:s3:::home/${aws:username}/*"))])
+ev("notaction-and-notresource", NOTACTION, "Allowed", action="s3:GetObject", resource="arn:aws:s3:::b/x",
+   identity=[pol(stmt(notaction="iam:*", notresource="arn:aws:s3:::secret/*"))])
+ev("set-forall-negated-if-exists-absent", SVM, "Allowed",
+   identity=[pol(stmt(cond={"ForAllValues:StringNotEqualsIfExists": {TK: ["a"]}}))])
+ev("unknown-empty-operator-with-other-condition", CONDITION, "ImplicitDeny",
+   identity=[pol(stmt(cond={"MadeUpOperator": {}, "StringEquals": {"ctx:a": "1"}}))], context={"ctx:a": "2"})
+ev("web-identity-google-aud", "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc_user-id.html", "Allowed",
+   principal={"type": "IdentityProvider", "name": "accounts.google.com"},
+   resource_policy=TRUST({"Federated": "accounts.google.com"}, cond={"StringEquals": {"accounts.google.com:aud": "app-1.apps.googleusercontent.com"}},
+                         action="sts:AssumeRoleWithWebIdentity"),
+   context={"accounts.google.com:aud": "app-1.apps.googleusercontent.com"},
+   action="sts:AssumeRoleWithWebIdentity", resource=ROLE_ARN, resource_kind="RoleTrust")
+ev("web-identity-other-provider", "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc_user-id.html", "ImplicitDeny",
+   principal={"type": "IdentityProvider", "name": "graph.facebook.com"},
+   resource_policy=TRUST({"Federated": "accounts.google.com"}, action="sts:AssumeRoleWithWebIdentity"),
+   action="sts:AssumeRoleWithWebIdentity", resource=ROLE_ARN, resource_kind="RoleTrust", expect_denied_by="role trust policy")
 
 
 def main():
