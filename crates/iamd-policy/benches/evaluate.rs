@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Criterion benchmarks (figures and commands in `PERFORMANCE.md`):
+//! Criterion benchmarks (figures and commands in `docs/PERFORMANCE.md`):
 //! - `decide/user_10x5x3_plus_resource_policy`: a user with 10 attached policies of 5
 //!   statements with 3 conditions each, plus a resource policy (target ≥ 1,000,000/s).
 //! - `parse/6kb_managed_policy`: parsing a 6 KB policy (target < 50 µs).
