@@ -22,6 +22,8 @@ pub struct Iamd {
     pub clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     options: Options,
+    /// Secrets Manager: secrets of every account and region, indexed in memory.
+    pub secrets: crate::secrets::Secrets,
 }
 
 /// What the server needs to know about an operation before running it.
@@ -47,6 +49,7 @@ impl Iamd {
         Ok(Self {
             accounts: Accounts::open(store.clone(), master, options.dev)?,
             clock,
+            secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             store,
             options,
         })
