@@ -418,7 +418,7 @@ fn put(
     Write::Put {
         account: secret.account.clone(),
         prev: Some(secret.clone()),
-        meta,
+        meta: Box::new(meta),
         new_values,
     }
 }
@@ -525,7 +525,7 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             vec![Write::Put {
                 account: account.clone(),
                 prev: None,
-                meta,
+                meta: Box::new(meta),
                 new_values,
             }],
             out,

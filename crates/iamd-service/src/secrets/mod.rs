@@ -205,7 +205,7 @@ pub enum Write {
     Put {
         account: String,
         prev: Option<Arc<Secret>>,
-        meta: SecretMeta,
+        meta: Box<SecretMeta>,
         new_values: Vec<(String, Sealed)>,
     },
     /// Remove a secret and all its versions.
@@ -591,7 +591,7 @@ impl Secrets {
                     names.insert(
                         meta.name.clone(),
                         Arc::new(Secret {
-                            meta,
+                            meta: *meta,
                             account,
                             store_version,
                             values,
@@ -616,3 +616,6 @@ impl Secrets {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
