@@ -338,7 +338,8 @@ fn stages_map(meta: &SecretMeta) -> Option<Value> {
 }
 
 /// The fields DescribeSecret and ListSecrets share; `versions_member` differs between them.
-fn describe(meta: &SecretMeta, versions_member: &'static str) -> Value {
+fn describe(secret: &Secret, versions_member: &'static str) -> Value {
+    let meta = &secret.meta;
     let mut b = Value::builder()
         .set("ARN", meta.arn.as_str())
         .set("Name", meta.name.as_str())
@@ -346,6 +347,7 @@ fn describe(meta: &SecretMeta, versions_member: &'static str) -> Value {
         // Omitted for the AWS-managed key (aws-semantics.md §6.8).
         .set_opt("KmsKeyId", meta.kms_key_id.as_deref())
         .set("LastChangedDate", ts(meta.last_changed))
+        .set_opt("LastAccessedDate", secret.last_accessed().map(ts))
         .set_opt("DeletedDate", meta.deleted.map(ts));
     if !meta.tags.is_empty() {
         b = b.set("Tags", tags_value(&meta.tags));
@@ -504,6 +506,7 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             deleted: None,
             deletion_date: None,
             policy: None,
+            last_accessed: None,
             versions: Vec::new(),
         };
         merge_tags(&mut meta.tags, tags_input(input));
@@ -541,7 +544,7 @@ fn get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         input.str("VersionId"),
         input.str("VersionStage"),
     )?;
-    value_entry(secrets(ctx), &secret, version)
+    value_entry(ctx, &secret, version)
 }
 
 fn select_version<'a>(
@@ -571,8 +574,9 @@ fn select_version<'a>(
     }
 }
 
-fn value_entry(s: &Secrets, secret: &Secret, v: &VersionMeta) -> Result<Value, Error> {
-    let plain = s.open_value(secret, &v.id)?;
+fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value, Error> {
+    let plain = secrets(ctx).open_value(secret, &v.id)?;
+    secret.touch(ctx.core.now());
     let b = Value::builder()
         .set("ARN", secret.meta.arn.as_str())
         .set("Name", secret.meta.name.as_str())
@@ -680,7 +684,7 @@ fn update_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html>
 fn describe_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let secret = lookup(ctx, input)?;
-    Ok(describe(&secret.meta, "VersionIdsToStages"))
+    Ok(describe(&secret, "VersionIdsToStages"))
 }
 
 /// Pagination tokens: an opaque encoding of the position in the (stable) ordering.
@@ -813,7 +817,7 @@ fn list_secrets(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             Value::List(
                 items
                     .iter()
-                    .map(|s| describe(&s.meta, "SecretVersionsToStages"))
+                    .map(|s| describe(s, "SecretVersionsToStages"))
                     .collect(),
             ),
         )
@@ -1192,7 +1196,6 @@ fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
             "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.",
         ));
     }
-    let s = secrets(ctx);
     let mut values = Vec::new();
     let mut errors = Vec::new();
     let mut next = None;
@@ -1214,7 +1217,7 @@ fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
                     return Err(marked_for_deletion());
                 }
                 let v = select_version(&secret.meta, None, None)?;
-                value_entry(s, &secret, v)
+                value_entry(ctx, &secret, v)
             });
             match one {
                 Ok(v) => values.push(v),
@@ -1233,7 +1236,7 @@ fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
                         .meta
                         .version(&id)
                         .ok_or_else(|| no_value_for_stage(AWSCURRENT))?;
-                    value_entry(s, &secret, v)
+                    value_entry(ctx, &secret, v)
                 });
             match one {
                 Ok(v) => values.push(v),

@@ -20,6 +20,7 @@ use iamd_crypto::{MasterKey, SealingKey, random_fill};
 use iamd_store::{Expect, Store, StoreExt};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub(crate) const KIND_SECRET: &str = "sm-secret";
@@ -68,6 +69,10 @@ pub struct SecretMeta {
     pub deletion_date: Option<i64>,
     #[serde(default)]
     pub policy: Option<String>,
+    /// The day (Unix seconds at 00:00 UTC) the value was last read, as of the last write; reads
+    /// only update [`Secret::last_accessed`] in memory.
+    #[serde(default)]
+    pub last_accessed: Option<i64>,
     /// Oldest first.
     #[serde(default)]
     pub versions: Vec<VersionMeta>,
@@ -179,16 +184,48 @@ fn from_json<T: for<'de> Deserialize<'de>>(data: &[u8]) -> Result<T, Error> {
 }
 
 /// One secret as the in-memory index holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Secret {
     pub meta: SecretMeta,
     pub account: String,
     /// The store version of the `sm-secret` record.
     store_version: i64,
     values: HashMap<String, Arc<Sealed>>,
+    /// LastAccessedDate kept in memory so reads stay store-free; persisted with the next write
+    /// (a restart before that forgets at most the reads since the last write).
+    accessed: AtomicI64,
 }
 
 impl Secret {
+    fn new(
+        meta: SecretMeta,
+        account: String,
+        store_version: i64,
+        values: HashMap<String, Arc<Sealed>>,
+    ) -> Self {
+        let accessed = AtomicI64::new(meta.last_accessed.unwrap_or(0));
+        Self {
+            meta,
+            account,
+            store_version,
+            values,
+            accessed,
+        }
+    }
+
+    /// Records a read at `now`; AWS reports the date only, without the time
+    /// (DescribeSecret's LastAccessedDate).
+    pub fn touch(&self, now: i64) {
+        let day = now - now.rem_euclid(86_400);
+        self.accessed.fetch_max(day, Ordering::Relaxed);
+    }
+
+    /// The day the value was last read, if ever.
+    pub fn last_accessed(&self) -> Option<i64> {
+        let a = self.accessed.load(Ordering::Relaxed);
+        (a > 0).then_some(a)
+    }
+
     /// Whether the deletion window has passed at `now`: the secret is gone for every caller.
     pub fn expired(&self, now: i64) -> bool {
         self.meta.deletion_date.is_some_and(|d| d <= now)
@@ -328,12 +365,7 @@ impl Secrets {
                 .or_default()
                 .insert(
                     meta.name.clone(),
-                    Arc::new(Secret {
-                        meta,
-                        account: rec.account,
-                        store_version: rec.version,
-                        values: vals,
-                    }),
+                    Arc::new(Secret::new(meta, rec.account, rec.version, vals)),
                 );
         }
         *self
@@ -462,9 +494,19 @@ impl Secrets {
         self.commit(all).map(|()| result)
     }
 
-    fn commit(&self, writes: Vec<Write>) -> Result<(), Error> {
+    fn commit(&self, mut writes: Vec<Write>) -> Result<(), Error> {
         if writes.is_empty() {
             return Ok(());
+        }
+        for w in &mut writes {
+            if let Write::Put {
+                prev: Some(p),
+                meta,
+                ..
+            } = w
+            {
+                meta.last_accessed = meta.last_accessed.max(p.last_accessed());
+            }
         }
         // Encode everything before the transaction: the closure may run more than once.
         struct Encoded {
@@ -590,12 +632,7 @@ impl Secrets {
                         .or_default();
                     names.insert(
                         meta.name.clone(),
-                        Arc::new(Secret {
-                            meta: *meta,
-                            account,
-                            store_version,
-                            values,
-                        }),
+                        Arc::new(Secret::new(*meta, account, store_version, values)),
                     );
                 }
                 (Write::Delete(s), _) => {

@@ -784,3 +784,113 @@ fn tags_policies_rotation_and_batch() {
         Some("v")
     );
 }
+
+/// A store that counts transactions, to show that reads are served from memory.
+struct Counting {
+    inner: SqliteStore,
+    reads: std::sync::atomic::AtomicUsize,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl Store for Counting {
+    fn backend(&self) -> &'static str {
+        "counting"
+    }
+    fn write_dyn(
+        &self,
+        f: &mut dyn FnMut(&mut dyn iamd_store::Tx) -> Result<(), iamd_store::StoreError>,
+    ) -> Result<(), iamd_store::StoreError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.write_dyn(f)
+    }
+    fn read_dyn(
+        &self,
+        f: &mut dyn FnMut(&mut dyn iamd_store::Tx) -> Result<(), iamd_store::StoreError>,
+    ) -> Result<(), iamd_store::StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.read_dyn(f)
+    }
+    fn revision(&self) -> Result<i64, iamd_store::StoreError> {
+        self.inner.revision()
+    }
+}
+
+#[test]
+fn reads_never_touch_the_store_and_each_write_is_one_transaction() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let counting = Arc::new(Counting {
+        inner: SqliteStore::open_in_memory().unwrap(),
+        reads: Default::default(),
+        writes: Default::default(),
+    });
+    let store: Arc<dyn Store> = counting.clone();
+    let clock = Arc::new(ManualClock::new(T0));
+    let core = Iamd::open(
+        store,
+        &MasterKey::generate().unwrap(),
+        clock,
+        Options::default(),
+    )
+    .unwrap();
+    let run = |op: &str, body: &str| call(&core, ACCT, "us-east-2", op, body).unwrap();
+    run(
+        "CreateSecret",
+        &format!(r#"{{"Name":"hot","SecretString":"v","ClientRequestToken":"{TOKEN_A}"}}"#),
+    );
+    let (r0, w0) = (counting.reads.load(SeqCst), counting.writes.load(SeqCst));
+    for _ in 0..100 {
+        assert_eq!(
+            run("GetSecretValue", r#"{"SecretId":"hot"}"#).str("SecretString"),
+            Some("v")
+        );
+        run("DescribeSecret", r#"{"SecretId":"hot"}"#);
+        run("ListSecrets", "{}");
+        run("ListSecretVersionIds", r#"{"SecretId":"hot"}"#);
+        run("BatchGetSecretValue", r#"{"SecretIdList":["hot"]}"#);
+    }
+    assert_eq!(counting.reads.load(SeqCst), r0);
+    assert_eq!(counting.writes.load(SeqCst), w0);
+    run(
+        "PutSecretValue",
+        &format!(r#"{{"SecretId":"hot","SecretString":"w","ClientRequestToken":"{TOKEN_B}"}}"#),
+    );
+    assert_eq!(counting.writes.load(SeqCst), w0 + 1);
+    assert_eq!(counting.reads.load(SeqCst), r0);
+}
+
+#[test]
+fn last_accessed_date_is_the_day_of_the_last_read_and_persists_with_the_next_write() {
+    let e = env();
+    create(&e, "a", "v", TOKEN_A);
+    assert!(
+        e.ok("DescribeSecret", r#"{"SecretId":"a"}"#)
+            .get("LastAccessedDate")
+            .is_none()
+    );
+    e.clock.advance(3600 + 86_400);
+    get(&e, "a");
+    let day = |v: &Value| v.timestamp("LastAccessedDate").map(|t| t.unix_timestamp());
+    let expected = (T0 + 3600 + 86_400) / 86_400 * 86_400;
+    assert_eq!(
+        day(&e.ok("DescribeSecret", r#"{"SecretId":"a"}"#)),
+        Some(expected)
+    );
+    let listed = e.ok("ListSecrets", "{}");
+    assert_eq!(day(&listed.list("SecretList").unwrap()[0]), Some(expected));
+    // Reads alone are not persisted; the next write carries the date to the store.
+    e.ok(
+        "TagResource",
+        r#"{"SecretId":"a","Tags":[{"Key":"k","Value":"v"}]}"#,
+    );
+    let reopened = e.reopen();
+    let d = call(
+        &reopened,
+        ACCT,
+        "us-east-2",
+        "DescribeSecret",
+        r#"{"SecretId":"a"}"#,
+    )
+    .unwrap();
+    assert_eq!(day(&d), Some(expected));
+}
