@@ -346,3 +346,52 @@ def test_acknowledged_writes_survive_kill_9(tmp_path):
             (400, "InvalidRequestException", MARKED)
     finally:
         assert s2.stop() == 0, s2.logs()
+
+
+def test_batch_get_reports_each_refused_secret(dev):
+    mine = sm(dev, key="111111111111")
+    arn = mine.create_secret(Name="cml/cml-devnet/app", SecretString="v")["ARN"]
+    mine.create_secret(Name="cml/cml-devnet/sys", SecretString="s")
+    mine.delete_secret(SecretId="cml/cml-devnet/sys")
+    b = mine.batch_get_secret_value(SecretIdList=["cml/cml-devnet/app", "cml/cml-devnet/sys"])
+    assert [v["ARN"] for v in b["SecretValues"]] == [arn]
+    assert b["Errors"] == [{"SecretId": "cml/cml-devnet/sys", "ErrorCode": "InvalidRequestException",
+                            "Message": MARKED}]
+    # Another account asking by ARN: the batch itself succeeds; the secret is refused inside it.
+    theirs = sm(dev, key="222222222222")
+    b = theirs.batch_get_secret_value(SecretIdList=[arn])
+    assert b["SecretValues"] == []
+    [err] = b["Errors"]
+    assert (err["SecretId"], err["ErrorCode"]) == (arn, "AccessDeniedException")
+    assert err["Message"].startswith("User: arn:aws:iam::222222222222:root is not authorized to perform: "
+                                     f"secretsmanager:GetSecretValue on resource: {arn}")
+    assert error_of(theirs.batch_get_secret_value, SecretIdList=[arn],
+                    Filters=[{"Key": "name", "Values": ["x"]}])[:2] == (400, "InvalidParameterException")
+
+
+def test_cli_binary_values_and_version_stage_moves(dev, tmp_path):
+    blob = bytes(range(256))
+    path = tmp_path / "blob.bin"
+    path.write_bytes(blob)
+    name = "cml/cml-devnet/cluster"
+    first = json.loads(dev.cli("secretsmanager", "create-secret", "--name", name,
+                               "--secret-binary", f"fileb://{path}", region=REGION).stdout)["VersionId"]
+    c = sm(dev)
+    assert c.get_secret_value(SecretId=name)["SecretBinary"] == blob
+    pending = c.put_secret_value(SecretId=name, SecretString="next", VersionStages=["AWSPENDING"])["VersionId"]
+    assert c.get_secret_value(SecretId=name)["VersionId"] == first, "AWSPENDING leaves AWSCURRENT alone"
+    proc = dev.cli("secretsmanager", "update-secret-version-stage", "--secret-id", name,
+                   "--version-stage", "AWSCURRENT", "--move-to-version-id", pending,
+                   region=REGION, check=False)
+    code, msg = cli_error(proc)
+    assert code == "InvalidParameterException"
+    assert msg == ("The parameter RemoveFromVersionId can't be empty. Staging label AWSCURRENT is currently "
+                   f"attached to version {first}, so you must explicitly reference that version in "
+                   "RemoveFromVersionId.")
+    dev.cli("secretsmanager", "update-secret-version-stage", "--secret-id", name,
+            "--version-stage", "AWSCURRENT", "--move-to-version-id", pending,
+            "--remove-from-version-id", first, region=REGION)
+    stages = c.describe_secret(SecretId=name)["VersionIdsToStages"]
+    assert stages == {first: ["AWSPREVIOUS"], pending: ["AWSPENDING", "AWSCURRENT"]}
+    assert c.get_secret_value(SecretId=name)["SecretString"] == "next"
+    assert c.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretBinary"] == blob
