@@ -434,12 +434,6 @@ fn relive(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
     live(ctx, input)
 }
 
-fn owner_of(ctx: &Ctx<'_>, input: &Value) -> String {
-    crate::secrets::parse_arn(secret_id(input))
-        .map(|a| a.account.to_owned())
-        .unwrap_or_else(|| ctx.caller.account.clone())
-}
-
 // --- operations ----------------------------------------------------------------------------
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html>
@@ -766,6 +760,9 @@ fn sorted(ctx: &Ctx<'_>, input: &Value, include_deleted: bool) -> Vec<Arc<Secret
     // oldest first, then by name.
     match input.str("SortBy").unwrap_or("created-date") {
         "name" => list.sort_by(|a, b| a.meta.name.cmp(&b.meta.name)),
+        "last-accessed-date" => list.sort_by(|a, b| {
+            (a.last_accessed(), &a.meta.name).cmp(&(b.last_accessed(), &b.meta.name))
+        }),
         "last-changed-date" => list.sort_by(|a, b| {
             (a.meta.last_changed, &a.meta.name).cmp(&(b.meta.last_changed, &b.meta.name))
         }),
@@ -865,14 +862,12 @@ fn list_secret_version_ids(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error>
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html>
 fn update_secret_version_stage(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    live(ctx, input)?;
+    let secret = live(ctx, input)?;
     let stage = input.str("VersionStage").unwrap_or_default().to_owned();
     let remove_from = input.str("RemoveFromVersionId");
     let move_to = input.str("MoveToVersionId");
     let now = ctx.core.now();
-    let account = owner_of(ctx, input);
-    secrets(ctx).mutate(&account, ctx.region, now, |s| {
-        let _ = s;
+    secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
         let secret = relive(ctx, input)?;
         let mut meta = secret.meta.clone();
         // [open] The texts below for unknown versions and a label not on RemoveFromVersionId
