@@ -322,12 +322,13 @@ def test_no_plaintext_value_under_the_data_dir(dev):
 def test_acknowledged_writes_survive_kill_9(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    s = Server("--dev", data_dir=data).start()
+    # Debug logging: every request is logged, and still no value may appear in the log.
+    s = Server("--dev", data_dir=data, env={"IAMD_LOG": "debug"}).start()
     try:
         c = sm(s)
-        arn = c.create_secret(Name="cml/cml-devnet/app", SecretString="v1",
+        arn = c.create_secret(Name="cml/cml-devnet/app", SecretString="v1-LOGMARKER-7Qx",
                               Tags=[{"Key": "k", "Value": "v"}])["ARN"]
-        v2 = c.put_secret_value(SecretId=arn, SecretString="v2")["VersionId"]
+        v2 = c.put_secret_value(SecretId=arn, SecretString="v2-LOGMARKER-7Qx")["VersionId"]
         c.create_secret(Name="cml/cml-devnet/sys", SecretString="sys")
         c.delete_secret(SecretId="cml/cml-devnet/sys", RecoveryWindowInDays=7)
         c.put_resource_policy(SecretId=arn, ResourcePolicy='{"Version":"2012-10-17","Statement":[]}')
@@ -341,11 +342,14 @@ def test_acknowledged_writes_survive_kill_9(tmp_path):
         c = sm(s2)
         assert state(c, arn) == before
         assert c.get_secret_value(SecretId="cml/cml-devnet/app")["VersionId"] == v2
-        assert c.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"] == "v1"
+        assert c.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"] == "v1-LOGMARKER-7Qx"
         assert error_of(c.get_secret_value, SecretId="cml/cml-devnet/sys") == \
             (400, "InvalidRequestException", MARKED)
     finally:
         assert s2.stop() == 0, s2.logs()
+    logs = s.logs() + s2.logs()
+    assert "GetSecretValue" in logs, "debug logging was on"
+    assert "LOGMARKER" not in logs
 
 
 def test_batch_get_reports_each_refused_secret(dev):

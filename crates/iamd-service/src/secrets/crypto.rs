@@ -106,11 +106,12 @@ pub(crate) fn open(
             .map_err(|_| Error::Internal("a wrapped data key has the wrong length".into()))?,
     );
     let data_key = SealingKey::from_bytes(*arr);
-    let plain = Zeroizing::new(data_key.open(&ad, &sealed.sealed_value)?);
+    let mut plain = Zeroizing::new(data_key.open(&ad, &sealed.sealed_value)?);
     if sealed.binary {
         return Ok(Plain::Binary(plain));
     }
-    match String::from_utf8(plain.to_vec()) {
+    // Moves the bytes into the String (no copy left behind); the emptied buffer zeroizes.
+    match String::from_utf8(std::mem::take(&mut *plain)) {
         Ok(s) => Ok(Plain::String(Zeroizing::new(s))),
         Err(e) => {
             let mut bytes = e.into_bytes();
