@@ -327,6 +327,9 @@ fn deletion_window_restore_and_expiry_with_the_clock() {
         e.err("UpdateSecret", r#"{"SecretId":"gone","Description":"x"}"#),
         marked
     );
+    // AWS's docs disagree on DeletedDate: SecretListEntry says "the date and time the deletion
+    // of the secret occurred", DescribeSecret "the date the secret is scheduled for deletion".
+    // iamd follows the former (the DeleteSecret call); DeletionDate carries the purge date.
     let desc = e.ok("DescribeSecret", r#"{"SecretId":"gone"}"#);
     assert_eq!(desc.timestamp("DeletedDate").unwrap().unix_timestamp(), T0);
     assert_eq!(
