@@ -897,3 +897,52 @@ fn last_accessed_date_is_the_day_of_the_last_read_and_persists_with_the_next_wri
     .unwrap();
     assert_eq!(day(&d), Some(expected));
 }
+
+#[test]
+fn concurrent_writers_keep_labels_consistent() {
+    let e = env();
+    create(&e, "busy", "v0", TOKEN_A);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let e = &e;
+            scope.spawn(move || {
+                for i in 0..10 {
+                    e.ok(
+                        "PutSecretValue",
+                        &format!(r#"{{"SecretId":"busy","SecretString":"t{t}-{i}","ClientRequestToken":"{t:0>16}{i:0>16}"}}"#),
+                    );
+                    get(e, "busy");
+                }
+            });
+        }
+    });
+    let d = e.ok("DescribeSecret", r#"{"SecretId":"busy"}"#);
+    let map = d.map("VersionIdsToStages").unwrap();
+    let count = |label: &str| {
+        map.iter()
+            .filter(|(_, s)| {
+                s.as_list()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x.as_str() == Some(label))
+            })
+            .count()
+    };
+    assert_eq!((count("AWSCURRENT"), count("AWSPREVIOUS")), (1, 1));
+    let all = e.ok(
+        "ListSecretVersionIds",
+        r#"{"SecretId":"busy","IncludeDeprecated":true}"#,
+    );
+    assert_eq!(all.list("Versions").unwrap().len(), 81);
+    // The store agrees with memory after a restart.
+    let reopened = e.reopen();
+    let again = call(
+        &reopened,
+        ACCT,
+        "us-east-2",
+        "DescribeSecret",
+        r#"{"SecretId":"busy"}"#,
+    )
+    .unwrap();
+    assert_eq!(again.get("VersionIdsToStages"), d.get("VersionIdsToStages"));
+}
