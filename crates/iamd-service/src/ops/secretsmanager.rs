@@ -23,13 +23,15 @@ use zeroize::Zeroizing;
 
 const SM: Service = Service::SecretsManager;
 
+/// One operation: the IAM action is `secretsmanager:<operation>` for every Secrets Manager
+/// operation (Service Authorization Reference).
 macro_rules! op {
-    ($name:literal, $action:literal, $resource:expr, $mutates:expr, $run:expr) => {
+    ($name:literal, $resource:expr, $mutates:expr, $run:expr) => {
         OpSpec {
             service: SM,
             name: $name,
             authz: Authz::Action {
-                action: concat!("secretsmanager:", $action),
+                action: concat!("secretsmanager:", $name),
                 resource: $resource,
             },
             mutates: $mutates,
@@ -38,140 +40,28 @@ macro_rules! op {
     };
 }
 
+#[rustfmt::skip]
 pub const OPS: &[OpSpec] = &[
-    op!(
-        "CreateSecret",
-        "CreateSecret",
-        name_resource,
-        true,
-        create_secret
-    ),
-    op!(
-        "GetSecretValue",
-        "GetSecretValue",
-        secret_resource,
-        false,
-        get_secret_value
-    ),
-    op!(
-        "BatchGetSecretValue",
-        "BatchGetSecretValue",
-        no_resource,
-        false,
-        batch_get_secret_value
-    ),
-    op!(
-        "PutSecretValue",
-        "PutSecretValue",
-        secret_resource,
-        true,
-        put_secret_value
-    ),
-    op!(
-        "UpdateSecret",
-        "UpdateSecret",
-        secret_resource,
-        true,
-        update_secret
-    ),
-    op!(
-        "DescribeSecret",
-        "DescribeSecret",
-        secret_resource,
-        false,
-        describe_secret
-    ),
-    op!(
-        "ListSecrets",
-        "ListSecrets",
-        no_resource,
-        false,
-        list_secrets
-    ),
-    op!(
-        "ListSecretVersionIds",
-        "ListSecretVersionIds",
-        secret_resource,
-        false,
-        list_secret_version_ids
-    ),
-    op!(
-        "UpdateSecretVersionStage",
-        "UpdateSecretVersionStage",
-        secret_resource,
-        true,
-        update_secret_version_stage
-    ),
-    op!(
-        "DeleteSecret",
-        "DeleteSecret",
-        secret_resource,
-        true,
-        delete_secret
-    ),
-    op!(
-        "RestoreSecret",
-        "RestoreSecret",
-        secret_resource,
-        true,
-        restore_secret
-    ),
-    op!(
-        "TagResource",
-        "TagResource",
-        secret_resource,
-        true,
-        tag_resource
-    ),
-    op!(
-        "UntagResource",
-        "UntagResource",
-        secret_resource,
-        true,
-        untag_resource
-    ),
-    op!(
-        "GetRandomPassword",
-        "GetRandomPassword",
-        no_resource,
-        false,
-        get_random_password
-    ),
-    op!(
-        "PutResourcePolicy",
-        "PutResourcePolicy",
-        secret_resource,
-        true,
-        put_resource_policy
-    ),
-    op!(
-        "GetResourcePolicy",
-        "GetResourcePolicy",
-        secret_resource,
-        false,
-        get_resource_policy
-    ),
-    op!(
-        "DeleteResourcePolicy",
-        "DeleteResourcePolicy",
-        secret_resource,
-        true,
-        delete_resource_policy
-    ),
-    op!(
-        "RotateSecret",
-        "RotateSecret",
-        secret_resource,
-        true,
-        rotate_secret
-    ),
-    op!(
-        "CancelRotateSecret",
-        "CancelRotateSecret",
-        secret_resource,
-        true,
-        cancel_rotate_secret
-    ),
+    //  operation                    resource         writes handler
+    op!("CreateSecret",              name_resource,   true,  create_secret),
+    op!("GetSecretValue",            secret_resource, false, get_secret_value),
+    op!("BatchGetSecretValue",       no_resource,     false, batch_get_secret_value),
+    op!("PutSecretValue",            secret_resource, true,  put_secret_value),
+    op!("UpdateSecret",              secret_resource, true,  update_secret),
+    op!("DescribeSecret",            secret_resource, false, describe_secret),
+    op!("ListSecrets",               no_resource,     false, list_secrets),
+    op!("ListSecretVersionIds",      secret_resource, false, list_secret_version_ids),
+    op!("UpdateSecretVersionStage",  secret_resource, true,  update_secret_version_stage),
+    op!("DeleteSecret",              secret_resource, true,  delete_secret),
+    op!("RestoreSecret",             secret_resource, true,  restore_secret),
+    op!("TagResource",               secret_resource, true,  tag_resource),
+    op!("UntagResource",             secret_resource, true,  untag_resource),
+    op!("GetRandomPassword",         no_resource,     false, get_random_password),
+    op!("PutResourcePolicy",         secret_resource, true,  put_resource_policy),
+    op!("GetResourcePolicy",         secret_resource, false, get_resource_policy),
+    op!("DeleteResourcePolicy",      secret_resource, true,  delete_resource_policy),
+    op!("RotateSecret",              secret_resource, true,  rotate_secret),
+    op!("CancelRotateSecret",        secret_resource, true,  cancel_rotate_secret),
 ];
 
 // --- messages ------------------------------------------------------------------------------
@@ -1244,4 +1134,36 @@ fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
         .set_opt("NextToken", next)
         .set("Errors", Value::List(errors))
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_needs_its_own_action_and_reads_do_not_write() {
+        for op in OPS {
+            assert_eq!(
+                format!("{:?}", op.authz),
+                format!("Action(secretsmanager:{})", op.name)
+            );
+        }
+        let writes: Vec<&str> = OPS.iter().filter(|o| o.mutates).map(|o| o.name).collect();
+        for read in [
+            "GetSecretValue",
+            "BatchGetSecretValue",
+            "DescribeSecret",
+            "ListSecrets",
+        ] {
+            assert!(!writes.contains(&read), "{read}");
+        }
+        for write in [
+            "CreateSecret",
+            "PutSecretValue",
+            "DeleteSecret",
+            "RestoreSecret",
+        ] {
+            assert!(writes.contains(&write), "{write}");
+        }
+    }
 }
