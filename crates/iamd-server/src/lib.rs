@@ -76,7 +76,11 @@ async fn reset(State(state): State<Arc<AppState>>) -> Response {
         );
     }
     let core = state.core.clone();
-    let res = tokio::task::spawn_blocking(move || core.accounts.reset()).await;
+    let res = tokio::task::spawn_blocking(move || {
+        core.accounts.reset()?;
+        core.secrets.reload()
+    })
+    .await;
     state.keys.clear();
     match res {
         Ok(Ok(())) => {

@@ -24,6 +24,8 @@ pub struct Iamd {
     pub clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     options: Options,
+    /// Secrets Manager: secrets of every account and region, indexed in memory.
+    pub secrets: crate::secrets::Secrets,
 }
 
 /// What the server needs to know about an operation before running it.
@@ -50,6 +52,7 @@ impl Iamd {
             accounts: Accounts::open(store.clone(), master, options.dev)?,
             policy_cache: authz::PolicyCache::default(),
             clock,
+            secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             store,
             options,
         })

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod core;
 pub mod error;
 pub mod ops;
+pub mod secrets;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
 pub use core::{Dispatch, Iamd, Options};
