@@ -20,6 +20,8 @@ pub struct Options {
 pub struct Iamd {
     pub accounts: Accounts,
     pub clock: Arc<dyn Clock>,
+    /// IAM users, groups, roles, policies and instance profiles.
+    pub iam: crate::iam::Iam,
     store: Arc<dyn Store>,
     options: Options,
 }
@@ -47,6 +49,7 @@ impl Iamd {
         Ok(Self {
             accounts: Accounts::open(store.clone(), master, options.dev)?,
             clock,
+            iam: crate::iam::Iam::new(store.clone()),
             store,
             options,
         })

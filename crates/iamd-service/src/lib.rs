@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod clock;
 pub mod core;
 pub mod error;
+pub mod iam;
 pub mod ops;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
