@@ -591,3 +591,33 @@ def test_bad_inputs_fail_with_aws_errors_and_change_nothing(dev):
         else:
             assert got[1].startswith("1 validation error detected: "), (op, got)
         assert snapshot(iam) == before, f"{op} {kwargs} changed state"
+
+
+# --- accounts are separate; the root's own keys ---------------------------------------------------
+
+def test_accounts_do_not_see_each_other(dev):
+    a = dev.client("iam")
+    b = dev.client("iam", key="111111111111")
+    a.create_user(UserName="shared-name")
+    a.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    assert b.list_users()["Users"] == [] and b.list_roles()["Roles"] == []
+    assert fails(b.get_user, UserName="shared-name")[0] == "NoSuchEntity"
+    # The same name is free in the other account.
+    u = b.create_user(UserName="shared-name")["User"]
+    assert u["Arn"] == "arn:aws:iam::111111111111:user/shared-name"
+    arn_a = a.create_policy(PolicyName="p", PolicyDocument=json.dumps(DOC))["Policy"]["Arn"]
+    # Another account's customer managed policy cannot be attached.
+    assert fails(b.attach_user_policy, UserName="shared-name", PolicyArn=arn_a) == (
+        "NoSuchEntity", f"Policy {arn_a} does not exist or is not attachable.", 404)
+
+
+def test_root_access_keys(dev):
+    iam = dev.client("iam", key="222222222222")
+    k = iam.create_access_key()["AccessKey"]
+    assert "UserName" not in k
+    ident = dev.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"]).get_caller_identity()
+    assert ident["Arn"] == "arn:aws:iam::222222222222:root"
+    assert [x["AccessKeyId"] for x in iam.list_access_keys()["AccessKeyMetadata"]] == [k["AccessKeyId"]]
+    assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 1
+    iam.delete_access_key(AccessKeyId=k["AccessKeyId"])
+    assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 0

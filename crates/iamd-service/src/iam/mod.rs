@@ -1206,7 +1206,7 @@ impl Iam {
                     .then(|| (name.to_owned(), arn.clone()))
             })
             .collect();
-        items.sort();
+        items.sort_by(|a, b| a.1.cmp(&b.1));
         paginate(items, |(_, arn)| arn.clone(), page)
     }
 
