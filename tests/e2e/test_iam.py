@@ -328,6 +328,15 @@ def test_attach_detach_and_entities(dev):
     assert [x["UserName"] for x in e["PolicyUsers"]] == ["u"]
     assert [x["GroupName"] for x in e["PolicyGroups"]] == ["g"]
     assert [x["RoleName"] for x in e["PolicyRoles"]] == ["r"]
+    # Paged together: groups, then users, then roles.
+    p1 = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=2)
+    assert (len(p1["PolicyGroups"]), len(p1["PolicyUsers"]), p1["PolicyRoles"]) == (1, 1, [])
+    assert p1["IsTruncated"]
+    p2 = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=2, Marker=p1["Marker"])
+    assert (p2["PolicyGroups"], p2["PolicyUsers"], len(p2["PolicyRoles"])) == ([], [], 1)
+    assert not p2["IsTruncated"]
+    only_roles = iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Role")
+    assert (only_roles["PolicyUsers"], len(only_roles["PolicyRoles"])) == ([], 1)
     assert [x["Arn"] for x in iam.list_policies(OnlyAttached=True)["Policies"]] == [arn]
     assert fails(iam.delete_policy, PolicyArn=arn) == (
         "DeleteConflict", "Cannot delete a policy attached to entities.", 409)
@@ -352,7 +361,10 @@ def test_permissions_boundaries(dev):
     iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
     iam.put_role_permissions_boundary(RoleName="r", PermissionsBoundary=pb)
     assert iam.get_role(RoleName="r")["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == pb
+    assert iam.get_policy(PolicyArn=pb)["Policy"]["PermissionsBoundaryUsageCount"] == 2
+    assert iam.get_policy(PolicyArn=pb)["Policy"]["AttachmentCount"] == 0
     iam.delete_role_permissions_boundary(RoleName="r")
+    assert iam.list_policies(Scope="Local")["Policies"][0]["PermissionsBoundaryUsageCount"] == 1
     assert "PermissionsBoundary" not in iam.get_role(RoleName="r")["Role"]
 
 

@@ -1354,6 +1354,26 @@ impl Iam {
         })
     }
 
+    /// How many users and roles use each policy ARN as permissions boundary.
+    pub fn boundary_uses(
+        &self,
+        acct: &str,
+    ) -> Result<std::collections::HashMap<String, i64>, Error> {
+        self.read(|tx| {
+            let mut uses = std::collections::HashMap::new();
+            let users = all::<UserRecord>(tx, acct)?;
+            let roles = all::<RoleRecord>(tx, acct)?;
+            for b in users
+                .iter()
+                .filter_map(|u| u.boundary.clone())
+                .chain(roles.iter().filter_map(|r| r.boundary.clone()))
+            {
+                *uses.entry(b).or_insert(0) += 1;
+            }
+            Ok(uses)
+        })
+    }
+
     // --- account --------------------------------------------------------------------------------
 
     pub fn account_counts(&self, acct: &str) -> Result<AccountCounts, Error> {

@@ -151,7 +151,9 @@ fn role_out(acct: &str, r: &RoleRecord, full: bool) -> Value {
         .build()
 }
 
-fn policy_out(acct: &str, p: &PolicyRecord, full: bool) -> Value {
+/// A managed policy; `full` adds what only GetPolicy returns (description, tags). `boundary_uses`
+/// is how many users and roles have it as permissions boundary.
+fn policy_out(acct: &str, p: &PolicyRecord, full: bool, boundary_uses: i64) -> Value {
     Value::builder()
         .set("PolicyName", p.name.as_str())
         .set("PolicyId", p.id.as_str())
@@ -159,7 +161,7 @@ fn policy_out(acct: &str, p: &PolicyRecord, full: bool) -> Value {
         .set("Path", p.path.as_str())
         .set("DefaultVersionId", p.default_version.as_str())
         .set("AttachmentCount", p.attachment_count)
-        .set("PermissionsBoundaryUsageCount", 0i64)
+        .set("PermissionsBoundaryUsageCount", boundary_uses)
         .set("IsAttachable", true)
         .set_opt("Description", p.description.as_deref().filter(|_| full))
         .set("CreateDate", ts(p.created))
@@ -180,7 +182,9 @@ fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: bool) -> Val
         .build()
 }
 
-fn profile_out(acct: &str, p: &InstanceProfileRecord, roles: &[RoleRecord]) -> Value {
+/// An instance profile with its roles; `tags` only for Get/Create (the list operations do not
+/// return tags).
+fn profile_out(acct: &str, p: &InstanceProfileRecord, roles: &[RoleRecord], tags: bool) -> Value {
     Value::builder()
         .set("Path", p.path.as_str())
         .set("InstanceProfileName", p.name.as_str())
@@ -197,7 +201,10 @@ fn profile_out(acct: &str, p: &InstanceProfileRecord, roles: &[RoleRecord]) -> V
                 .map(|r| role_out(acct, r, false))
                 .collect::<Value>(),
         )
-        .set_opt("Tags", (!p.tags.is_empty()).then(|| tags_out(&p.tags)))
+        .set_opt(
+            "Tags",
+            (tags && !p.tags.is_empty()).then(|| tags_out(&p.tags)),
+        )
         .build()
 }
 
@@ -692,12 +699,18 @@ fn create_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         &tags_in(input),
         ctx.core.now(),
     )?;
-    Ok(one("Policy", policy_out(acct(ctx), &p, false)))
+    Ok(one("Policy", policy_out(acct(ctx), &p, false, 0)))
 }
 
 fn get_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let p = ctx.core.iam.get_policy(acct(ctx), s(input, "PolicyArn"))?;
-    Ok(one("Policy", policy_out(acct(ctx), &p, true)))
+    let a = acct(ctx);
+    let p = ctx.core.iam.get_policy(a, s(input, "PolicyArn"))?;
+    let uses = ctx.core.iam.boundary_uses(a)?;
+    let n = uses
+        .get(&entity_arn(a, "policy", &p.path, &p.name))
+        .copied()
+        .unwrap_or(0);
+    Ok(one("Policy", policy_out(a, &p, true, n)))
 }
 
 fn delete_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -716,8 +729,13 @@ fn list_policies(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         input.str("PathPrefix"),
         page(input),
     )?;
+    let uses = ctx.core.iam.boundary_uses(a)?;
     Ok(with_page(Value::builder(), "Policies", p, |x| {
-        policy_out(a, x, false)
+        let n = uses
+            .get(&entity_arn(a, "policy", &x.path, &x.name))
+            .copied()
+            .unwrap_or(0);
+        policy_out(a, x, false, n)
     }))
 }
 
@@ -949,7 +967,8 @@ holder_ops!(
     list_attached_role_policies
 );
 
-/// ListEntitiesForPolicy returns every attached entity in one page (MaxItems is not applied).
+/// ListEntitiesForPolicy: groups, users and roles the policy is attached to, paged together
+/// (groups first, then users, then roles, each by name).
 fn list_entities_for_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let e = ctx
         .core
@@ -959,53 +978,55 @@ fn list_entities_for_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
     let want = |k: &str| filter.is_none_or(|f| f == k);
     let prefix = input.str("PathPrefix");
     let pathed = |p: &str| prefix.is_none_or(|x| p.starts_with(x));
-    let mut b = Value::builder();
+    let entry = |n: &'static str, name: &str, idn: &'static str, id: &str| {
+        Value::builder().set(n, name).set(idn, id).build()
+    };
+    // (sort key, which list, entry)
+    let mut all: Vec<(String, u8, Value)> = Vec::new();
     if want("Group") {
-        b = b.set(
-            "PolicyGroups",
-            e.groups
-                .iter()
-                .filter(|g| pathed(&g.path))
-                .map(|g| {
-                    Value::builder()
-                        .set("GroupName", g.name.as_str())
-                        .set("GroupId", g.id.as_str())
-                        .build()
-                })
-                .collect::<Value>(),
-        );
+        for g in e.groups.iter().filter(|g| pathed(&g.path)) {
+            all.push((
+                format!("1{}", g.key()),
+                1,
+                entry("GroupName", &g.name, "GroupId", &g.id),
+            ));
+        }
     }
     if want("User") {
-        b = b.set(
-            "PolicyUsers",
-            e.users
-                .iter()
-                .filter(|u| pathed(&u.path))
-                .map(|u| {
-                    Value::builder()
-                        .set("UserName", u.name.as_str())
-                        .set("UserId", u.id.as_str())
-                        .build()
-                })
-                .collect::<Value>(),
-        );
+        for u in e.users.iter().filter(|u| pathed(&u.path)) {
+            all.push((
+                format!("2{}", u.key()),
+                2,
+                entry("UserName", &u.name, "UserId", &u.id),
+            ));
+        }
     }
     if want("Role") {
-        b = b.set(
-            "PolicyRoles",
-            e.roles
-                .iter()
-                .filter(|r| pathed(&r.path))
-                .map(|r| {
-                    Value::builder()
-                        .set("RoleName", r.name.as_str())
-                        .set("RoleId", r.id.as_str())
-                        .build()
-                })
-                .collect::<Value>(),
-        );
+        for r in e.roles.iter().filter(|r| pathed(&r.path)) {
+            all.push((
+                format!("3{}", r.key()),
+                3,
+                entry("RoleName", &r.name, "RoleId", &r.id),
+            ));
+        }
     }
-    Ok(b.set("IsTruncated", false).build())
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let page = crate::iam::paginate(all, |(k, _, _)| k.clone(), page(input))?;
+    let pick = |which: u8| -> Value {
+        page.items
+            .iter()
+            .filter(|(_, w, _)| *w == which)
+            .map(|(_, _, v)| v.clone())
+            .collect()
+    };
+    let truncated = page.is_truncated();
+    Ok(Value::builder()
+        .set("PolicyGroups", pick(1))
+        .set("PolicyUsers", pick(2))
+        .set("PolicyRoles", pick(3))
+        .set("IsTruncated", truncated)
+        .set_opt("Marker", page.marker.clone())
+        .build())
 }
 
 // --- instance profiles ------------------------------------------------------------------------
@@ -1018,7 +1039,10 @@ fn create_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error>
         &tags_in(input),
         ctx.core.now(),
     )?;
-    Ok(one("InstanceProfile", profile_out(acct(ctx), &p, &[])))
+    Ok(one(
+        "InstanceProfile",
+        profile_out(acct(ctx), &p, &[], true),
+    ))
 }
 
 fn get_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -1026,7 +1050,10 @@ fn get_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .core
         .iam
         .get_instance_profile(acct(ctx), s(input, "InstanceProfileName"))?;
-    Ok(one("InstanceProfile", profile_out(acct(ctx), &p, &roles)))
+    Ok(one(
+        "InstanceProfile",
+        profile_out(acct(ctx), &p, &roles, true),
+    ))
 }
 
 fn delete_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -1046,7 +1073,7 @@ fn list_instance_profiles(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
         Value::builder(),
         "InstanceProfiles",
         p,
-        |(p, r)| profile_out(a, p, r),
+        |(p, r)| profile_out(a, p, r, false),
     ))
 }
 
@@ -1060,7 +1087,7 @@ fn list_instance_profiles_for_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value
         Value::builder(),
         "InstanceProfiles",
         p,
-        |(p, r)| profile_out(a, p, r),
+        |(p, r)| profile_out(a, p, r, false),
     ))
 }
 
@@ -1583,3 +1610,22 @@ pub const OPS: &[OpSpec] = &[
         get_account_summary
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each operation needs the IAM action of its own name (Service Authorization Reference), and
+    /// only Get*/List* operations run without writing.
+    #[test]
+    fn actions_and_write_flags_follow_the_operation_names() {
+        for op in OPS {
+            match op.authz {
+                Authz::Action { action, .. } => assert_eq!(action, format!("iam:{}", op.name)),
+                Authz::NoPermissionNeeded => panic!("{} declares no permission", op.name),
+            }
+            let read = op.name.starts_with("Get") || op.name.starts_with("List");
+            assert_eq!(op.mutates, !read, "{}", op.name);
+        }
+    }
+}
