@@ -56,6 +56,26 @@ pub struct PageReq<'a> {
     pub max_items: Option<i64>,
 }
 
+fn decode_marker(marker: Option<&str>) -> Result<Option<String>, Error> {
+    marker
+        .map(|m| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(m)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| Error::aws("InvalidInput", "Invalid Marker."))
+        })
+        .transpose()
+}
+
+fn encode_marker(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn page_size(req: PageReq<'_>) -> usize {
+    usize::try_from(req.max_items.unwrap_or(DEFAULT_MAX_ITEMS).max(1)).unwrap_or(1)
+}
+
 /// `items` must be sorted by `key`. The marker is the key of the last item returned, encoded so
 /// clients treat it as opaque.
 pub fn paginate<T>(
@@ -63,17 +83,8 @@ pub fn paginate<T>(
     key: impl Fn(&T) -> String,
     req: PageReq<'_>,
 ) -> Result<Page<T>, Error> {
-    let after = match req.marker {
-        Some(m) => Some(
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(m)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| Error::aws("InvalidInput", "Invalid Marker."))?,
-        ),
-        None => None,
-    };
-    let max = usize::try_from(req.max_items.unwrap_or(DEFAULT_MAX_ITEMS).max(1)).unwrap_or(1);
+    let after = decode_marker(req.marker)?;
+    let max = page_size(req);
     let mut out = Vec::new();
     let mut marker = None;
     for item in items {
@@ -82,9 +93,7 @@ pub fn paginate<T>(
             continue;
         }
         if out.len() == max {
-            marker = out
-                .last()
-                .map(|l| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(l)));
+            marker = out.last().map(|l| encode_marker(&key(l)));
             break;
         }
         out.push(item);
@@ -322,20 +331,41 @@ impl Iam {
         })
     }
 
-    /// Entities whose path starts with `prefix`, one page.
+    /// Entities whose path starts with `prefix` and that `keep` accepts, one page. Records come
+    /// from the store ordered by key; only those after the marker are decoded, and decoding stops
+    /// once the page is full.
     fn list_paged<T: Entity>(
         &self,
         acct: &str,
         prefix: Option<&str>,
         page: PageReq<'_>,
-        path: impl Fn(&T) -> &str,
+        keep: impl Fn(&T) -> bool,
     ) -> Result<Page<T>, Error> {
-        let items: Vec<T> = self.read(|tx| all::<T>(tx, acct))?;
-        let items = items
-            .into_iter()
-            .filter(|r| prefix.is_none_or(|p| path(r).starts_with(p)))
-            .collect();
-        paginate(items, |r: &T| r.key(), page)
+        let after = decode_marker(page.marker)?;
+        let max = page_size(page);
+        let records = self.read(|tx| tx.list(T::KIND, acct).map_err(Error::from))?;
+        let mut out: Vec<T> = Vec::new();
+        let mut more = false;
+        for r in records {
+            if after.as_deref().is_some_and(|a| r.key.as_str() <= a) {
+                continue;
+            }
+            let rec: T = from_json(&r.data)?;
+            if prefix.is_some_and(|p| !rec.path().starts_with(p)) || !keep(&rec) {
+                continue;
+            }
+            if out.len() == max {
+                more = true;
+                break;
+            }
+            out.push(rec);
+        }
+        let marker = if more {
+            out.last().map(|l| encode_marker(&l.key()))
+        } else {
+            None
+        };
+        Ok(Page { items: out, marker })
     }
 
     // --- tags (users, roles, instance profiles by name) -------------------------------------
@@ -471,7 +501,7 @@ impl Iam {
         prefix: Option<&str>,
         page: PageReq<'_>,
     ) -> Result<Page<UserRecord>, Error> {
-        self.list_paged::<UserRecord>(acct, prefix, page, |u| &u.path)
+        self.list_paged::<UserRecord>(acct, prefix, page, |_| true)
     }
 
     // --- access keys --------------------------------------------------------------------------
@@ -671,7 +701,7 @@ impl Iam {
         prefix: Option<&str>,
         page: PageReq<'_>,
     ) -> Result<Page<GroupRecord>, Error> {
-        self.list_paged::<GroupRecord>(acct, prefix, page, |g| &g.path)
+        self.list_paged::<GroupRecord>(acct, prefix, page, |_| true)
     }
 
     pub fn update_group(
@@ -848,7 +878,7 @@ impl Iam {
         prefix: Option<&str>,
         page: PageReq<'_>,
     ) -> Result<Page<RoleRecord>, Error> {
-        self.list_paged::<RoleRecord>(acct, prefix, page, |r| &r.path)
+        self.list_paged::<RoleRecord>(acct, prefix, page, |_| true)
     }
 
     // --- permissions boundaries -----------------------------------------------------------------
@@ -972,13 +1002,9 @@ impl Iam {
         if scope == Some("AWS") {
             return paginate(Vec::new(), |p: &PolicyRecord| p.key(), page);
         }
-        let items: Vec<PolicyRecord> = self.read(|tx| all::<PolicyRecord>(tx, acct))?;
-        let items = items
-            .into_iter()
-            .filter(|p| prefix.is_none_or(|x| p.path.starts_with(x)))
-            .filter(|p| !only_attached || p.attachment_count > 0)
-            .collect();
-        paginate(items, |p: &PolicyRecord| p.key(), page)
+        self.list_paged::<PolicyRecord>(acct, prefix, page, |p| {
+            !only_attached || p.attachment_count > 0
+        })
     }
 
     pub fn create_policy_version(
