@@ -24,11 +24,16 @@ pub(crate) struct AccountRecord {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct AccessKeyRecord {
+pub struct AccessKeyRecord {
     pub access_key_id: String,
     pub account: String,
-    /// `None` for the account root.
+    /// `None` for the account root; the IAM user's name otherwise.
     pub user: Option<String>,
+    /// The IAM user's path and unique id (absent for the root).
+    #[serde(default)]
+    pub user_path: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
     /// The secret access key sealed with the access-key sealing key, bound to the key id.
     pub sealed_secret: Vec<u8>,
     pub active: bool,
@@ -142,6 +147,65 @@ pub struct Accounts {
     seal: SealingKey,
     dev: bool,
     index: RwLock<Index>,
+    /// Serializes [`Accounts::refresh_key`] so the last refresh always reflects the last commit.
+    refresh: std::sync::Mutex<()>,
+}
+
+/// The IAM user an access key belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyOwner {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+}
+
+fn credential(k: AccessKeyRecord, secret: Vec<u8>) -> Credential {
+    let principal = match k.user {
+        None => Principal::Root,
+        Some(name) => Principal::User {
+            name,
+            path: k.user_path.unwrap_or_else(|| "/".to_owned()),
+            id: k.user_id.unwrap_or_default(),
+        },
+    };
+    Credential {
+        access_key_id: k.access_key_id,
+        account: k.account,
+        principal,
+        active: k.active,
+        implicit_dev_account: false,
+        secret: Zeroizing::new(secret),
+    }
+}
+
+/// Every stored access key of one account (root and users).
+pub(crate) fn account_keys(tx: &mut dyn Tx, account: &str) -> Result<Vec<AccessKeyRecord>, Error> {
+    tx.list(KIND_ACCESS_KEY, account)?
+        .iter()
+        .map(|r| from_json(&r.data))
+        .collect()
+}
+
+pub(crate) fn get_key(
+    tx: &mut dyn Tx,
+    account: &str,
+    key_id: &str,
+) -> Result<Option<(AccessKeyRecord, i64)>, Error> {
+    match tx.get(KIND_ACCESS_KEY, account, key_id)? {
+        Some(r) => Ok(Some((from_json(&r.data)?, r.version))),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn put_key(tx: &mut dyn Tx, rec: &AccessKeyRecord, expect: Expect) -> Result<(), Error> {
+    tx.put(
+        KIND_ACCESS_KEY,
+        &rec.account,
+        &rec.access_key_id,
+        &to_json(rec)?,
+        expect,
+    )?;
+    Ok(())
 }
 
 fn is_account_id(s: &str) -> bool {
@@ -163,6 +227,7 @@ impl Accounts {
             seal: master.sealing_key(b"access-key-secret v1"),
             dev,
             index: RwLock::new(Index::default()),
+            refresh: std::sync::Mutex::new(()),
         };
         this.reload()?;
         Ok(this)
@@ -189,28 +254,90 @@ impl Accounts {
                         k.access_key_id
                     ))
                 })?;
-            let principal = match k.user {
-                None => Principal::Root,
-                // IAM users arrive with the IAM issue; until then such records are not expected.
-                Some(_) => continue,
-            };
-            idx.keys.insert(
-                k.access_key_id.clone(),
-                Arc::new(Credential {
-                    access_key_id: k.access_key_id,
-                    account: k.account,
-                    principal,
-                    active: k.active,
-                    implicit_dev_account: false,
-                    secret: Zeroizing::new(secret),
-                }),
-            );
+            let cred = credential(k, secret);
+            idx.keys.insert(cred.access_key_id.clone(), Arc::new(cred));
         }
         *self
             .index
             .write()
             .map_err(|_| Error::Internal("account index lock poisoned".into()))? = idx;
         Ok(())
+    }
+
+    /// A new access key for an IAM user (`Some`) or the account root (`None`), sealed and ready
+    /// to store; the caller writes it and then calls [`Accounts::refresh_key`].
+    pub(crate) fn new_access_key(
+        &self,
+        account: &str,
+        owner: Option<&KeyOwner>,
+        now: i64,
+    ) -> Result<(AccessKeyRecord, Zeroizing<String>), Error> {
+        let acct_num: u64 = account
+            .parse()
+            .map_err(|_| Error::Internal(format!("account id {account} is not numeric")))?;
+        let key_id = ids::access_key_id(ids::LONG_TERM_KEY_PREFIX, acct_num)?;
+        let secret = Zeroizing::new(ids::secret_access_key()?);
+        let rec = AccessKeyRecord {
+            access_key_id: key_id.clone(),
+            account: account.to_owned(),
+            user: owner.map(|o| o.name.clone()),
+            user_path: owner.map(|o| o.path.clone()),
+            user_id: owner.map(|o| o.id.clone()),
+            sealed_secret: self.seal.seal(key_id.as_bytes(), secret.as_bytes())?,
+            active: true,
+            created_at: now,
+        };
+        Ok((rec, secret))
+    }
+
+    /// Brings the in-memory index of one access key in line with the store, after a write to it
+    /// committed: a deleted key disappears, a deactivated key stops authenticating, a renamed
+    /// user's key authenticates under the new name.
+    pub(crate) fn refresh_key(&self, account: &str, key_id: &str) -> Result<(), Error> {
+        let _serial = self
+            .refresh
+            .lock()
+            .map_err(|_| Error::Internal("access key refresh lock poisoned".into()))?;
+        let rec = self
+            .store
+            .read(|tx| get_key(tx, account, key_id))?
+            .map(|(r, _)| r);
+        let cred = match rec {
+            Some(k) => {
+                let secret = self
+                    .seal
+                    .open(k.access_key_id.as_bytes(), &k.sealed_secret)
+                    .map_err(|_| {
+                        Error::Internal(format!(
+                            "the secret of access key {key_id} cannot be opened with this master key"
+                        ))
+                    })?;
+                Some(credential(k, secret))
+            }
+            None => None,
+        };
+        let mut idx = self
+            .index
+            .write()
+            .map_err(|_| Error::Internal("account index lock poisoned".into()))?;
+        match cred {
+            Some(c) => {
+                idx.keys.insert(key_id.to_owned(), Arc::new(c));
+            }
+            None => {
+                idx.keys.remove(key_id);
+            }
+        }
+        Ok(())
+    }
+
+    /// When the account was created (GetUser of the root reports it as CreateDate).
+    pub(crate) fn created_at(&self, account: &str) -> Result<Option<i64>, Error> {
+        let rec = self
+            .store
+            .read(|tx| tx.get(KIND_ACCOUNT, account, "").map_err(Error::from))?;
+        rec.map(|r| from_json::<AccountRecord>(&r.data).map(|a| a.created_at))
+            .transpose()
     }
 
     /// The credential for an access key id, if any. In dev mode, `test` and any 12-digit id
@@ -288,6 +415,8 @@ impl Accounts {
             access_key_id: key_id.clone(),
             account: account.to_owned(),
             user: None,
+            user_path: None,
+            user_id: None,
             sealed_secret: self.seal.seal(key_id.as_bytes(), secret.as_bytes())?,
             active: true,
             created_at: now,

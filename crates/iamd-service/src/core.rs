@@ -22,6 +22,8 @@ pub struct Iamd {
     pub accounts: Accounts,
     policy_cache: authz::PolicyCache,
     pub clock: Arc<dyn Clock>,
+    /// IAM users, groups, roles, policies and instance profiles.
+    pub iam: crate::iam::Iam,
     store: Arc<dyn Store>,
     options: Options,
     /// Secrets Manager: secrets of every account and region, indexed in memory.
@@ -53,6 +55,7 @@ impl Iamd {
             policy_cache: authz::PolicyCache::default(),
             clock,
             secrets: crate::secrets::Secrets::open(store.clone(), master)?,
+            iam: crate::iam::Iam::new(store.clone()),
             store,
             options,
         })

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod clock;
 pub mod core;
 pub mod error;
+pub mod iam;
 pub mod ops;
 pub mod secrets;
 

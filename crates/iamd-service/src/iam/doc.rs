@@ -1,0 +1,140 @@
+//! Policy documents as IAM stores and returns them.
+//!
+//! [`validate_policy_document`] is the one gate every document passes through before it is
+//! stored; for now it checks only that the text is JSON and the size quotas of
+//! aws-semantics.md §2.7. The policy engine's full grammar validator replaces its body later.
+
+use crate::error::Error;
+
+/// What a document is for; decides its size quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind<'a> {
+    /// A managed policy version: 6,144 characters.
+    Managed,
+    /// A role's trust policy: 2,048 characters.
+    Trust,
+    /// An inline policy of a user (2,048 aggregate), group (5,120) or role (10,240). `others` is
+    /// the size of the entity's other inline policies.
+    Inline {
+        label: &'static str,
+        entity: &'a str,
+        limit: usize,
+        others: usize,
+    },
+}
+
+/// Size as IAM counts it against quotas: characters, whitespace not counted
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>: "IAM doesn't
+/// count white space when calculating the size of a policy"). iamd's reading: every whitespace
+/// character, inside strings too, is left out.
+pub fn policy_size(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Checks a policy document before it is stored.
+pub fn validate_policy_document(kind: DocKind<'_>, text: &str) -> Result<(), Error> {
+    if serde_json::from_str::<serde_json::Value>(text).is_err() {
+        return Err(Error::aws(
+            "MalformedPolicyDocument",
+            "This policy contains invalid Json",
+        ));
+    }
+    let size = policy_size(text);
+    match kind {
+        DocKind::Managed if size > 6144 => Err(Error::aws(
+            "LimitExceeded",
+            "Cannot exceed quota for PolicySize: 6144",
+        )),
+        DocKind::Trust if size > 2048 => Err(Error::aws(
+            "LimitExceeded",
+            "Cannot exceed quota for ACLSizePerRole: 2048",
+        )),
+        DocKind::Inline {
+            label,
+            entity,
+            limit,
+            others,
+        } if size + others > limit => Err(Error::aws(
+            "LimitExceeded",
+            format!("Maximum policy size of {limit} bytes exceeded for {label} {entity}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Documents come back URL-encoded (RFC 3986), as AWS returns them in GetRole, GetUserPolicy,
+/// GetPolicyVersion…; the SDKs decode them.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: Result<(), Error>) -> (String, String) {
+        match r {
+            Err(Error::Aws { code, message }) => (code.to_owned(), message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_and_sizes() {
+        assert_eq!(
+            code(validate_policy_document(DocKind::Managed, "{nope")),
+            (
+                "MalformedPolicyDocument".into(),
+                "This policy contains invalid Json".into()
+            )
+        );
+        // Whitespace does not count: 6,144 characters plus any amount of spaces passes.
+        let body = "a".repeat(6144 - 8);
+        let ok = format!("{{\"x\": \"{body}\"   \n}}");
+        assert_eq!(policy_size(&ok), 6144);
+        validate_policy_document(DocKind::Managed, &ok).unwrap();
+        let big = format!("{{\"x\":\"{body}b\"}}");
+        assert_eq!(
+            code(validate_policy_document(DocKind::Managed, &big)).1,
+            "Cannot exceed quota for PolicySize: 6144"
+        );
+        let trust = format!("{{\"x\":\"{}\"}}", "a".repeat(2048));
+        assert_eq!(
+            code(validate_policy_document(DocKind::Trust, &trust)).1,
+            "Cannot exceed quota for ACLSizePerRole: 2048"
+        );
+        let inline = DocKind::Inline {
+            label: "user",
+            entity: "bob",
+            limit: 2048,
+            others: 2000,
+        };
+        assert_eq!(
+            code(validate_policy_document(
+                inline,
+                &format!("{{\"x\":\"{}\"}}", "a".repeat(50))
+            ))
+            .1,
+            "Maximum policy size of 2048 bytes exceeded for user bob"
+        );
+        validate_policy_document(inline, "{\"x\":\"aa\"}").unwrap();
+    }
+
+    #[test]
+    fn url_encoding_is_percent_only() {
+        assert_eq!(
+            url_encode("{\"A\": \"b c/é\"}"),
+            "%7B%22A%22%3A%20%22b%20c%2F%C3%A9%22%7D"
+        );
+    }
+}

@@ -1,0 +1,1449 @@
+//! IAM entities: users, access keys, groups, roles, managed and inline policies, instance
+//! profiles.
+//!
+//! All IAM state goes through [`Iam`]: handlers never touch the store directly, so a per-account
+//! in-memory snapshot can later replace the store reads behind this one API. Every change is one
+//! closure transaction; every failure leaves the store as it was.
+
+pub mod doc;
+pub mod records;
+
+pub use doc::{DocKind, url_encode, validate_policy_document};
+pub use records::{
+    GroupRecord, InstanceProfileRecord, PolicyRecord, PolicyVersionRecord, RoleRecord, Tag,
+    UserRecord,
+};
+
+use crate::accounts::{self, AccessKeyRecord, Accounts, KeyOwner};
+use crate::error::Error;
+use base64::Engine;
+use iamd_crypto::ids;
+use iamd_store::{Expect, Store, StoreError, StoreExt, Tx};
+use records::{Entity, PolicyHolder, Tagged};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// Most tags an entity can carry.
+pub const MAX_TAGS: usize = 50;
+/// Most managed policies attached to one user, group or role (the default quota).
+pub const MAX_ATTACHED: usize = 10;
+/// Most versions of one managed policy.
+pub const MAX_POLICY_VERSIONS: usize = 5;
+/// Most access keys per user (and for the root).
+pub const MAX_ACCESS_KEYS: usize = 2;
+/// Most groups one user belongs to.
+pub const MAX_GROUPS_PER_USER: usize = 10;
+/// Default MaxItems of list operations.
+pub const DEFAULT_MAX_ITEMS: i64 = 100;
+
+/// One page of a listing; `marker` is set when more items follow.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub marker: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn is_truncated(&self) -> bool {
+        self.marker.is_some()
+    }
+}
+
+/// Pagination input: `Marker` (opaque, from a previous page) and `MaxItems`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageReq<'a> {
+    pub marker: Option<&'a str>,
+    pub max_items: Option<i64>,
+}
+
+fn decode_marker(marker: Option<&str>) -> Result<Option<String>, Error> {
+    marker
+        .map(|m| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(m)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| Error::aws("InvalidInput", "Invalid Marker."))
+        })
+        .transpose()
+}
+
+fn encode_marker(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn page_size(req: PageReq<'_>) -> usize {
+    usize::try_from(req.max_items.unwrap_or(DEFAULT_MAX_ITEMS).max(1)).unwrap_or(1)
+}
+
+/// `items` must be sorted by `key`. The marker is the key of the last item returned, encoded so
+/// clients treat it as opaque.
+pub fn paginate<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    req: PageReq<'_>,
+) -> Result<Page<T>, Error> {
+    let after = decode_marker(req.marker)?;
+    let max = page_size(req);
+    let mut out = Vec::new();
+    let mut marker = None;
+    for item in items {
+        let k = key(&item);
+        if after.as_deref().is_some_and(|a| k.as_str() <= a) {
+            continue;
+        }
+        if out.len() == max {
+            marker = out.last().map(|l| encode_marker(&key(l)));
+            break;
+        }
+        out.push(item);
+    }
+    Ok(Page { items: out, marker })
+}
+
+/// `arn:aws:iam::<account>:<kind><path><name>`.
+pub fn entity_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(v).map_err(|e| Error::Internal(format!("encoding a record: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(data: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(data).map_err(|e| Error::Internal(format!("decoding a record: {e}")))
+}
+
+fn load<T: Entity>(tx: &mut dyn Tx, acct: &str, name: &str) -> Result<Option<(T, i64)>, Error> {
+    match tx.get(T::KIND, acct, &name.to_lowercase())? {
+        Some(r) => Ok(Some((from_json(&r.data)?, r.version))),
+        None => Ok(None),
+    }
+}
+
+fn must<T: Entity>(tx: &mut dyn Tx, acct: &str, name: &str) -> Result<(T, i64), Error> {
+    load(tx, acct, name)?.ok_or_else(|| T::not_found(name))
+}
+
+/// Writes a record: `version` `None` creates it (refusing a duplicate name), `Some` updates it.
+fn save<T: Entity>(
+    tx: &mut dyn Tx,
+    acct: &str,
+    rec: &T,
+    version: Option<i64>,
+) -> Result<(), Error> {
+    let expect = version.map_or(Expect::Absent, Expect::Version);
+    match tx.put(T::KIND, acct, &rec.key(), &to_json(rec)?, expect) {
+        Ok(_) => Ok(()),
+        Err(StoreError::AlreadyExists { .. }) => Err(T::already_exists(rec.name())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn remove<T: Entity>(tx: &mut dyn Tx, acct: &str, rec: &T, version: i64) -> Result<(), Error> {
+    tx.delete(T::KIND, acct, &rec.key(), Expect::Version(version))?;
+    Ok(())
+}
+
+fn all<T: Entity>(tx: &mut dyn Tx, acct: &str) -> Result<Vec<T>, Error> {
+    tx.list(T::KIND, acct)?
+        .iter()
+        .map(|r| from_json(&r.data))
+        .collect()
+}
+
+fn delete_conflict(what: &str) -> Error {
+    Error::aws("DeleteConflict", format!("Cannot delete entity, {what}"))
+}
+
+fn limit(quota: &str, n: usize) -> Error {
+    Error::aws(
+        "LimitExceeded",
+        format!("Cannot exceed quota for {quota}: {n}"),
+    )
+}
+
+fn key_not_found(key_id: &str) -> Error {
+    Error::aws(
+        "NoSuchEntity",
+        format!("The Access Key with id {key_id} cannot be found."),
+    )
+}
+
+/// Refuses tag lists with the same key twice (tag keys are case-insensitive).
+pub fn check_tags(tags: &[Tag]) -> Result<(), Error> {
+    for (i, t) in tags.iter().enumerate() {
+        if tags[..i].iter().any(|u| u.key.eq_ignore_ascii_case(&t.key)) {
+            return Err(Error::aws(
+                "InvalidInput",
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Adds or overwrites tags; a key that exists in another case is replaced.
+fn merge_tags<T: Tagged>(rec: &mut T, tags: &[Tag]) -> Result<(), Error> {
+    check_tags(tags)?;
+    let list = rec.tags_mut();
+    for t in tags {
+        match list.iter_mut().find(|u| u.key.eq_ignore_ascii_case(&t.key)) {
+            Some(u) => *u = t.clone(),
+            None => list.push(t.clone()),
+        }
+    }
+    if list.len() > MAX_TAGS {
+        return Err(limit(T::TAG_QUOTA, MAX_TAGS));
+    }
+    Ok(())
+}
+
+fn drop_tags<T: Tagged>(rec: &mut T, keys: &[&str]) {
+    rec.tags_mut()
+        .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+}
+
+/// The parts of a customer managed policy ARN: account, path, name.
+pub fn parse_policy_arn(arn: &str) -> Result<(&str, &str, &str), Error> {
+    let invalid = || Error::aws("InvalidInput", format!("ARN {arn} is not valid."));
+    let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
+    let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
+    let res = resource.strip_prefix("policy").ok_or_else(invalid)?;
+    if !res.starts_with('/') {
+        return Err(invalid());
+    }
+    let cut = res.rfind('/').map_or(0, |i| i + 1);
+    let (path, name) = res.split_at(cut);
+    if name.is_empty() || account.is_empty() {
+        return Err(invalid());
+    }
+    Ok((account, path, name))
+}
+
+/// How a missing policy is reported: GetPolicy says `was not found`, attaching says `does not
+/// exist or is not attachable`, a permissions boundary names the `Scope ARN`.
+#[derive(Debug, Clone, Copy)]
+enum Missing {
+    Get,
+    Attach,
+    Boundary,
+}
+
+fn policy_missing(how: Missing, arn: &str) -> Error {
+    let msg = match how {
+        Missing::Get => format!("Policy {arn} was not found."),
+        Missing::Attach => format!("Policy {arn} does not exist or is not attachable."),
+        Missing::Boundary => format!("Scope ARN: {arn} does not exist or is not attachable."),
+    };
+    Error::aws("NoSuchEntity", msg)
+}
+
+/// Resolves a managed policy ARN of `acct`. AWS managed policies (`arn:aws:iam::aws:policy/…`)
+/// cannot be resolved yet: iamd does not carry their documents, so they answer NoSuchEntity.
+fn load_policy(
+    tx: &mut dyn Tx,
+    acct: &str,
+    arn: &str,
+    how: Missing,
+) -> Result<(PolicyRecord, i64), Error> {
+    let (account, path, name) = parse_policy_arn(arn)?;
+    if account != acct {
+        return Err(policy_missing(how, arn));
+    }
+    match load::<PolicyRecord>(tx, acct, name)? {
+        Some((p, v)) if p.path == path && p.name == name => Ok((p, v)),
+        _ => Err(policy_missing(how, arn)),
+    }
+}
+
+fn policy_arn(acct: &str, p: &PolicyRecord) -> String {
+    entity_arn(acct, "policy", &p.path, &p.name)
+}
+
+/// What an access key operation acts on: a user by name, or the account root.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyScope<'a> {
+    User(&'a str),
+    Root,
+}
+
+/// Users, groups, roles with their memberships and attachments, for ListEntitiesForPolicy.
+#[derive(Debug, Default)]
+pub struct PolicyEntities {
+    pub users: Vec<UserRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub roles: Vec<RoleRecord>,
+}
+
+/// Counts for GetAccountSummary.
+#[derive(Debug, Default)]
+pub struct AccountCounts {
+    pub users: usize,
+    pub groups: usize,
+    pub roles: usize,
+    pub policies: usize,
+    pub policy_versions: usize,
+    pub instance_profiles: usize,
+    pub root_keys: usize,
+}
+
+/// The IAM state of every account.
+pub struct Iam {
+    store: Arc<dyn Store>,
+}
+
+impl Iam {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    fn read<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
+        self.store.read(f)
+    }
+
+    fn write<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
+        self.store.write(f)
+    }
+
+    /// Any entity by name.
+    pub fn get<T: Entity>(&self, acct: &str, name: &str) -> Result<T, Error> {
+        self.read(|tx| must::<T>(tx, acct, name).map(|(r, _)| r))
+    }
+
+    /// Any entity by name, or `None`.
+    pub fn find<T: Entity>(&self, acct: &str, name: &str) -> Result<Option<T>, Error> {
+        self.read(|tx| load::<T>(tx, acct, name).map(|o| o.map(|(r, _)| r)))
+    }
+
+    /// Loads, changes and saves one entity in one transaction.
+    fn update<T: Entity, R>(
+        &self,
+        acct: &str,
+        name: &str,
+        mut f: impl FnMut(&mut dyn Tx, &mut T) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.write(|tx| {
+            let (mut rec, v) = must::<T>(tx, acct, name)?;
+            let out = f(tx, &mut rec)?;
+            save(tx, acct, &rec, Some(v))?;
+            Ok(out)
+        })
+    }
+
+    /// Entities whose path starts with `prefix` and that `keep` accepts, one page. Records come
+    /// from the store ordered by key; only those after the marker are decoded, and decoding stops
+    /// once the page is full.
+    fn list_paged<T: Entity>(
+        &self,
+        acct: &str,
+        prefix: Option<&str>,
+        page: PageReq<'_>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Page<T>, Error> {
+        let after = decode_marker(page.marker)?;
+        let max = page_size(page);
+        let records = self.read(|tx| tx.list(T::KIND, acct).map_err(Error::from))?;
+        let mut out: Vec<T> = Vec::new();
+        let mut more = false;
+        for r in records {
+            if after.as_deref().is_some_and(|a| r.key.as_str() <= a) {
+                continue;
+            }
+            let rec: T = from_json(&r.data)?;
+            if prefix.is_some_and(|p| !rec.path().starts_with(p)) || !keep(&rec) {
+                continue;
+            }
+            if out.len() == max {
+                more = true;
+                break;
+            }
+            out.push(rec);
+        }
+        let marker = if more {
+            out.last().map(|l| encode_marker(&l.key()))
+        } else {
+            None
+        };
+        Ok(Page { items: out, marker })
+    }
+
+    // --- tags (users, roles, instance profiles by name) -------------------------------------
+
+    pub fn tag<T: Tagged>(&self, acct: &str, name: &str, tags: &[Tag]) -> Result<(), Error> {
+        self.update::<T, _>(acct, name, |_, rec| merge_tags(rec, tags))
+    }
+
+    pub fn untag<T: Tagged>(&self, acct: &str, name: &str, keys: &[&str]) -> Result<(), Error> {
+        self.update::<T, _>(acct, name, |_, rec| {
+            drop_tags(rec, keys);
+            Ok(())
+        })
+    }
+
+    pub fn list_tags<T: Tagged>(
+        &self,
+        acct: &str,
+        name: &str,
+        page: PageReq<'_>,
+    ) -> Result<Page<Tag>, Error> {
+        let rec = self.get::<T>(acct, name)?;
+        paginate_in_order(rec.tags().to_vec(), page)
+    }
+
+    // --- users --------------------------------------------------------------------------------
+
+    pub fn create_user(
+        &self,
+        acct: &str,
+        name: &str,
+        path: &str,
+        boundary: Option<&str>,
+        tags: &[Tag],
+        now: i64,
+    ) -> Result<UserRecord, Error> {
+        check_tags(tags)?;
+        let id = ids::unique_id("AIDA")?;
+        self.write(|tx| {
+            if load::<UserRecord>(tx, acct, name)?.is_some() {
+                return Err(UserRecord::already_exists(name));
+            }
+            if let Some(b) = boundary {
+                load_policy(tx, acct, b, Missing::Boundary)?;
+            }
+            let rec = UserRecord {
+                name: name.to_owned(),
+                path: path.to_owned(),
+                id: id.clone(),
+                created: now,
+                tags: tags.to_vec(),
+                boundary: boundary.map(str::to_owned),
+                inline: Default::default(),
+                attached: Vec::new(),
+                groups: Vec::new(),
+            };
+            save(tx, acct, &rec, None)?;
+            Ok(rec)
+        })
+    }
+
+    /// Renames and/or moves a user; its access keys follow at once.
+    pub fn update_user(
+        &self,
+        accounts: &Accounts,
+        acct: &str,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), Error> {
+        let keys = self.write(|tx| {
+            let (old, v) = must::<UserRecord>(tx, acct, name)?;
+            let mut rec = old.clone();
+            if let Some(n) = new_name {
+                rec.name = n.to_owned();
+            }
+            if let Some(p) = new_path {
+                rec.path = p.to_owned();
+            }
+            if rec.key() == old.key() {
+                save(tx, acct, &rec, Some(v))?;
+            } else {
+                if load::<UserRecord>(tx, acct, &rec.name)?.is_some() {
+                    return Err(UserRecord::already_exists(&rec.name));
+                }
+                remove(tx, acct, &old, v)?;
+                save(tx, acct, &rec, None)?;
+            }
+            let mut moved = Vec::new();
+            for mut k in accounts::account_keys(tx, acct)? {
+                if k.user.as_deref() == Some(old.name.as_str()) {
+                    k.user = Some(rec.name.clone());
+                    k.user_path = Some(rec.path.clone());
+                    accounts::put_key(tx, &k, Expect::Any)?;
+                    moved.push(k.access_key_id);
+                }
+            }
+            Ok(moved)
+        })?;
+        for k in keys {
+            accounts.refresh_key(acct, &k)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a user that owns nothing any more (AWS's order: keys, inline policies, attached
+    /// policies, group memberships).
+    pub fn delete_user(&self, acct: &str, name: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (rec, v) = must::<UserRecord>(tx, acct, name)?;
+            if accounts::account_keys(tx, acct)?
+                .iter()
+                .any(|k| k.user.as_deref() == Some(rec.name.as_str()))
+            {
+                return Err(delete_conflict("must delete access keys first."));
+            }
+            if !rec.inline.is_empty() {
+                return Err(delete_conflict("must delete policies first."));
+            }
+            if !rec.attached.is_empty() {
+                return Err(delete_conflict("must detach all policies first."));
+            }
+            if !rec.groups.is_empty() {
+                return Err(delete_conflict("must remove users from group first."));
+            }
+            remove(tx, acct, &rec, v)
+        })
+    }
+
+    pub fn list_users(
+        &self,
+        acct: &str,
+        prefix: Option<&str>,
+        page: PageReq<'_>,
+    ) -> Result<Page<UserRecord>, Error> {
+        self.list_paged::<UserRecord>(acct, prefix, page, |_| true)
+    }
+
+    // --- access keys --------------------------------------------------------------------------
+
+    fn key_owner(
+        tx: &mut dyn Tx,
+        acct: &str,
+        scope: KeyScope<'_>,
+    ) -> Result<Option<KeyOwner>, Error> {
+        match scope {
+            KeyScope::Root => Ok(None),
+            KeyScope::User(name) => {
+                let (u, _) = must::<UserRecord>(tx, acct, name)?;
+                Ok(Some(KeyOwner {
+                    name: u.name,
+                    path: u.path,
+                    id: u.id,
+                }))
+            }
+        }
+    }
+
+    fn owned_keys(
+        tx: &mut dyn Tx,
+        acct: &str,
+        owner: Option<&KeyOwner>,
+    ) -> Result<Vec<AccessKeyRecord>, Error> {
+        let want = owner.map(|o| o.name.as_str());
+        Ok(accounts::account_keys(tx, acct)?
+            .into_iter()
+            .filter(|k| k.user.as_deref() == want)
+            .collect())
+    }
+
+    /// Creates an access key (at most two per user); it authenticates as soon as this returns.
+    pub fn create_access_key(
+        &self,
+        accounts: &Accounts,
+        acct: &str,
+        scope: KeyScope<'_>,
+        now: i64,
+    ) -> Result<(AccessKeyRecord, Zeroizing<String>), Error> {
+        let created = self.write(|tx| {
+            let owner = Self::key_owner(tx, acct, scope)?;
+            if Self::owned_keys(tx, acct, owner.as_ref())?.len() >= MAX_ACCESS_KEYS {
+                return Err(limit("AccessKeysPerUser", MAX_ACCESS_KEYS));
+            }
+            let (rec, secret) = accounts.new_access_key(acct, owner.as_ref(), now)?;
+            accounts::put_key(tx, &rec, Expect::Absent)?;
+            Ok((rec, secret))
+        })?;
+        accounts.refresh_key(acct, &created.0.access_key_id)?;
+        Ok(created)
+    }
+
+    pub fn list_access_keys(
+        &self,
+        acct: &str,
+        scope: KeyScope<'_>,
+        page: PageReq<'_>,
+    ) -> Result<Page<AccessKeyRecord>, Error> {
+        let keys = self.read(|tx| {
+            let owner = Self::key_owner(tx, acct, scope)?;
+            Self::owned_keys(tx, acct, owner.as_ref())
+        })?;
+        paginate(keys, |k| k.access_key_id.clone(), page)
+    }
+
+    fn owned_key(
+        tx: &mut dyn Tx,
+        acct: &str,
+        scope: KeyScope<'_>,
+        key_id: &str,
+    ) -> Result<(AccessKeyRecord, i64), Error> {
+        let owner = Self::key_owner(tx, acct, scope)?;
+        match accounts::get_key(tx, acct, key_id)? {
+            Some((k, v)) if k.user.as_deref() == owner.as_ref().map(|o| o.name.as_str()) => {
+                Ok((k, v))
+            }
+            _ => Err(key_not_found(key_id)),
+        }
+    }
+
+    /// Activates or deactivates a key; an inactive key stops authenticating as soon as this
+    /// returns.
+    pub fn update_access_key(
+        &self,
+        accounts: &Accounts,
+        acct: &str,
+        scope: KeyScope<'_>,
+        key_id: &str,
+        active: bool,
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            let (mut k, v) = Self::owned_key(tx, acct, scope, key_id)?;
+            k.active = active;
+            accounts::put_key(tx, &k, Expect::Version(v))
+        })?;
+        accounts.refresh_key(acct, key_id)
+    }
+
+    pub fn delete_access_key(
+        &self,
+        accounts: &Accounts,
+        acct: &str,
+        scope: KeyScope<'_>,
+        key_id: &str,
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            let (k, v) = Self::owned_key(tx, acct, scope, key_id)?;
+            tx.delete(
+                accounts::KIND_ACCESS_KEY,
+                acct,
+                &k.access_key_id,
+                Expect::Version(v),
+            )?;
+            Ok(())
+        })?;
+        accounts.refresh_key(acct, key_id)
+    }
+
+    /// The key's record, if the account has it.
+    pub fn find_access_key(
+        &self,
+        acct: &str,
+        key_id: &str,
+    ) -> Result<Option<AccessKeyRecord>, Error> {
+        self.read(|tx| Ok(accounts::get_key(tx, acct, key_id)?.map(|(k, _)| k)))
+    }
+
+    // --- groups -------------------------------------------------------------------------------
+
+    pub fn create_group(
+        &self,
+        acct: &str,
+        name: &str,
+        path: &str,
+        now: i64,
+    ) -> Result<GroupRecord, Error> {
+        let id = ids::unique_id("AGPA")?;
+        self.write(|tx| {
+            let rec = GroupRecord {
+                name: name.to_owned(),
+                path: path.to_owned(),
+                id: id.clone(),
+                created: now,
+                inline: Default::default(),
+                attached: Vec::new(),
+            };
+            save(tx, acct, &rec, None)?;
+            Ok(rec)
+        })
+    }
+
+    /// A group and one page of its members.
+    pub fn get_group(
+        &self,
+        acct: &str,
+        name: &str,
+        page: PageReq<'_>,
+    ) -> Result<(GroupRecord, Page<UserRecord>), Error> {
+        let (g, users) = self.read(|tx| {
+            let (g, _) = must::<GroupRecord>(tx, acct, name)?;
+            let users = all::<UserRecord>(tx, acct)?;
+            Ok((g, users))
+        })?;
+        let members = users
+            .into_iter()
+            .filter(|u| u.groups.contains(&g.id))
+            .collect();
+        let page = paginate(members, |u: &UserRecord| u.key(), page)?;
+        Ok((g, page))
+    }
+
+    pub fn delete_group(&self, acct: &str, name: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (g, v) = must::<GroupRecord>(tx, acct, name)?;
+            if all::<UserRecord>(tx, acct)?
+                .iter()
+                .any(|u| u.groups.contains(&g.id))
+            {
+                return Err(delete_conflict("must remove users from group first."));
+            }
+            if !g.inline.is_empty() {
+                return Err(delete_conflict("must delete policies first."));
+            }
+            if !g.attached.is_empty() {
+                return Err(delete_conflict("must detach all policies first."));
+            }
+            remove(tx, acct, &g, v)
+        })
+    }
+
+    pub fn list_groups(
+        &self,
+        acct: &str,
+        prefix: Option<&str>,
+        page: PageReq<'_>,
+    ) -> Result<Page<GroupRecord>, Error> {
+        self.list_paged::<GroupRecord>(acct, prefix, page, |_| true)
+    }
+
+    pub fn update_group(
+        &self,
+        acct: &str,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            let (old, v) = must::<GroupRecord>(tx, acct, name)?;
+            let mut rec = old.clone();
+            if let Some(n) = new_name {
+                rec.name = n.to_owned();
+            }
+            if let Some(p) = new_path {
+                rec.path = p.to_owned();
+            }
+            if rec.key() == old.key() {
+                save(tx, acct, &rec, Some(v))
+            } else {
+                if load::<GroupRecord>(tx, acct, &rec.name)?.is_some() {
+                    return Err(GroupRecord::already_exists(&rec.name));
+                }
+                remove(tx, acct, &old, v)?;
+                save(tx, acct, &rec, None)
+            }
+        })
+    }
+
+    pub fn add_user_to_group(&self, acct: &str, group: &str, user: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (g, _) = must::<GroupRecord>(tx, acct, group)?;
+            let (mut u, v) = must::<UserRecord>(tx, acct, user)?;
+            if u.groups.contains(&g.id) {
+                return Ok(());
+            }
+            if u.groups.len() >= MAX_GROUPS_PER_USER {
+                return Err(limit("GroupsPerUser", MAX_GROUPS_PER_USER));
+            }
+            u.groups.push(g.id);
+            save(tx, acct, &u, Some(v))
+        })
+    }
+
+    pub fn remove_user_from_group(&self, acct: &str, group: &str, user: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (g, _) = must::<GroupRecord>(tx, acct, group)?;
+            let (mut u, v) = must::<UserRecord>(tx, acct, user)?;
+            if !u.groups.contains(&g.id) {
+                return Err(UserRecord::not_found(user));
+            }
+            u.groups.retain(|id| *id != g.id);
+            save(tx, acct, &u, Some(v))
+        })
+    }
+
+    pub fn list_groups_for_user(
+        &self,
+        acct: &str,
+        user: &str,
+        page: PageReq<'_>,
+    ) -> Result<Page<GroupRecord>, Error> {
+        let groups = self.read(|tx| {
+            let (u, _) = must::<UserRecord>(tx, acct, user)?;
+            Ok(all::<GroupRecord>(tx, acct)?
+                .into_iter()
+                .filter(|g| u.groups.contains(&g.id))
+                .collect::<Vec<_>>())
+        })?;
+        paginate(groups, |g| g.key(), page)
+    }
+
+    // --- roles --------------------------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_role(
+        &self,
+        acct: &str,
+        name: &str,
+        path: &str,
+        trust: &str,
+        description: Option<&str>,
+        max_session: Option<i64>,
+        boundary: Option<&str>,
+        tags: &[Tag],
+        now: i64,
+    ) -> Result<RoleRecord, Error> {
+        validate_policy_document(DocKind::Trust, trust)?;
+        check_tags(tags)?;
+        let id = ids::unique_id("AROA")?;
+        self.write(|tx| {
+            if load::<RoleRecord>(tx, acct, name)?.is_some() {
+                return Err(RoleRecord::already_exists(name));
+            }
+            if let Some(b) = boundary {
+                load_policy(tx, acct, b, Missing::Boundary)?;
+            }
+            let rec = RoleRecord {
+                name: name.to_owned(),
+                path: path.to_owned(),
+                id: id.clone(),
+                created: now,
+                trust: trust.to_owned(),
+                description: description.map(str::to_owned),
+                max_session: max_session.unwrap_or(3600),
+                tags: tags.to_vec(),
+                boundary: boundary.map(str::to_owned),
+                inline: Default::default(),
+                attached: Vec::new(),
+            };
+            save(tx, acct, &rec, None)?;
+            Ok(rec)
+        })
+    }
+
+    /// UpdateRole: description and/or maximum session duration.
+    pub fn update_role(
+        &self,
+        acct: &str,
+        name: &str,
+        description: Option<&str>,
+        max_session: Option<i64>,
+    ) -> Result<RoleRecord, Error> {
+        self.update::<RoleRecord, _>(acct, name, |_, r| {
+            if let Some(d) = description {
+                r.description = Some(d.to_owned());
+            }
+            if let Some(m) = max_session {
+                r.max_session = m;
+            }
+            Ok(r.clone())
+        })
+    }
+
+    pub fn update_assume_role_policy(
+        &self,
+        acct: &str,
+        name: &str,
+        doc: &str,
+    ) -> Result<(), Error> {
+        self.update::<RoleRecord, _>(acct, name, |_, r| {
+            validate_policy_document(DocKind::Trust, doc)?;
+            r.trust = doc.to_owned();
+            Ok(())
+        })
+    }
+
+    pub fn delete_role(&self, acct: &str, name: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (r, v) = must::<RoleRecord>(tx, acct, name)?;
+            let key = r.key();
+            if all::<InstanceProfileRecord>(tx, acct)?
+                .iter()
+                .any(|p| p.roles.contains(&key))
+            {
+                return Err(delete_conflict(
+                    "must remove roles from instance profile first.",
+                ));
+            }
+            if !r.inline.is_empty() {
+                return Err(delete_conflict("must delete policies first."));
+            }
+            if !r.attached.is_empty() {
+                return Err(delete_conflict("must detach all policies first."));
+            }
+            remove(tx, acct, &r, v)
+        })
+    }
+
+    pub fn list_roles(
+        &self,
+        acct: &str,
+        prefix: Option<&str>,
+        page: PageReq<'_>,
+    ) -> Result<Page<RoleRecord>, Error> {
+        self.list_paged::<RoleRecord>(acct, prefix, page, |_| true)
+    }
+
+    // --- permissions boundaries -----------------------------------------------------------------
+
+    pub fn put_user_boundary(&self, acct: &str, user: &str, arn: &str) -> Result<(), Error> {
+        self.update::<UserRecord, _>(acct, user, |tx, u| {
+            load_policy(tx, acct, arn, Missing::Boundary)?;
+            u.boundary = Some(arn.to_owned());
+            Ok(())
+        })
+    }
+
+    pub fn delete_user_boundary(&self, acct: &str, user: &str) -> Result<(), Error> {
+        self.update::<UserRecord, _>(acct, user, |_, u| {
+            u.boundary = None;
+            Ok(())
+        })
+    }
+
+    pub fn put_role_boundary(&self, acct: &str, role: &str, arn: &str) -> Result<(), Error> {
+        self.update::<RoleRecord, _>(acct, role, |tx, r| {
+            load_policy(tx, acct, arn, Missing::Boundary)?;
+            r.boundary = Some(arn.to_owned());
+            Ok(())
+        })
+    }
+
+    pub fn delete_role_boundary(&self, acct: &str, role: &str) -> Result<(), Error> {
+        self.update::<RoleRecord, _>(acct, role, |_, r| {
+            r.boundary = None;
+            Ok(())
+        })
+    }
+
+    // --- managed policies -----------------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_policy(
+        &self,
+        acct: &str,
+        name: &str,
+        path: &str,
+        document: &str,
+        description: Option<&str>,
+        tags: &[Tag],
+        now: i64,
+    ) -> Result<PolicyRecord, Error> {
+        validate_policy_document(DocKind::Managed, document)?;
+        check_tags(tags)?;
+        let id = ids::unique_id("ANPA")?;
+        self.write(|tx| {
+            let rec = PolicyRecord {
+                name: name.to_owned(),
+                path: path.to_owned(),
+                id: id.clone(),
+                created: now,
+                updated: now,
+                description: description.map(str::to_owned),
+                default_version: "v1".to_owned(),
+                next_version: 2,
+                versions: vec![PolicyVersionRecord {
+                    id: "v1".to_owned(),
+                    document: document.to_owned(),
+                    created: now,
+                }],
+                attachment_count: 0,
+                tags: tags.to_vec(),
+            };
+            save(tx, acct, &rec, None)?;
+            Ok(rec)
+        })
+    }
+
+    pub fn get_policy(&self, acct: &str, arn: &str) -> Result<PolicyRecord, Error> {
+        self.read(|tx| load_policy(tx, acct, arn, Missing::Get).map(|(p, _)| p))
+    }
+
+    fn update_policy<R>(
+        &self,
+        acct: &str,
+        arn: &str,
+        mut f: impl FnMut(&mut PolicyRecord) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.write(|tx| {
+            let (mut p, v) = load_policy(tx, acct, arn, Missing::Get)?;
+            let out = f(&mut p)?;
+            save(tx, acct, &p, Some(v))?;
+            Ok(out)
+        })
+    }
+
+    pub fn delete_policy(&self, acct: &str, arn: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (p, v) = load_policy(tx, acct, arn, Missing::Get)?;
+            if p.attachment_count > 0 {
+                return Err(Error::aws(
+                    "DeleteConflict",
+                    "Cannot delete a policy attached to entities.",
+                ));
+            }
+            if p.versions.len() > 1 {
+                return Err(Error::aws(
+                    "DeleteConflict",
+                    "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+                ));
+            }
+            remove(tx, acct, &p, v)
+        })
+    }
+
+    /// ListPolicies. `scope`: `All` (default), `Local`, `AWS` (iamd carries no AWS managed
+    /// policies yet, so `AWS` lists nothing).
+    pub fn list_policies(
+        &self,
+        acct: &str,
+        scope: Option<&str>,
+        only_attached: bool,
+        prefix: Option<&str>,
+        page: PageReq<'_>,
+    ) -> Result<Page<PolicyRecord>, Error> {
+        if scope == Some("AWS") {
+            return paginate(Vec::new(), |p: &PolicyRecord| p.key(), page);
+        }
+        self.list_paged::<PolicyRecord>(acct, prefix, page, |p| {
+            !only_attached || p.attachment_count > 0
+        })
+    }
+
+    pub fn create_policy_version(
+        &self,
+        acct: &str,
+        arn: &str,
+        document: &str,
+        set_default: bool,
+        now: i64,
+    ) -> Result<PolicyVersionRecord, Error> {
+        self.update_policy(acct, arn, |p| {
+            if p.versions.len() >= MAX_POLICY_VERSIONS {
+                return Err(Error::aws(
+                    "LimitExceeded",
+                    "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
+                ));
+            }
+            validate_policy_document(DocKind::Managed, document)?;
+            let v = PolicyVersionRecord {
+                id: format!("v{}", p.next_version),
+                document: document.to_owned(),
+                created: now,
+            };
+            p.next_version += 1;
+            if set_default {
+                p.default_version = v.id.clone();
+            }
+            p.updated = now;
+            p.versions.push(v.clone());
+            Ok(v)
+        })
+    }
+
+    pub fn get_policy_version(
+        &self,
+        acct: &str,
+        arn: &str,
+        version: &str,
+    ) -> Result<(PolicyRecord, PolicyVersionRecord), Error> {
+        let p = self.get_policy(acct, arn)?;
+        let v = p
+            .versions
+            .iter()
+            .find(|v| v.id == version)
+            .cloned()
+            .ok_or_else(|| version_missing(arn, version))?;
+        Ok((p, v))
+    }
+
+    pub fn delete_policy_version(&self, acct: &str, arn: &str, version: &str) -> Result<(), Error> {
+        self.update_policy(acct, arn, |p| {
+            if !p.versions.iter().any(|v| v.id == version) {
+                return Err(version_missing(arn, version));
+            }
+            if p.default_version == version {
+                return Err(Error::aws(
+                    "DeleteConflict",
+                    "Cannot delete the default version of a policy.",
+                ));
+            }
+            p.versions.retain(|v| v.id != version);
+            Ok(())
+        })
+    }
+
+    pub fn set_default_policy_version(
+        &self,
+        acct: &str,
+        arn: &str,
+        version: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        self.update_policy(acct, arn, |p| {
+            if !p.versions.iter().any(|v| v.id == version) {
+                return Err(version_missing(arn, version));
+            }
+            p.default_version = version.to_owned();
+            p.updated = now;
+            Ok(())
+        })
+    }
+
+    pub fn tag_policy(&self, acct: &str, arn: &str, tags: &[Tag]) -> Result<(), Error> {
+        self.update_policy(acct, arn, |p| merge_tags(p, tags))
+    }
+
+    pub fn untag_policy(&self, acct: &str, arn: &str, keys: &[&str]) -> Result<(), Error> {
+        self.update_policy(acct, arn, |p| {
+            drop_tags(p, keys);
+            Ok(())
+        })
+    }
+
+    // --- inline and attached policies (users, groups, roles) --------------------------------------
+
+    pub fn put_inline<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        policy: &str,
+        document: &str,
+    ) -> Result<(), Error> {
+        self.update::<T, _>(acct, entity, |_, rec| {
+            let others = rec
+                .inline()
+                .iter()
+                .filter(|(n, _)| n.as_str() != policy)
+                .map(|(_, d)| doc::policy_size(d))
+                .sum();
+            validate_policy_document(
+                DocKind::Inline {
+                    label: T::LABEL,
+                    entity: rec.name(),
+                    limit: T::INLINE_LIMIT,
+                    others,
+                },
+                document,
+            )?;
+            rec.inline_mut()
+                .insert(policy.to_owned(), document.to_owned());
+            Ok(())
+        })
+    }
+
+    /// The entity's name as stored and the document.
+    pub fn get_inline<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        policy: &str,
+    ) -> Result<(String, String), Error> {
+        let rec = self.get::<T>(acct, entity)?;
+        let doc = rec
+            .inline()
+            .get(policy)
+            .cloned()
+            .ok_or_else(|| inline_missing(T::LABEL, policy))?;
+        Ok((rec.name().to_owned(), doc))
+    }
+
+    pub fn delete_inline<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        policy: &str,
+    ) -> Result<(), Error> {
+        self.update::<T, _>(acct, entity, |_, rec| {
+            rec.inline_mut()
+                .remove(policy)
+                .map(|_| ())
+                .ok_or_else(|| inline_missing(T::LABEL, policy))
+        })
+    }
+
+    pub fn list_inline<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        page: PageReq<'_>,
+    ) -> Result<Page<String>, Error> {
+        let rec = self.get::<T>(acct, entity)?;
+        paginate(rec.inline().keys().cloned().collect(), Clone::clone, page)
+    }
+
+    pub fn attach<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        arn: &str,
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            let (mut rec, v) = must::<T>(tx, acct, entity)?;
+            let (mut p, pv) = load_policy(tx, acct, arn, Missing::Attach)?;
+            let arn = policy_arn(acct, &p);
+            if rec.attached().contains(&arn) {
+                return Ok(());
+            }
+            if rec.attached().len() >= MAX_ATTACHED {
+                return Err(limit(T::ATTACH_QUOTA, MAX_ATTACHED));
+            }
+            rec.attached_mut().push(arn);
+            p.attachment_count += 1;
+            save(tx, acct, &rec, Some(v))?;
+            save(tx, acct, &p, Some(pv))
+        })
+    }
+
+    pub fn detach<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        arn: &str,
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            let (mut rec, v) = must::<T>(tx, acct, entity)?;
+            let Some(pos) = rec.attached().iter().position(|a| a == arn) else {
+                return Err(policy_missing(Missing::Get, arn));
+            };
+            rec.attached_mut().remove(pos);
+            save(tx, acct, &rec, Some(v))?;
+            if let Ok((mut p, pv)) = load_policy(tx, acct, arn, Missing::Get) {
+                p.attachment_count = (p.attachment_count - 1).max(0);
+                save(tx, acct, &p, Some(pv))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Attached policies as (name, ARN), filtered by the policy path prefix.
+    pub fn list_attached<T: PolicyHolder>(
+        &self,
+        acct: &str,
+        entity: &str,
+        prefix: Option<&str>,
+        page: PageReq<'_>,
+    ) -> Result<Page<(String, String)>, Error> {
+        let rec = self.get::<T>(acct, entity)?;
+        let mut items: Vec<(String, String)> = rec
+            .attached()
+            .iter()
+            .filter_map(|arn| {
+                let (_, path, name) = parse_policy_arn(arn).ok()?;
+                prefix
+                    .is_none_or(|p| path.starts_with(p))
+                    .then(|| (name.to_owned(), arn.clone()))
+            })
+            .collect();
+        items.sort_by(|a, b| a.1.cmp(&b.1));
+        paginate(items, |(_, arn)| arn.clone(), page)
+    }
+
+    pub fn list_entities_for_policy(&self, acct: &str, arn: &str) -> Result<PolicyEntities, Error> {
+        self.read(|tx| {
+            let (p, _) = load_policy(tx, acct, arn, Missing::Get)?;
+            let arn = policy_arn(acct, &p);
+            Ok(PolicyEntities {
+                users: all::<UserRecord>(tx, acct)?
+                    .into_iter()
+                    .filter(|u| u.attached.contains(&arn))
+                    .collect(),
+                groups: all::<GroupRecord>(tx, acct)?
+                    .into_iter()
+                    .filter(|g| g.attached.contains(&arn))
+                    .collect(),
+                roles: all::<RoleRecord>(tx, acct)?
+                    .into_iter()
+                    .filter(|r| r.attached.contains(&arn))
+                    .collect(),
+            })
+        })
+    }
+
+    // --- instance profiles --------------------------------------------------------------------
+
+    pub fn create_instance_profile(
+        &self,
+        acct: &str,
+        name: &str,
+        path: &str,
+        tags: &[Tag],
+        now: i64,
+    ) -> Result<InstanceProfileRecord, Error> {
+        check_tags(tags)?;
+        let id = ids::unique_id("AIPA")?;
+        self.write(|tx| {
+            let rec = InstanceProfileRecord {
+                name: name.to_owned(),
+                path: path.to_owned(),
+                id: id.clone(),
+                created: now,
+                roles: Vec::new(),
+                tags: tags.to_vec(),
+            };
+            save(tx, acct, &rec, None)?;
+            Ok(rec)
+        })
+    }
+
+    fn with_roles(
+        tx: &mut dyn Tx,
+        acct: &str,
+        p: InstanceProfileRecord,
+    ) -> Result<(InstanceProfileRecord, Vec<RoleRecord>), Error> {
+        let mut roles = Vec::new();
+        for r in &p.roles {
+            if let Some((role, _)) = load::<RoleRecord>(tx, acct, r)? {
+                roles.push(role);
+            }
+        }
+        Ok((p, roles))
+    }
+
+    pub fn get_instance_profile(
+        &self,
+        acct: &str,
+        name: &str,
+    ) -> Result<(InstanceProfileRecord, Vec<RoleRecord>), Error> {
+        self.read(|tx| {
+            let (p, _) = must::<InstanceProfileRecord>(tx, acct, name)?;
+            Self::with_roles(tx, acct, p)
+        })
+    }
+
+    pub fn delete_instance_profile(&self, acct: &str, name: &str) -> Result<(), Error> {
+        self.write(|tx| {
+            let (p, v) = must::<InstanceProfileRecord>(tx, acct, name)?;
+            if !p.roles.is_empty() {
+                return Err(delete_conflict(
+                    "must remove roles from instance profile first.",
+                ));
+            }
+            remove(tx, acct, &p, v)
+        })
+    }
+
+    pub fn list_instance_profiles(
+        &self,
+        acct: &str,
+        prefix: Option<&str>,
+        role: Option<&str>,
+        page: PageReq<'_>,
+    ) -> Result<Page<(InstanceProfileRecord, Vec<RoleRecord>)>, Error> {
+        let items = self.read(|tx| {
+            let role_key = match role {
+                Some(r) => Some(must::<RoleRecord>(tx, acct, r)?.0.key()),
+                None => None,
+            };
+            let mut out = Vec::new();
+            for p in all::<InstanceProfileRecord>(tx, acct)? {
+                if prefix.is_some_and(|x| !p.path.starts_with(x)) {
+                    continue;
+                }
+                if role_key.as_ref().is_some_and(|k| !p.roles.contains(k)) {
+                    continue;
+                }
+                out.push(Self::with_roles(tx, acct, p)?);
+            }
+            Ok(out)
+        })?;
+        paginate(items, |(p, _)| p.key(), page)
+    }
+
+    pub fn add_role_to_instance_profile(
+        &self,
+        acct: &str,
+        profile: &str,
+        role: &str,
+    ) -> Result<(), Error> {
+        self.update::<InstanceProfileRecord, _>(acct, profile, |tx, p| {
+            let (r, _) = must::<RoleRecord>(tx, acct, role)?;
+            if !p.roles.is_empty() {
+                return Err(limit("InstanceSessionsPerInstanceProfile", 1));
+            }
+            p.roles.push(r.key());
+            Ok(())
+        })
+    }
+
+    pub fn remove_role_from_instance_profile(
+        &self,
+        acct: &str,
+        profile: &str,
+        role: &str,
+    ) -> Result<(), Error> {
+        self.update::<InstanceProfileRecord, _>(acct, profile, |tx, p| {
+            let (r, _) = must::<RoleRecord>(tx, acct, role)?;
+            let key = r.key();
+            if !p.roles.contains(&key) {
+                return Err(RoleRecord::not_found(role));
+            }
+            p.roles.retain(|k| *k != key);
+            Ok(())
+        })
+    }
+
+    /// How many users and roles use each policy ARN as permissions boundary.
+    pub fn boundary_uses(
+        &self,
+        acct: &str,
+    ) -> Result<std::collections::HashMap<String, i64>, Error> {
+        self.read(|tx| {
+            let mut uses = std::collections::HashMap::new();
+            let users = all::<UserRecord>(tx, acct)?;
+            let roles = all::<RoleRecord>(tx, acct)?;
+            for b in users
+                .iter()
+                .filter_map(|u| u.boundary.clone())
+                .chain(roles.iter().filter_map(|r| r.boundary.clone()))
+            {
+                *uses.entry(b).or_insert(0) += 1;
+            }
+            Ok(uses)
+        })
+    }
+
+    // --- account --------------------------------------------------------------------------------
+
+    pub fn account_counts(&self, acct: &str) -> Result<AccountCounts, Error> {
+        self.read(|tx| {
+            let policies = all::<PolicyRecord>(tx, acct)?;
+            Ok(AccountCounts {
+                users: tx.list(records::KIND_USER, acct)?.len(),
+                groups: tx.list(records::KIND_GROUP, acct)?.len(),
+                roles: tx.list(records::KIND_ROLE, acct)?.len(),
+                policy_versions: policies.iter().map(|p| p.versions.len()).sum(),
+                policies: policies.len(),
+                instance_profiles: tx.list(records::KIND_INSTANCE_PROFILE, acct)?.len(),
+                root_keys: accounts::account_keys(tx, acct)?
+                    .iter()
+                    .filter(|k| k.user.is_none())
+                    .count(),
+            })
+        })
+    }
+}
+
+fn version_missing(arn: &str, version: &str) -> Error {
+    Error::aws(
+        "NoSuchEntity",
+        format!("Policy {arn} version {version} does not exist or is not attachable."),
+    )
+}
+
+fn inline_missing(label: &str, policy: &str) -> Error {
+    Error::aws(
+        "NoSuchEntity",
+        format!("The {label} policy with name {policy} cannot be found."),
+    )
+}
+
+/// Pages over a list kept in its own order (tags): the marker is the index of the last item.
+fn paginate_in_order<T>(items: Vec<T>, page: PageReq<'_>) -> Result<Page<T>, Error> {
+    let indexed: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    let p = paginate(indexed, |(i, _)| format!("{i:08}"), page)?;
+    Ok(Page {
+        items: p.items.into_iter().map(|(_, t)| t).collect(),
+        marker: p.marker,
+    })
+}
+
+#[cfg(test)]
+mod tests;
