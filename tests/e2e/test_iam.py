@@ -471,12 +471,26 @@ def test_seed_003_sagemaker_role(dev):
     got = iam.get_role_policy(RoleName=name, PolicyName="SageMakerSSMPolicy")
     assert got["RoleName"] == name and got["PolicyDocument"] == seed_003_inline(role_arn)
     assert iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"] == SEED_003_TRUST
-    # Not yet: AWS managed policies (AmazonSSMManagedInstanceCore, CloudWatchLogsFullAccess) are
-    # not carried by iamd, so attaching one answers as for a policy that does not exist.
-    aws_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-    assert fails(iam.attach_role_policy, RoleName=name, PolicyArn=aws_arn) == (
-        "NoSuchEntity", f"Policy {aws_arn} does not exist or is not attachable.", 404)
-    assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
+    # Seed 003 step 1c: the AWS managed policies, attached by ARN (boto3 and the CLI).
+    ssm_core = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    logs_full = "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"
+    iam.attach_role_policy(RoleName=name, PolicyArn=ssm_core)
+    dev.cli("iam", "attach-role-policy", "--role-name", name, "--policy-arn", logs_full)
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert sorted(attached, key=lambda p: p["PolicyName"]) == [
+        {"PolicyName": "AmazonSSMManagedInstanceCore", "PolicyArn": ssm_core},
+        {"PolicyName": "CloudWatchLogsFullAccess", "PolicyArn": logs_full},
+    ]
+    got = iam.get_policy(PolicyArn=ssm_core)["Policy"]
+    assert got["Arn"] == ssm_core and got["PolicyName"] == "AmazonSSMManagedInstanceCore"
+    doc = iam.get_policy_version(PolicyArn=ssm_core, VersionId=got["DefaultVersionId"])
+    actions = [a for st in doc["PolicyVersion"]["Document"]["Statement"]
+               for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])]
+    assert "ssm:UpdateInstanceInformation" in actions
+    # A policy AWS does not have is not attachable.
+    missing = "arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy"
+    assert fails(iam.attach_role_policy, RoleName=name, PolicyArn=missing) == (
+        "NoSuchEntity", f"Policy {missing} does not exist or is not attachable.", 404)
 
 
 # --- bad inputs: each with AWS's error, and none changes anything --------------------------------
@@ -500,10 +514,17 @@ def snapshot(iam):
     }
 
 
-BIG_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "x" * 2100}]})
+def padded(doc, n):
+    """`doc` with a Sid of n characters: valid, and as large as the test needs."""
+    d = json.loads(json.dumps(doc))
+    d["Statement"][0]["Sid"] = "x" * n
+    return json.dumps(d)
+
+
+BIG_TRUST = padded(EC2_TRUST, 2100)
 BASE_ARN = f"arn:aws:iam::{ACCT}:policy/base"
 MISSING_ARN = f"arn:aws:iam::{ACCT}:policy/missing"
-TWO_KB = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "a" * 2000}]})
+TWO_KB = padded(DOC, 2000)
 
 # (operation, kwargs, code, message, status)
 BAD_INPUTS = [
@@ -532,7 +553,7 @@ BAD_INPUTS = [
      "The user with name ghost cannot be found.", 404),
     ("delete_group", {"GroupName": "base"}, "DeleteConflict",
      "Cannot delete entity, must remove users from group first.", 409),
-    ("create_role", {"RoleName": "BASE", "AssumeRolePolicyDocument": "{}"}, "EntityAlreadyExists",
+    ("create_role", {"RoleName": "BASE", "AssumeRolePolicyDocument": json.dumps(EC2_TRUST)}, "EntityAlreadyExists",
      "Role with name BASE already exists.", 409),
     ("create_role", {"RoleName": "r", "AssumeRolePolicyDocument": "{not json"}, "MalformedPolicyDocument",
      "This policy contains invalid Json", 400),
@@ -543,11 +564,11 @@ BAD_INPUTS = [
     ("delete_role", {"RoleName": "base"}, "DeleteConflict",
      "Cannot delete entity, must remove roles from instance profile first.", 409),
     ("get_role", {"RoleName": "ghost"}, "NoSuchEntity", "The role with name ghost cannot be found.", 404),
-    ("create_policy", {"PolicyName": "BASE", "PolicyDocument": "{}"}, "EntityAlreadyExists",
+    ("create_policy", {"PolicyName": "BASE", "PolicyDocument": json.dumps(DOC)}, "EntityAlreadyExists",
      "A policy called BASE already exists. Duplicate names are not allowed.", 409),
     ("create_policy", {"PolicyName": "p", "PolicyDocument": "["}, "MalformedPolicyDocument",
      "This policy contains invalid Json", 400),
-    ("create_policy", {"PolicyName": "p", "PolicyDocument": json.dumps({"Sid": "x" * 6200})},
+    ("create_policy", {"PolicyName": "p", "PolicyDocument": padded(DOC, 6200)},
      "LimitExceeded", "Cannot exceed quota for PolicySize: 6144", 409),
     ("get_policy", {"PolicyArn": MISSING_ARN}, "NoSuchEntity", f"Policy {MISSING_ARN} was not found.", 404),
     ("delete_policy", {"PolicyArn": BASE_ARN}, "DeleteConflict", "Cannot delete a policy attached to entities.", 409),
@@ -572,7 +593,7 @@ BAD_INPUTS = [
     ("delete_instance_profile", {"InstanceProfileName": "base"}, "DeleteConflict",
      "Cannot delete entity, must remove roles from instance profile first.", 409),
     # Model validation (botocore's own checks are off for these): iamd-api's messages.
-    ("create_role", {"RoleName": "r", "AssumeRolePolicyDocument": "{}", "MaxSessionDuration": 100},
+    ("create_role", {"RoleName": "r", "AssumeRolePolicyDocument": json.dumps(EC2_TRUST), "MaxSessionDuration": 100},
      "ValidationError", None, 400),
     ("create_user", {"UserName": "bad name!"}, "ValidationError", None, 400),
     ("update_access_key", {"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA", "Status": "Maybe"}, "ValidationError", None, 400),

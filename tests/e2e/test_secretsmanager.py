@@ -97,15 +97,16 @@ def test_lookup_by_arn_and_partial_arn_and_cross_account(dev):
     arn = c.create_secret(Name="cml/cml-devnet/app", SecretString="v")["ARN"]
     for sid in ("cml/cml-devnet/app", arn, arn[:-7]):
         assert c.get_secret_value(SecretId=sid)["ARN"] == arn
-    # Another account: by name there is nothing; by ARN the default aws/secretsmanager key
-    # never serves another account, so AWS answers AccessDenied (aws-semantics.md §6.8, §4.5).
+    # Another account: by name there is nothing; by ARN the secret's account grants nothing to
+    # it (no resource policy), so AWS answers AccessDenied naming the resource-based policy
+    # (aws-semantics.md §1.3, §4.5, §6.8).
     other = sm(dev, key="222222222222")
     assert error_of(other.get_secret_value, SecretId="cml/cml-devnet/app") == \
         (400, "ResourceNotFoundException", NOT_FOUND)
     status, code, msg = error_of(other.get_secret_value, SecretId=arn)
     assert (status, code) == (400, "AccessDeniedException")
     assert msg == (f"User: arn:aws:iam::222222222222:root is not authorized to perform: "
-                   f"secretsmanager:GetSecretValue on resource: {arn} because no identity-based "
+                   f"secretsmanager:GetSecretValue on resource: {arn} because no resource-based "
                    f"policy allows the secretsmanager:GetSecretValue action")
 
 
@@ -225,7 +226,9 @@ def test_bad_inputs_answer_aws_errors_and_change_nothing(dev):
     assert (status, code) == (400, "ValidationException"), msg
     assert "resourcePolicy" in msg and "20480" in msg, msg
     # Malformed policies.
-    for bad in ("{", "not json", "[]", '"a string"', '{"Version": "2012-10-17",}'):
+    no_principal = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    for bad in ("{", "not json", "[]", '"a string"', '{"Version": "2012-10-17",}', no_principal):
         assert error_of(c.put_resource_policy, SecretId=name, ResourcePolicy=bad) == \
             (400, "MalformedPolicyDocumentException", "This policy has invalid syntax.")
     # Unknown version ids and stages (aws-semantics.md §6.3 [rec]).
@@ -272,7 +275,9 @@ def test_tags_policy_batch_and_random_password(dev):
     c.untag_resource(SecretId="cml/cml-devnet/sys", TagKeys=["env"])
     assert "Tags" not in c.describe_secret(SecretId="cml/cml-devnet/sys")
     assert c.describe_secret(SecretId="other/thing")["Tags"] == [{"Key": "env", "Value": "dev"}]
-    doc = json.dumps({"Version": "2012-10-17", "Statement": []})
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+        "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
     c.put_resource_policy(SecretId="other/thing", ResourcePolicy=doc)
     assert c.get_resource_policy(SecretId="other/thing")["ResourcePolicy"] == doc
     c.delete_resource_policy(SecretId="other/thing")
@@ -331,7 +336,10 @@ def test_acknowledged_writes_survive_kill_9(tmp_path):
         v2 = c.put_secret_value(SecretId=arn, SecretString="v2-LOGMARKER-7Qx")["VersionId"]
         c.create_secret(Name="cml/cml-devnet/sys", SecretString="sys")
         c.delete_secret(SecretId="cml/cml-devnet/sys", RecoveryWindowInDays=7)
-        c.put_resource_policy(SecretId=arn, ResourcePolicy='{"Version":"2012-10-17","Statement":[]}')
+        c.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": "000000000000"},
+                "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
         before = state(c, arn)
     finally:
         s.proc.send_signal(signal.SIGKILL)

@@ -76,11 +76,7 @@ async fn reset(State(state): State<Arc<AppState>>) -> Response {
         );
     }
     let core = state.core.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        core.accounts.reset()?;
-        core.secrets.reload()
-    })
-    .await;
+    let res = tokio::task::spawn_blocking(move || core.reset()).await;
     state.keys.clear();
     match res {
         Ok(Ok(())) => {

@@ -107,15 +107,24 @@ impl Iamd {
             Authz::Action { action, resource } => (action, resource),
         };
         let resource = resource_fn(ctx, input)?;
-        let caller = ctx.caller;
+        self.authorize_action(ctx.caller, spec.service, action, resource.as_deref())
+    }
+
+    /// Decides one action on one resource for a caller with the policy engine: the caller's
+    /// identity policies and boundary, the resource's own policy. Operations that authorize more
+    /// than their own action (BatchGetSecretValue per secret) call this too.
+    pub fn authorize_action(
+        &self,
+        caller: &Caller,
+        service: Service,
+        action: &str,
+        resource: Option<&str>,
+    ) -> Result<(), Error> {
         // AWS-managed policies (`arn:aws:iam::aws:policy/…`) belong to no customer account;
         // reading them is judged as in the caller's own account.
-        let resource_account = resource
-            .as_deref()
-            .and_then(arn_account)
-            .filter(|a| *a != "aws");
+        let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
         let policies = self.principal_policies(caller)?;
-        let resource_policy = match resource.as_deref() {
+        let resource_policy = match resource {
             Some(arn) => self.resource_policy(arn)?,
             None => None,
         };
@@ -126,9 +135,9 @@ impl Iamd {
             caller,
             &policies,
             authz::AuthzRequest {
-                service: spec.service,
+                service,
                 action,
-                resource: resource.as_deref(),
+                resource,
                 resource_account,
                 context: iamd_policy::Context::new(),
                 resource_policy,
@@ -142,15 +151,45 @@ impl Iamd {
     fn principal_policies(&self, caller: &Caller) -> Result<authz::PrincipalPolicies, Error> {
         match &caller.principal {
             crate::accounts::Principal::Root => Ok(authz::PrincipalPolicies::default()),
-            // IAM users' policies come from the IAM state; until that is wired in, a user has
-            // no policies, so every request needing a permission is denied.
-            crate::accounts::Principal::User { .. } => Ok(authz::PrincipalPolicies::default()),
+            crate::accounts::Principal::User { name, .. } => {
+                self.iam.user_policies(&caller.account, name)
+            }
         }
     }
 
-    /// The resource-based policy attached to a resource, if any.
-    fn resource_policy(&self, _arn: &str) -> Result<Option<authz::ResourcePolicy>, Error> {
-        Ok(None)
+    /// The resource-based policy attached to a resource, if any: a secret's resource policy.
+    fn resource_policy(&self, arn: &str) -> Result<Option<authz::ResourcePolicy>, Error> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(_), Some(service), Some(region), Some(account)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Ok(None);
+        };
+        if service != "secretsmanager" {
+            return Ok(None);
+        }
+        Ok(self
+            .secrets
+            .find(account, region, arn, self.now())
+            .and_then(|s| {
+                s.meta.policy.clone().map(|text| authz::ResourcePolicy {
+                    doc: authz::PolicyDoc {
+                        id: s.meta.arn.clone(),
+                        text,
+                    },
+                    kind: iamd_policy::ResourcePolicyKind::Generic,
+                })
+            }))
+    }
+
+    /// Dev-mode reset: every record removed, every in-memory index emptied.
+    pub fn reset(&self) -> Result<(), Error> {
+        self.accounts.reset()?;
+        self.secrets.reload()
     }
 }
 

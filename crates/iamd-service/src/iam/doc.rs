@@ -1,8 +1,8 @@
 //! Policy documents as IAM stores and returns them.
 //!
 //! [`validate_policy_document`] is the one gate every document passes through before it is
-//! stored; for now it checks only that the text is JSON and the size quotas of
-//! aws-semantics.md §2.7. The policy engine's full grammar validator replaces its body later.
+//! stored: the policy engine's grammar validation for the document's kind, then the size quotas
+//! of aws-semantics.md §2.7.
 
 use crate::error::Error;
 
@@ -31,12 +31,17 @@ pub fn policy_size(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-/// Checks a policy document before it is stored.
+/// Checks a policy document before it is stored: IAM's grammar for its kind (the policy
+/// engine's validator, with IAM's `MalformedPolicyDocument` texts), then the size quotas.
 pub fn validate_policy_document(kind: DocKind<'_>, text: &str) -> Result<(), Error> {
-    if serde_json::from_str::<serde_json::Value>(text).is_err() {
+    let engine_kind = match kind {
+        DocKind::Trust => iamd_policy::PolicyKind::RoleTrust,
+        DocKind::Managed | DocKind::Inline { .. } => iamd_policy::PolicyKind::Identity,
+    };
+    if let Err(e) = iamd_policy::Policy::parse(text, engine_kind) {
         return Err(Error::aws(
             "MalformedPolicyDocument",
-            "This policy contains invalid Json",
+            e.message().to_owned(),
         ));
     }
     let size = policy_size(text);
@@ -89,6 +94,26 @@ mod tests {
         }
     }
 
+    /// A valid identity policy of exactly `size` characters (Sid padding).
+    fn identity_of_size(size: usize) -> String {
+        let base = r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+        base.replacen(
+            r#""Sid":"""#,
+            &format!(r#""Sid":"{}""#, "a".repeat(size - base.len())),
+            1,
+        )
+    }
+
+    /// A valid trust policy of exactly `size` characters.
+    fn trust_of_size(size: usize) -> String {
+        let base = r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        base.replacen(
+            r#""Sid":"""#,
+            &format!(r#""Sid":"{}""#, "a".repeat(size - base.len())),
+            1,
+        )
+    }
+
     #[test]
     fn json_and_sizes() {
         assert_eq!(
@@ -99,35 +124,50 @@ mod tests {
             )
         );
         // Whitespace does not count: 6,144 characters plus any amount of spaces passes.
-        let body = "a".repeat(6144 - 8);
-        let ok = format!("{{\"x\": \"{body}\"   \n}}");
+        let ok = identity_of_size(6144).replacen(':', ":   \n ", 3);
         assert_eq!(policy_size(&ok), 6144);
         validate_policy_document(DocKind::Managed, &ok).unwrap();
-        let big = format!("{{\"x\":\"{body}b\"}}");
+        let big = identity_of_size(6145);
         assert_eq!(
             code(validate_policy_document(DocKind::Managed, &big)).1,
             "Cannot exceed quota for PolicySize: 6144"
         );
-        let trust = format!("{{\"x\":\"{}\"}}", "a".repeat(2048));
+        let trust = trust_of_size(2049);
         assert_eq!(
             code(validate_policy_document(DocKind::Trust, &trust)).1,
             "Cannot exceed quota for ACLSizePerRole: 2048"
         );
+        validate_policy_document(DocKind::Trust, &trust_of_size(2048)).unwrap();
         let inline = DocKind::Inline {
             label: "user",
             entity: "bob",
             limit: 2048,
-            others: 2000,
+            others: 1900,
         };
         assert_eq!(
-            code(validate_policy_document(
-                inline,
-                &format!("{{\"x\":\"{}\"}}", "a".repeat(50))
-            ))
-            .1,
+            code(validate_policy_document(inline, &identity_of_size(149))).1,
             "Maximum policy size of 2048 bytes exceeded for user bob"
         );
-        validate_policy_document(inline, "{\"x\":\"aa\"}").unwrap();
+        validate_policy_document(inline, &identity_of_size(148)).unwrap();
+        // The grammar comes from the policy engine, with IAM's texts.
+        assert_eq!(
+            code(validate_policy_document(
+                DocKind::Managed,
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#
+            )),
+            (
+                "MalformedPolicyDocument".into(),
+                "Policy document should not specify a principal.".into()
+            )
+        );
+        assert_eq!(
+            code(validate_policy_document(
+                DocKind::Trust,
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#
+            ))
+            .0,
+            "MalformedPolicyDocument"
+        );
     }
 
     #[test]

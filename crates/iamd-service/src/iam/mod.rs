@@ -239,8 +239,57 @@ fn policy_missing(how: Missing, arn: &str) -> Error {
     Error::aws("NoSuchEntity", msg)
 }
 
-/// Resolves a managed policy ARN of `acct`. AWS managed policies (`arn:aws:iam::aws:policy/…`)
-/// cannot be resolved yet: iamd does not carry their documents, so they answer NoSuchEntity.
+/// The store version reported for AWS managed policies, which live in iamd-policy's data and
+/// never in the store: writers must not save them (see [`load_policy`]).
+const AWS_MANAGED_VERSION: i64 = -1;
+
+/// An AWS managed policy (`arn:aws:iam::aws:policy/…`) as a read-only record, from the data
+/// iamd-policy ships (its default version; provenance in crates/iamd-policy/data).
+pub fn aws_managed_record(arn: &str) -> Option<PolicyRecord> {
+    use time::format_description::well_known::Rfc3339;
+    let m = iamd_policy::aws_managed_policy(arn)?;
+    let date = |s: &str| {
+        time::OffsetDateTime::parse(s, &Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .unwrap_or(0)
+    };
+    // AWS's own ids for these policies are not in the data; derive a stable one from the ARN.
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(arn.as_bytes())
+    };
+    let id: String = std::iter::once("ANPA".to_owned())
+        .chain(digest.iter().take(17).map(|b| {
+            (b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[usize::from(b % 32)] as char).to_string()
+        }))
+        .collect();
+    Some(PolicyRecord {
+        name: m.name.clone(),
+        path: m.path.clone(),
+        id,
+        created: date(&m.create_date),
+        updated: date(&m.update_date),
+        description: None,
+        default_version: m.default_version_id.clone(),
+        next_version: 0,
+        versions: vec![PolicyVersionRecord {
+            id: m.default_version_id.clone(),
+            document: m.document.clone(),
+            created: date(&m.update_date),
+        }],
+        attachment_count: 0,
+        tags: Vec::new(),
+        aws_managed: true,
+    })
+}
+
+/// Whether a policy ARN names an AWS managed policy.
+pub fn is_aws_managed(arn: &str) -> bool {
+    arn.starts_with("arn:aws:iam::aws:policy/")
+}
+
+/// Resolves a managed policy ARN of `acct`, or an AWS managed policy (returned with
+/// [`AWS_MANAGED_VERSION`]: read-only, never saved).
 fn load_policy(
     tx: &mut dyn Tx,
     acct: &str,
@@ -248,6 +297,11 @@ fn load_policy(
     how: Missing,
 ) -> Result<(PolicyRecord, i64), Error> {
     let (account, path, name) = parse_policy_arn(arn)?;
+    if account == "aws" {
+        return aws_managed_record(arn)
+            .map(|p| (p, AWS_MANAGED_VERSION))
+            .ok_or_else(|| policy_missing(how, arn));
+    }
     if account != acct {
         return Err(policy_missing(how, arn));
     }
@@ -259,6 +313,26 @@ fn load_policy(
 
 fn policy_arn(acct: &str, p: &PolicyRecord) -> String {
     entity_arn(acct, "policy", &p.path, &p.name)
+}
+
+/// The ARN of a loaded policy: AWS managed ones belong to the account `aws`.
+fn loaded_policy_arn(acct: &str, p: &PolicyRecord, version: i64) -> String {
+    if version == AWS_MANAGED_VERSION {
+        entity_arn("aws", "policy", &p.path, &p.name)
+    } else {
+        policy_arn(acct, p)
+    }
+}
+
+/// AWS managed policies cannot be changed by customers.
+fn refuse_aws_managed(arn: &str) -> Result<(), Error> {
+    if is_aws_managed(arn) {
+        return Err(Error::aws(
+            "InvalidInput",
+            format!("Policy {arn} is an AWS managed policy and cannot be modified."),
+        ));
+    }
+    Ok(())
 }
 
 /// What an access key operation acts on: a user by name, or the account root.
@@ -946,6 +1020,7 @@ impl Iam {
                 }],
                 attachment_count: 0,
                 tags: tags.to_vec(),
+                aws_managed: false,
             };
             save(tx, acct, &rec, None)?;
             Ok(rec)
@@ -962,6 +1037,7 @@ impl Iam {
         arn: &str,
         mut f: impl FnMut(&mut PolicyRecord) -> Result<R, Error>,
     ) -> Result<R, Error> {
+        refuse_aws_managed(arn)?;
         self.write(|tx| {
             let (mut p, v) = load_policy(tx, acct, arn, Missing::Get)?;
             let out = f(&mut p)?;
@@ -971,6 +1047,7 @@ impl Iam {
     }
 
     pub fn delete_policy(&self, acct: &str, arn: &str) -> Result<(), Error> {
+        refuse_aws_managed(arn)?;
         self.write(|tx| {
             let (p, v) = load_policy(tx, acct, arn, Missing::Get)?;
             if p.attachment_count > 0 {
@@ -1178,7 +1255,7 @@ impl Iam {
         self.write(|tx| {
             let (mut rec, v) = must::<T>(tx, acct, entity)?;
             let (mut p, pv) = load_policy(tx, acct, arn, Missing::Attach)?;
-            let arn = policy_arn(acct, &p);
+            let arn = loaded_policy_arn(acct, &p, pv);
             if rec.attached().contains(&arn) {
                 return Ok(());
             }
@@ -1186,8 +1263,11 @@ impl Iam {
                 return Err(limit(T::ATTACH_QUOTA, MAX_ATTACHED));
             }
             rec.attached_mut().push(arn);
-            p.attachment_count += 1;
             save(tx, acct, &rec, Some(v))?;
+            if pv == AWS_MANAGED_VERSION {
+                return Ok(());
+            }
+            p.attachment_count += 1;
             save(tx, acct, &p, Some(pv))
         })
     }
@@ -1205,7 +1285,9 @@ impl Iam {
             };
             rec.attached_mut().remove(pos);
             save(tx, acct, &rec, Some(v))?;
-            if let Ok((mut p, pv)) = load_policy(tx, acct, arn, Missing::Get) {
+            if let Ok((mut p, pv)) = load_policy(tx, acct, arn, Missing::Get)
+                && pv != AWS_MANAGED_VERSION
+            {
                 p.attachment_count = (p.attachment_count - 1).max(0);
                 save(tx, acct, &p, Some(pv))?;
             }
@@ -1238,8 +1320,8 @@ impl Iam {
 
     pub fn list_entities_for_policy(&self, acct: &str, arn: &str) -> Result<PolicyEntities, Error> {
         self.read(|tx| {
-            let (p, _) = load_policy(tx, acct, arn, Missing::Get)?;
-            let arn = policy_arn(acct, &p);
+            let (p, pv) = load_policy(tx, acct, arn, Missing::Get)?;
+            let arn = loaded_policy_arn(acct, &p, pv);
             Ok(PolicyEntities {
                 users: all::<UserRecord>(tx, acct)?
                     .into_iter()
@@ -1447,3 +1529,83 @@ fn paginate_in_order<T>(items: Vec<T>, page: PageReq<'_>) -> Result<Page<T>, Err
 
 #[cfg(test)]
 mod tests;
+
+/// Reads the default version's document of a managed policy (customer or AWS managed).
+fn policy_document(tx: &mut dyn Tx, acct: &str, arn: &str) -> Result<Option<String>, Error> {
+    let Ok((p, _)) = load_policy(tx, acct, arn, Missing::Get) else {
+        // A policy deleted while still referenced grants nothing.
+        return Ok(None);
+    };
+    Ok(p.versions
+        .into_iter()
+        .find(|v| v.id == p.default_version)
+        .map(|v| v.document))
+}
+
+impl Iam {
+    /// Everything the policy engine evaluates for an IAM user: its inline and attached policies,
+    /// those of its groups, its permissions boundary and its tags
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
+    /// A user that no longer exists has no policies.
+    pub fn user_policies(
+        &self,
+        acct: &str,
+        user: &str,
+    ) -> Result<crate::authz::PrincipalPolicies, Error> {
+        use crate::authz::{PolicyDoc, PrincipalPolicies};
+        self.read(|tx| {
+            let Some((u, _)) = load::<UserRecord>(tx, acct, user)? else {
+                return Ok(PrincipalPolicies::default());
+            };
+            let mut identity = Vec::new();
+            for (name, text) in &u.inline {
+                identity.push(PolicyDoc {
+                    id: format!("user/{}/{name}", u.name),
+                    text: text.clone(),
+                });
+            }
+            for arn in &u.attached {
+                if let Some(text) = policy_document(tx, acct, arn)? {
+                    identity.push(PolicyDoc {
+                        id: arn.clone(),
+                        text,
+                    });
+                }
+            }
+            for g in &u.groups {
+                let Some((group, _)) = load::<GroupRecord>(tx, acct, g)? else {
+                    continue;
+                };
+                for (name, text) in &group.inline {
+                    identity.push(PolicyDoc {
+                        id: format!("group/{}/{name}", group.name),
+                        text: text.clone(),
+                    });
+                }
+                for arn in &group.attached {
+                    if let Some(text) = policy_document(tx, acct, arn)? {
+                        identity.push(PolicyDoc {
+                            id: arn.clone(),
+                            text,
+                        });
+                    }
+                }
+            }
+            // Fail closed: a boundary that no longer resolves allows nothing.
+            let boundary = match &u.boundary {
+                Some(arn) => Some(PolicyDoc {
+                    id: arn.clone(),
+                    text: policy_document(tx, acct, arn)?.unwrap_or_else(|| {
+                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#.to_owned()
+                    }),
+                }),
+                None => None,
+            };
+            Ok(PrincipalPolicies {
+                identity,
+                boundary,
+                tags: u.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+            })
+        })
+    }
+}

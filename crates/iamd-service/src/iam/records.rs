@@ -133,6 +133,18 @@ pub struct PolicyRecord {
     pub attachment_count: i64,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// An AWS managed policy (`arn:aws:iam::aws:policy/…`), built from iamd-policy's data and
+    /// never stored.
+    #[serde(default, skip_serializing)]
+    pub aws_managed: bool,
+}
+
+impl PolicyRecord {
+    /// The policy's ARN: AWS managed policies belong to the account `aws`.
+    pub fn arn(&self, acct: &str) -> String {
+        let owner = if self.aws_managed { "aws" } else { acct };
+        format!("arn:aws:iam::{owner}:policy{}{}", self.path, self.name)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -36,6 +36,27 @@ fn tag(k: &str, v: &str) -> Tag {
 
 const DOC: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+/// A role trust policy (Principal required, Resource forbidden).
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// A valid identity policy of exactly `size` characters (whitespace not counted).
+fn sized_identity(size: usize) -> String {
+    let base = r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    base.replacen(
+        r#""Sid":"""#,
+        &format!(r#""Sid":"{}""#, "a".repeat(size - base.len())),
+        1,
+    )
+}
+
+/// A valid trust policy of exactly `size` characters.
+fn sized_trust(size: usize) -> String {
+    TRUST.replacen(
+        r#""Effect""#,
+        &format!(r#""Sid":"{}","Effect""#, "a".repeat(size - TRUST.len() - 9)),
+        1,
+    )
+}
 
 #[test]
 fn user_names_are_unique_case_insensitively_and_found_in_any_case() {
@@ -389,11 +410,11 @@ fn managed_policy_versions() {
         err(c.iam.get_policy_version(A, &arn, "v1")).0,
         "NoSuchEntity"
     );
-    // Wrong path, wrong account, AWS managed: not found.
+    // Wrong path, wrong account, unknown AWS managed policy: not found.
     for bad in [
         format!("arn:aws:iam::{A}:policy/p"),
         "arn:aws:iam::999988887777:policy/x/p".to_owned(),
-        "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+        "arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy".to_owned(),
     ] {
         assert_eq!(
             err(c.iam.get_policy(A, &bad)),
@@ -410,15 +431,33 @@ fn managed_policy_versions() {
 fn attaching_needs_an_existing_policy_and_respects_the_quota() {
     let (c, _, _) = iamd();
     c.iam
-        .create_role(A, "r", "/", DOC, None, None, None, &[], 1)
+        .create_role(A, "r", "/", TRUST, None, None, None, &[], 1)
         .unwrap();
-    // AWS managed policies are not resolvable yet (no documents): NoSuchEntity.
+    // AWS managed policies resolve from iamd-policy's data and attach; their documents cannot be
+    // changed; unknown ones are not attachable.
     let aws = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+    let read_only = c
+        .iam
+        .get_policy(A, "arn:aws:iam::aws:policy/ReadOnlyAccess")
+        .unwrap();
     assert_eq!(
-        err(c.iam.attach::<RoleRecord>(A, "r", aws)),
+        (read_only.name.as_str(), read_only.path.as_str()),
+        ("ReadOnlyAccess", "/")
+    );
+    assert!(read_only.id.starts_with("ANPA"));
+    c.iam.attach::<RoleRecord>(A, "r", aws).unwrap();
+    assert_eq!(
+        c.iam.get::<RoleRecord>(A, "r").unwrap().attached,
+        vec![aws.to_owned()]
+    );
+    assert_eq!(err(c.iam.delete_policy(A, aws)).0, "InvalidInput");
+    c.iam.detach::<RoleRecord>(A, "r", aws).unwrap();
+    let unknown = "arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy";
+    assert_eq!(
+        err(c.iam.attach::<RoleRecord>(A, "r", unknown)),
         (
             "NoSuchEntity",
-            format!("Policy {aws} does not exist or is not attachable.")
+            format!("Policy {unknown} does not exist or is not attachable.")
         )
     );
     for i in 0..10 {
@@ -461,7 +500,7 @@ fn attaching_needs_an_existing_policy_and_respects_the_quota() {
 #[test]
 fn roles_trust_limits_and_instance_profiles() {
     let (c, _, _) = iamd();
-    let big = format!(r#"{{"x":"{}"}}"#, "a".repeat(2100));
+    let big = sized_trust(2049);
     assert_eq!(
         err(c
             .iam
@@ -478,7 +517,7 @@ fn roles_trust_limits_and_instance_profiles() {
             A,
             "r",
             "/service-role/",
-            DOC,
+            TRUST,
             Some("d"),
             Some(7200),
             None,
@@ -489,7 +528,7 @@ fn roles_trust_limits_and_instance_profiles() {
     assert!(r.id.starts_with("AROA"));
     assert_eq!(r.max_session, 7200);
     c.iam
-        .create_role(A, "r2", "/", DOC, None, None, None, &[], 1)
+        .create_role(A, "r2", "/", TRUST, None, None, None, &[], 1)
         .unwrap();
     let ip = c.iam.create_instance_profile(A, "ip", "/", &[], 1).unwrap();
     assert!(ip.id.starts_with("AIPA"));
@@ -539,7 +578,7 @@ fn roles_trust_limits_and_instance_profiles() {
 fn inline_policies_count_against_the_aggregate_quota() {
     let (c, _, _) = iamd();
     c.iam.create_user(A, "u", "/", None, &[], 1).unwrap();
-    let half = format!(r#"{{"x":"{}"}}"#, "a".repeat(1000));
+    let half = sized_identity(1020);
     c.iam
         .put_inline::<UserRecord>(A, "u", "one", &half)
         .unwrap();
@@ -644,7 +683,7 @@ fn permissions_boundaries_must_exist() {
     c.iam.delete_user_boundary(A, "u").unwrap();
     assert!(c.iam.get::<UserRecord>(A, "u").unwrap().boundary.is_none());
     c.iam
-        .create_role(A, "r", "/", DOC, None, None, None, &[], 1)
+        .create_role(A, "r", "/", TRUST, None, None, None, &[], 1)
         .unwrap();
     c.iam.put_role_boundary(A, "r", &pb).unwrap();
     assert_eq!(

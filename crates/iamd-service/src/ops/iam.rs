@@ -157,7 +157,7 @@ fn policy_out(acct: &str, p: &PolicyRecord, full: bool, boundary_uses: i64) -> V
     Value::builder()
         .set("PolicyName", p.name.as_str())
         .set("PolicyId", p.id.as_str())
-        .set("Arn", entity_arn(acct, "policy", &p.path, &p.name))
+        .set("Arn", p.arn(acct))
         .set("Path", p.path.as_str())
         .set("DefaultVersionId", p.default_version.as_str())
         .set("AttachmentCount", p.attachment_count)
@@ -706,10 +706,7 @@ fn get_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let a = acct(ctx);
     let p = ctx.core.iam.get_policy(a, s(input, "PolicyArn"))?;
     let uses = ctx.core.iam.boundary_uses(a)?;
-    let n = uses
-        .get(&entity_arn(a, "policy", &p.path, &p.name))
-        .copied()
-        .unwrap_or(0);
+    let n = uses.get(&p.arn(a)).copied().unwrap_or(0);
     Ok(one("Policy", policy_out(a, &p, true, n)))
 }
 

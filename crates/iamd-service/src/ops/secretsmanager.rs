@@ -1047,21 +1047,15 @@ fn get_random_password(_ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .build())
 }
 
-/// Until the policy engine evaluates each secret, BatchGetSecretValue lets through exactly what
-/// `core::Iamd::authorize` would: the root of the owning account. Others get the per-secret
-/// AccessDenied AWS reports in `Errors`.
+/// BatchGetSecretValue needs `secretsmanager:GetSecretValue` on every secret it returns; each
+/// is decided like a GetSecretValue call, and refusals are reported per secret in `Errors`.
 fn may_read(ctx: &Ctx<'_>, secret: &Secret) -> Result<(), Error> {
-    if matches!(ctx.caller.principal, crate::accounts::Principal::Root)
-        && secret.account == ctx.caller.account
-    {
-        return Ok(());
-    }
-    Err(crate::core::access_denied(
-        SM,
+    ctx.core.authorize_action(
         ctx.caller,
+        SM,
         "secretsmanager:GetSecretValue",
         Some(&secret.meta.arn),
-    ))
+    )
 }
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html>

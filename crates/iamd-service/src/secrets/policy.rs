@@ -1,6 +1,5 @@
-//! Resource-policy validation for PutResourcePolicy. For now the text must be a JSON object of
-//! at most 20,480 characters (the model's limit; AWS's quota page gives the same figure); this
-//! one function is what the policy engine replaces with the full grammar check.
+//! Resource-policy validation for PutResourcePolicy: at most 20,480 characters (the model's
+//! limit; AWS's quota page gives the same figure) and a valid resource policy for the engine.
 
 use crate::error::Error;
 
@@ -16,15 +15,16 @@ pub fn malformed() -> Error {
     )
 }
 
-/// Checks a resource policy before it is stored.
+/// Checks a resource policy before it is stored: the size limit, then the resource-policy
+/// grammar of the policy engine (Principal required, …). Secrets Manager reports every grammar
+/// problem with the same text.
 pub fn validate_resource_policy(text: &str) -> Result<(), Error> {
     if text.chars().count() > MAX_POLICY_CHARS {
         return Err(malformed());
     }
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(malformed()),
-    }
+    iamd_policy::Policy::parse(text, iamd_policy::PolicyKind::Resource)
+        .map(|_| ())
+        .map_err(|_| malformed())
 }
 
 #[cfg(test)]
@@ -33,7 +33,19 @@ mod tests {
 
     #[test]
     fn json_objects_only() {
-        assert!(validate_resource_policy(r#"{"Version":"2012-10-17","Statement":[]}"#).is_ok());
+        assert!(
+            validate_resource_policy(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+            )
+            .is_ok()
+        );
+        // A resource policy must name a principal.
+        assert!(
+            validate_resource_policy(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+            )
+            .is_err()
+        );
         for bad in [
             "",
             "{",

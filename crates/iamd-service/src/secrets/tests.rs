@@ -273,7 +273,10 @@ fn lookup_by_name_full_arn_and_partial_arn_and_cross_account_is_denied() {
             .0,
         "ResourceNotFoundException"
     );
-    // Another account's root, by ARN: AWS's AccessDenied naming the secret's ARN.
+    // Another account's root, by ARN: AWS's AccessDenied naming the secret's ARN. Cross-account,
+    // the resource's account must grant through a resource policy, and there is none, so the
+    // denial names the resource-based policy (aws-semantics.md §4.5 quotes this wording for
+    // Secrets Manager).
     match e.call_as(
         "222222222222",
         "us-east-2",
@@ -285,7 +288,7 @@ fn lookup_by_name_full_arn_and_partial_arn_and_cross_account_is_denied() {
             assert_eq!(
                 message,
                 format!(
-                    "User: arn:aws:iam::222222222222:root is not authorized to perform: secretsmanager:GetSecretValue on resource: {arn} because no identity-based policy allows the secretsmanager:GetSecretValue action"
+                    "User: arn:aws:iam::222222222222:root is not authorized to perform: secretsmanager:GetSecretValue on resource: {arn} because no resource-based policy allows the secretsmanager:GetSecretValue action"
                 )
             );
         }
@@ -739,7 +742,7 @@ fn tags_policies_rotation_and_batch() {
         )
     );
     assert_eq!(e.dump(), before);
-    let policy = r#"{\"Version\":\"2012-10-17\",\"Statement\":[]}"#;
+    let policy = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"111111111111\"},\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}"#;
     e.ok(
         "PutResourcePolicy",
         &format!(r#"{{"SecretId":"t","ResourcePolicy":"{policy}"}}"#),
@@ -747,7 +750,9 @@ fn tags_policies_rotation_and_batch() {
     let g = e.ok("GetResourcePolicy", r#"{"SecretId":"t"}"#);
     assert_eq!(
         g.str("ResourcePolicy"),
-        Some(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        Some(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+        )
     );
     e.ok("DeleteResourcePolicy", r#"{"SecretId":"t"}"#);
     assert!(
