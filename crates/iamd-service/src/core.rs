@@ -107,7 +107,13 @@ impl Iamd {
             Authz::Action { action, resource } => (action, resource),
         };
         let resource = resource_fn(ctx, input)?;
-        self.authorize_action(ctx.caller, spec.service, action, resource.as_deref())
+        self.authorize_action(
+            ctx.caller,
+            spec.service,
+            ctx.region,
+            action,
+            resource.as_deref(),
+        )
     }
 
     /// Decides one action on one resource for a caller with the policy engine: the caller's
@@ -117,6 +123,7 @@ impl Iamd {
         &self,
         caller: &Caller,
         service: Service,
+        region: &str,
         action: &str,
         resource: Option<&str>,
     ) -> Result<(), Error> {
@@ -124,8 +131,18 @@ impl Iamd {
         // reading them is judged as in the caller's own account.
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
         let policies = self.principal_policies(caller)?;
+        let mut context = iamd_policy::Context::new();
+        // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
+        context.set(
+            "aws:RequestedRegion",
+            if service == Service::Iam {
+                "us-east-1"
+            } else {
+                region
+            },
+        );
         let resource_policy = match resource {
-            Some(arn) => self.resource_policy(arn)?,
+            Some(arn) => self.resource_facts(arn, &mut context),
             None => None,
         };
         let now = time::OffsetDateTime::from_unix_timestamp(self.now())
@@ -139,7 +156,7 @@ impl Iamd {
                 action,
                 resource,
                 resource_account,
-                context: iamd_policy::Context::new(),
+                context,
                 resource_policy,
             },
             now,
@@ -157,8 +174,14 @@ impl Iamd {
         }
     }
 
-    /// The resource-based policy attached to a resource, if any: a secret's resource policy.
-    fn resource_policy(&self, arn: &str) -> Result<Option<authz::ResourcePolicy>, Error> {
+    /// What the resource contributes to a decision: its resource-based policy (a secret's) and
+    /// its context keys (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`,
+    /// `secretsmanager:SecretId`, per the Service Authorization Reference).
+    fn resource_facts(
+        &self,
+        arn: &str,
+        context: &mut iamd_policy::Context,
+    ) -> Option<authz::ResourcePolicy> {
         let mut parts = arn.splitn(6, ':');
         let (Some("arn"), Some(_), Some(service), Some(region), Some(account)) = (
             parts.next(),
@@ -167,23 +190,31 @@ impl Iamd {
             parts.next(),
             parts.next(),
         ) else {
-            return Ok(None);
+            return None;
         };
         if service != "secretsmanager" {
-            return Ok(None);
+            return None;
         }
-        Ok(self
-            .secrets
-            .find(account, region, arn, self.now())
-            .and_then(|s| {
-                s.meta.policy.clone().map(|text| authz::ResourcePolicy {
-                    doc: authz::PolicyDoc {
-                        id: s.meta.arn.clone(),
-                        text,
-                    },
-                    kind: iamd_policy::ResourcePolicyKind::Generic,
-                })
-            }))
+        let secret = self.secrets.find(account, region, arn, self.now())?;
+        context.set("secretsmanager:SecretId", secret.meta.arn.as_str());
+        for tag in &secret.meta.tags {
+            context.set(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+            context.set(
+                &format!("secretsmanager:ResourceTag/{}", tag.key),
+                tag.value.as_str(),
+            );
+        }
+        secret
+            .meta
+            .policy
+            .clone()
+            .map(|text| authz::ResourcePolicy {
+                doc: authz::PolicyDoc {
+                    id: secret.meta.arn.clone(),
+                    text,
+                },
+                kind: iamd_policy::ResourcePolicyKind::Generic,
+            })
     }
 
     /// Dev-mode reset: every record removed, every in-memory index emptied.

@@ -1572,10 +1572,16 @@ impl Iam {
                     });
                 }
             }
-            for g in &u.groups {
-                let Some((group, _)) = load::<GroupRecord>(tx, acct, g)? else {
-                    continue;
-                };
+            // Membership is recorded by group id (renames keep it).
+            let groups: Vec<GroupRecord> = if u.groups.is_empty() {
+                Vec::new()
+            } else {
+                all::<GroupRecord>(tx, acct)?
+                    .into_iter()
+                    .filter(|g| u.groups.contains(&g.id))
+                    .collect()
+            };
+            for group in &groups {
                 for (name, text) in &group.inline {
                     identity.push(PolicyDoc {
                         id: format!("group/{}/{name}", group.name),

@@ -1053,6 +1053,7 @@ fn may_read(ctx: &Ctx<'_>, secret: &Secret) -> Result<(), Error> {
     ctx.core.authorize_action(
         ctx.caller,
         SM,
+        ctx.region,
         "secretsmanager:GetSecretValue",
         Some(&secret.meta.arn),
     )

@@ -1,0 +1,172 @@
+"""Every request is decided by the policy engine: IAM users' identity policies (inline, attached,
+through groups, AWS managed), permissions boundaries and secrets' resource policies, with AWS's
+AccessDenied texts (aws-semantics.md §1, §4.5). Driven with boto3 and the aws CLI."""
+
+import json
+
+import botocore.exceptions
+import pytest
+
+ACCT = "000000000000"
+
+SEED_002_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        "Resource": "arn:aws:secretsmanager:*:*:secret:cml/*",
+    }],
+}
+
+
+def error_of(fn, **kw):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        fn(**kw)
+    r = e.value.response
+    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
+
+
+def make_user(dev, name, policy=None, managed=None, path="/"):
+    iam = dev.client("iam")
+    iam.create_user(UserName=name, Path=path)
+    if policy is not None:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    for arn in managed or []:
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def test_seed_002_wildcard_policy_reads_cml_secrets_only(dev):
+    root = dev.client("secretsmanager", region="us-east-2")
+    arns = {}
+    for n in ("app", "sys", "cluster", "smartlicense_token"):
+        arns[n] = root.create_secret(Name=f"cml/cml-devnet/{n}", SecretString=f"pw-{n}")["ARN"]
+    other = root.create_secret(Name="other/thing", SecretString="nope")["ARN"]
+    key, secret = make_user(dev, "terraform", SEED_002_POLICY)
+    tf = dev.client("secretsmanager", key=key, secret=secret, region="us-east-2")
+    for n, arn in arns.items():
+        assert tf.get_secret_value(SecretId=f"cml/cml-devnet/{n}")["SecretString"] == f"pw-{n}"
+        assert tf.describe_secret(SecretId=arn)["Name"] == f"cml/cml-devnet/{n}"
+    status, code, msg = error_of(tf.get_secret_value, SecretId="other/thing")
+    assert (status, code) == (400, "AccessDeniedException")
+    assert msg == (f"User: arn:aws:iam::{ACCT}:user/terraform is not authorized to perform: "
+                   f"secretsmanager:GetSecretValue on resource: {other} because no identity-based "
+                   "policy allows the secretsmanager:GetSecretValue action")
+    # Not in the policy: writing and listing.
+    assert error_of(tf.put_secret_value, SecretId=arns["app"], SecretString="x")[1] == \
+        "AccessDeniedException"
+    status, code, msg = error_of(tf.list_secrets)
+    assert msg == (f"User: arn:aws:iam::{ACCT}:user/terraform is not authorized to perform: "
+                   "secretsmanager:ListSecrets because no identity-based policy allows the "
+                   "secretsmanager:ListSecrets action")
+    # The same through the aws CLI.
+    out = dev.cli("secretsmanager", "get-secret-value", "--secret-id", "cml/cml-devnet/sys",
+                  key=key, secret=secret, region="us-east-2")
+    assert json.loads(out.stdout)["SecretString"] == "pw-sys"
+    proc = dev.cli("secretsmanager", "get-secret-value", "--secret-id", "other/thing",
+                   key=key, secret=secret, region="us-east-2", check=False)
+    assert proc.returncode != 0 and "AccessDeniedException" in proc.stderr
+
+
+def test_seed_000_resource_policy_denies_everyone_but_the_role(dev):
+    """Provider steps of seed 000: the secret's resource policy denies GetSecretValue to every
+    principal whose aws:PrincipalArn is not the role. An admin with secretsmanager:* may still
+    describe the secret but not read it."""
+    root = dev.client("secretsmanager")
+    arn = root.create_secret(Name="client-a/auth", SecretString='{"token":"t0p"}')["ARN"]
+    role_arn = f"arn:aws:iam::{ACCT}:role/CustomerSecretsAccessRole"
+    root.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue",
+            "Resource": arn,
+            "Condition": {"StringNotEquals": {"aws:PrincipalArn": role_arn}},
+        }],
+    }))
+    key, secret = make_user(dev, "admin", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]})
+    admin = dev.client("secretsmanager", key=key, secret=secret)
+    assert admin.describe_secret(SecretId=arn)["ARN"] == arn
+    status, code, msg = error_of(admin.get_secret_value, SecretId=arn)
+    assert (status, code) == (400, "AccessDeniedException")
+    assert msg == (f"User: arn:aws:iam::{ACCT}:user/admin is not authorized to perform: "
+                   f"secretsmanager:GetSecretValue on resource: {arn} with an explicit deny in a "
+                   "resource-based policy")
+    # The account root is not the role either: the explicit deny applies to it too.
+    assert error_of(root.get_secret_value, SecretId=arn)[1] == "AccessDeniedException"
+    # BatchGetSecretValue reports the refusal per secret.
+    out = admin.batch_get_secret_value(SecretIdList=[arn])
+    assert out["SecretValues"] == []
+    assert out["Errors"][0]["ErrorCode"] == "AccessDeniedException"
+
+
+def test_user_allowed_only_iam_get_cannot_create_users(dev):
+    key, secret = make_user(dev, "reader", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]})
+    iam = dev.client("iam", key=key, secret=secret)
+    assert iam.get_user()["User"]["UserName"] == "reader"
+    status, code, msg = error_of(iam.create_user, UserName="mallory")
+    assert (status, code) == (403, "AccessDenied")
+    assert msg == (f"User: arn:aws:iam::{ACCT}:user/reader is not authorized to perform: "
+                   f"iam:CreateUser on resource: arn:aws:iam::{ACCT}:user/mallory because no "
+                   "identity-based policy allows the iam:CreateUser action")
+    assert "mallory" not in [u["UserName"] for u in dev.client("iam").list_users()["Users"]]
+
+
+def test_group_policies_and_aws_managed_policies_grant(dev):
+    root_iam = dev.client("iam")
+    key, secret = make_user(dev, "member")
+    iam = dev.client("iam", key=key, secret=secret)
+    assert error_of(iam.list_users)[1] == "AccessDenied"
+    root_iam.create_group(GroupName="readers")
+    root_iam.add_user_to_group(GroupName="readers", UserName="member")
+    root_iam.attach_group_policy(GroupName="readers", PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    assert "member" in [u["UserName"] for u in iam.list_users()["Users"]]
+    assert error_of(iam.create_group, GroupName="x")[1] == "AccessDenied"
+    # Detaching takes effect at once.
+    root_iam.detach_group_policy(GroupName="readers", PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    assert error_of(iam.list_users)[1] == "AccessDenied"
+
+
+def test_permissions_boundary_narrows_and_explicit_deny_wins(dev):
+    root_iam = dev.client("iam")
+    boundary = root_iam.create_policy(PolicyName="only-sm", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}))["Policy"]["Arn"]
+    key, secret = make_user(dev, "bounded", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:*", "secretsmanager:*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "secretsmanager:DeleteSecret", "Resource": "*"}]})
+    root_iam.put_user_permissions_boundary(UserName="bounded", PermissionsBoundary=boundary)
+    iam = dev.client("iam", key=key, secret=secret)
+    status, code, msg = error_of(iam.list_users)
+    assert code == "AccessDenied"
+    assert msg.endswith("because no permissions boundary allows the iam:ListUsers action"), msg
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    sm.create_secret(Name="b/one", SecretString="v")
+    status, code, msg = error_of(sm.delete_secret, SecretId="b/one")
+    assert code == "AccessDeniedException"
+    assert "with an explicit deny in an identity-based policy" in msg, msg
+    # Removing the boundary restores IAM access.
+    root_iam.delete_user_permissions_boundary(UserName="bounded")
+    assert iam.list_users()["Users"]
+
+
+def test_userid_variable_and_resource_tags_in_conditions(dev):
+    """Seed 003's SSMDenyAccessNotOwner pattern: a Deny unless a tag on the resource equals
+    ${aws:userid}, here on secrets (secretsmanager:ResourceTag) so it can be driven end to end."""
+    iam = dev.client("iam")
+    owner_key, owner_secret = make_user(dev, "owner", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"},
+        {"Sid": "DenyNotOwner", "Effect": "Deny", "Action": "secretsmanager:GetSecretValue",
+         "Resource": "*",
+         "Condition": {"StringNotEquals": {"secretsmanager:ResourceTag/Owner": "${aws:userid}"}}}]})
+    owner_id = iam.get_user(UserName="owner")["User"]["UserId"]
+    root = dev.client("secretsmanager")
+    root.create_secret(Name="mine", SecretString="m", Tags=[{"Key": "Owner", "Value": owner_id}])
+    root.create_secret(Name="theirs", SecretString="t", Tags=[{"Key": "Owner", "Value": "AIDAOTHER"}])
+    sm = dev.client("secretsmanager", key=owner_key, secret=owner_secret)
+    assert sm.get_secret_value(SecretId="mine")["SecretString"] == "m"
+    status, code, msg = error_of(sm.get_secret_value, SecretId="theirs")
+    assert code == "AccessDeniedException"
+    assert "with an explicit deny in an identity-based policy" in msg, msg
