@@ -170,3 +170,115 @@ def test_userid_variable_and_resource_tags_in_conditions(dev):
     status, code, msg = error_of(sm.get_secret_value, SecretId="theirs")
     assert code == "AccessDeniedException"
     assert "with an explicit deny in an identity-based policy" in msg, msg
+
+
+# --- IAM's policy simulator: the same engine, answering SimulatePrincipalPolicy ----------------
+
+SEED_003_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"},
+    {"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def seed_003_role(dev):
+    iam = dev.client("iam")
+    name = "AmazonSageMaker-ExecutionRole-20261123T000000"
+    arn = iam.create_role(RoleName=name, Path="/service-role/",
+                          AssumeRolePolicyDocument=json.dumps(SEED_003_TRUST))["Role"]["Arn"]
+    for p in ("AmazonSSMManagedInstanceCore", "CloudWatchLogsFullAccess"):
+        iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::aws:policy/{p}")
+    iam.put_role_policy(RoleName=name, PolicyName="SageMakerSSMPolicy", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": arn},
+            {"Effect": "Allow", "Action": "ssm:CreateActivation", "Resource": "*"},
+            {"Effect": "Allow", "Action": "ssm:AddTagsToResource", "Resource": arn}]}))
+    return arn
+
+
+def test_simulate_principal_policy_on_the_seed_003_role(dev):
+    arn = seed_003_role(dev)
+    iam = dev.client("iam")
+    out = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=[
+        "ssm:UpdateInstanceInformation", "s3:DeleteBucket", "iam:PassRole", "logs:PutLogEvents"])
+    by_action = {r["EvalActionName"]: r for r in out["EvaluationResults"]}
+    assert by_action["ssm:UpdateInstanceInformation"]["EvalDecision"] == "allowed"
+    assert by_action["s3:DeleteBucket"]["EvalDecision"] == "implicitDeny"
+    assert by_action["s3:DeleteBucket"]["MatchedStatements"] == []
+    assert by_action["logs:PutLogEvents"]["EvalDecision"] == "allowed"
+    matched = by_action["ssm:UpdateInstanceInformation"]["MatchedStatements"]
+    assert {(m["SourcePolicyId"], m["SourcePolicyType"]) for m in matched} == \
+        {("AmazonSSMManagedInstanceCore", "aws-managed")}
+    assert matched[0]["StartPosition"]["Line"] >= 1
+    # iam:PassRole is allowed on the role itself only (the inline policy's Resource).
+    assert by_action["iam:PassRole"]["EvalDecision"] == "implicitDeny"
+    passrole = iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["iam:PassRole"],
+                                             ResourceArns=[arn])["EvaluationResults"][0]
+    assert passrole["EvalDecision"] == "allowed"
+    assert passrole["MatchedStatements"][0]["SourcePolicyId"] == "SageMakerSSMPolicy"
+    assert passrole["MatchedStatements"][0]["SourcePolicyType"] == "role"
+    # The aws CLI, as the seed's admin would run it.
+    cli = json.loads(dev.cli("iam", "simulate-principal-policy", "--policy-source-arn", arn,
+                             "--action-names", "ssm:UpdateInstanceInformation", "s3:DeleteBucket").stdout)
+    assert [r["EvalDecision"] for r in cli["EvaluationResults"]] == ["allowed", "implicitDeny"]
+
+
+def test_simulate_custom_policy_context_entries_and_missing_values(dev):
+    iam = dev.client("iam")
+    mfa_only = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})
+    out = iam.simulate_custom_policy(PolicyInputList=[mfa_only], ActionNames=["sts:AssumeRole"])
+    r = out["EvaluationResults"][0]
+    assert r["EvalDecision"] == "implicitDeny"
+    assert r["MissingContextValues"] == ["aws:MultiFactorAuthPresent"]
+    out = iam.simulate_custom_policy(PolicyInputList=[mfa_only], ActionNames=["sts:AssumeRole"],
+                                     ContextEntries=[{"ContextKeyName": "aws:MultiFactorAuthPresent",
+                                                      "ContextKeyValues": ["true"],
+                                                      "ContextKeyType": "boolean"}])
+    r = out["EvaluationResults"][0]
+    assert r["EvalDecision"] == "allowed"
+    assert r["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
+    # A boundary that does not allow: the detail says so.
+    boundary = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    r = iam.simulate_custom_policy(PolicyInputList=[mfa_only], PermissionsBoundaryPolicyInputList=[boundary],
+                                   ActionNames=["sts:AssumeRole"],
+                                   ContextEntries=[{"ContextKeyName": "aws:MultiFactorAuthPresent",
+                                                    "ContextKeyValues": ["true"],
+                                                    "ContextKeyType": "boolean"}])["EvaluationResults"][0]
+    assert r["EvalDecision"] == "implicitDeny"
+    assert r["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
+    # Explicit deny wins, and a malformed input policy is refused with IAM's text.
+    deny = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "sts:*", "Resource": "*"}]})
+    r = iam.simulate_custom_policy(PolicyInputList=[mfa_only, deny], ActionNames=["sts:AssumeRole"])
+    assert r["EvaluationResults"][0]["EvalDecision"] == "explicitDeny"
+    status, code, msg = error_of(iam.simulate_custom_policy, PolicyInputList=["{nope"],
+                                 ActionNames=["s3:GetObject"])
+    assert (status, code, msg) == (400, "MalformedPolicyDocument", "This policy contains invalid Json")
+    keys = iam.get_context_keys_for_custom_policy(PolicyInputList=[mfa_only])["ContextKeyNames"]
+    assert keys == ["aws:MultiFactorAuthPresent"]
+
+
+def test_simulate_principal_policy_for_a_user_with_groups(dev):
+    iam = dev.client("iam")
+    make_user(dev, "sim", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": "arn:aws:secretsmanager:*:*:secret:cml/*"}]})
+    iam.create_group(GroupName="deny-writes")
+    iam.put_group_policy(GroupName="deny-writes", PolicyName="nowrite", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "secretsmanager:Put*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:username": "${aws:username}"}}}]}))
+    iam.add_user_to_group(GroupName="deny-writes", UserName="sim")
+    user_arn = f"arn:aws:iam::{ACCT}:user/sim"
+    res = iam.simulate_principal_policy(
+        PolicySourceArn=user_arn,
+        ActionNames=["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        ResourceArns=["arn:aws:secretsmanager:us-east-2:000000000000:secret:cml/app-AbCdEf"])
+    d = {r["EvalActionName"]: r["EvalDecision"] for r in res["EvaluationResults"]}
+    assert d == {"secretsmanager:GetSecretValue": "allowed", "secretsmanager:PutSecretValue": "explicitDeny"}
+    keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=user_arn)["ContextKeyNames"]
+    assert keys == ["aws:username"]
+    status, code, _ = error_of(iam.simulate_principal_policy,
+                               PolicySourceArn=f"arn:aws:iam::{ACCT}:user/ghost", ActionNames=["s3:*"])
+    assert (status, code) == (404, "NoSuchEntity")

@@ -7,6 +7,7 @@ use crate::error::Error;
 use iamd_api::{Service, Value};
 
 pub mod iam;
+pub mod iam_simulate;
 pub mod secretsmanager;
 mod sts;
 
@@ -69,7 +70,7 @@ impl std::fmt::Debug for OpSpec {
 }
 
 /// Every operation table; each service module owns its own.
-const TABLES: &[&[OpSpec]] = &[STS_OPS, iam::OPS, secretsmanager::OPS];
+const TABLES: &[&[OpSpec]] = &[STS_OPS, iam::OPS, iam_simulate::OPS, secretsmanager::OPS];
 
 const STS_OPS: &[OpSpec] = &[
     OpSpec {
