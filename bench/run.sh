@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Load benchmark: authenticated STS GetCallerIdentity against iamd and moto's server, side by side
-# in one run on this machine, with wrk replaying a signed request.
+# Load benchmarks of iamd beside moto's server in one run on this machine (see bench/bench.py).
 #
-#   bench/run.sh [DURATION_SECONDS] [CONNECTIONS]
+#   bench/run.sh [DURATION_SECONDS] [CONNECTIONS] [SCENARIOS]     e.g. bench/run.sh 10 16 gci,gsv
 #
-# Needs: wrk (apt-get install wrk), python3. Builds iamd in release mode and a venv with
-# moto[server] under bench/.venv. Prints a Markdown table for docs/PERFORMANCE.md.
+# Needs wrk (apt-get install wrk) and python3. Builds iamd in release mode and a venv with
+# moto[server] and boto3 under bench/.venv. Prints a Markdown table for docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-10}"
 conns="${2:-16}"
+scenarios="${3:-gci,gsv,list,cu}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 
 cargo build --release -p iamd --locked >&2
@@ -36,22 +36,5 @@ pids+=($!)
 wait_http "http://127.0.0.1:$iamd_port/_iamd/health"
 wait_http "http://127.0.0.1:$moto_port/moto-api/"
 
-run() { # name url service body target
-  local name=$1 url=$2
-  $py bench/signed_request.py "$url" "$3" "$4" "${5:-}" > "$tmp/$name.lua"
-  wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$tmp/$name.lua" "$url" > "$tmp/$name.out" 2>"$tmp/$name.err" || true
-  if [ -s "$tmp/$name.err" ]; then echo "$name: $(head -c 300 "$tmp/$name.err")" >&2; fi
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/$name.out")
-  p50=$(awk '$1=="50%" {print $2}' "$tmp/$name.out")
-  p99=$(awk '$1=="99%" {print $2}' "$tmp/$name.out")
-  printf '| %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99"
-}
-
-echo "GetCallerIdentity, wrk -t2 -c$conns -d${dur}s, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo
-echo "| server | req/s | p50 | p99 |"
-echo "|---|---|---|---|"
-body="Action=GetCallerIdentity&Version=2011-06-15"
-run iamd "http://127.0.0.1:$iamd_port/" sts "$body"
-run moto "http://127.0.0.1:$moto_port/" sts "$body"
+$py bench/bench.py --iamd "http://127.0.0.1:$iamd_port/" --moto "http://127.0.0.1:$moto_port/" \
+  --duration "$dur" --connections "$conns" --scenarios "$scenarios"
