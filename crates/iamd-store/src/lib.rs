@@ -12,8 +12,10 @@
 //! Only this crate knows SQL. Every backend runs the same behavioural suite in [`conformance`].
 
 pub mod conformance;
+mod pg;
 mod sqlite;
 
+pub use pg::{CHANGES_CHANNEL, PostgresSettings, PostgresStore, Subscription};
 pub use sqlite::SqliteStore;
 
 /// One stored record.
@@ -168,7 +170,8 @@ impl<S: Store + ?Sized> StoreExt for S {
     }
 }
 
-/// Opens the store a `--store` URL names: `sqlite:PATH` / `sqlite://PATH`, or a bare path.
+/// Opens the store a `--store` URL names: `sqlite:PATH` / `sqlite://PATH`, a bare path, or
+/// `postgres://…` / `postgresql://…` (see [`PostgresSettings::from_url`]).
 pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
     if let Some(rest) = url
         .strip_prefix("sqlite://")
@@ -177,9 +180,7 @@ pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
         return Ok(Box::new(SqliteStore::open(std::path::Path::new(rest))?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unavailable(
-            "the PostgreSQL store is not part of this build yet; use sqlite".into(),
-        ));
+        return Ok(Box::new(PostgresStore::open_url(url)?));
     }
     if url.contains("://") {
         return Err(StoreError::Unavailable(format!(

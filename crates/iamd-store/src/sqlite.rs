@@ -379,7 +379,7 @@ mod tests {
         assert!(p.exists());
         assert!(crate::open_url("mysql://x").is_err());
         assert!(matches!(
-            crate::open_url("postgres://u@127.0.0.1/db"),
+            crate::open_url("postgres://u@127.0.0.1:1/db"),
             Err(StoreError::Unavailable(_))
         ));
     }
