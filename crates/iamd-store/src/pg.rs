@@ -109,9 +109,12 @@ impl fmt::Debug for PostgresSettings {
 }
 
 impl PostgresSettings {
-    /// Parses a `postgres://user[:password]@host[:port]/db[?param=value…]` URL (libpq's URL
-    /// parameters, e.g. `connect_timeout=10`, `options=-c%20search_path%3Diamd`).
+    /// Parses a `postgres://user[:password]@host[:port]/db[?param=value…]` URL: libpq's URL
+    /// parameters (e.g. `connect_timeout=10`, `application_name=…`) plus iamd's own `schema=NAME`
+    /// (see [`with_schema`](Self::with_schema); without it the tables go to the connection's
+    /// current schema, normally `public`).
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let (url, schema) = take_schema_param(url);
         let mut config: postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Unavailable(format!("invalid PostgreSQL URL: {e}")))?;
@@ -127,14 +130,18 @@ impl PostgresSettings {
         config.keepalives(true);
         config.keepalives_idle(Duration::from_secs(30));
         config.tcp_user_timeout(Duration::from_secs(30));
-        Ok(Self {
+        let settings = Self {
             config,
             schema: None,
             pool_size: 10,
             acquire_timeout: Duration::from_secs(30),
             max_attempts: 10,
             connect_timeout,
-        })
+        };
+        match schema {
+            Some(schema) => settings.with_schema(&schema),
+            None => Ok(settings),
+        }
     }
 
     /// Keeps every table in `schema` (created at start if missing): several deployments, or test
@@ -194,6 +201,29 @@ impl PostgresSettings {
                 self.connect_timeout
             ))),
         }
+    }
+}
+
+/// Splits iamd's `schema=` parameter off a URL (the client library refuses unknown parameters).
+fn take_schema_param(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("schema=") {
+            Some(v) => {
+                schema = Some(v.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    if rest.is_empty() {
+        (base.to_owned(), schema)
+    } else {
+        (format!("{base}?{}", rest.join("&")), schema)
     }
 }
 
@@ -526,16 +556,15 @@ impl PostgresStore {
         }
         res.map_err(Failure::Final)?;
         if ptx.wrote {
-            let row = tx
-                .query_one(
-                    "UPDATE meta SET value = (value::bigint + 1)::text
-                     WHERE name = 'revision' RETURNING value",
-                    &[],
-                )
-                .map_err(|e| classify(&e))?;
-            let revision: String = row.try_get(0).map_err(|e| Failure::Final(pg_error(&e)))?;
-            tx.execute("SELECT pg_notify($1, $2)", &[&CHANGES_CHANNEL, &revision])
-                .map_err(|e| classify(&e))?;
+            // One round trip: bump the revision and queue its notification (delivered only if
+            // the transaction commits).
+            tx.query_one(
+                "WITH r AS (UPDATE meta SET value = (value::bigint + 1)::text
+                            WHERE name = 'revision' RETURNING value)
+                 SELECT pg_notify($1, r.value) FROM r",
+                &[&CHANGES_CHANNEL],
+            )
+            .map_err(|e| classify(&e))?;
         }
         tx.commit().map_err(|e| {
             let code = e.code().map(SqlState::code).unwrap_or_default();
@@ -1469,5 +1498,22 @@ mod tests {
                 .is_err()
         );
         assert!(PostgresSettings::from_url("not a url ://").is_err());
+        let s = PostgresSettings::from_url("postgres://x@h/db?connect_timeout=2&schema=iamd_a")
+            .unwrap();
+        assert_eq!(s.schema(), Some("iamd_a"));
+        assert_eq!(s.connect_timeout, Duration::from_secs(2));
+        assert_eq!(
+            PostgresSettings::from_url("postgres://x@h/db?schema=iamd_b")
+                .unwrap()
+                .schema(),
+            Some("iamd_b")
+        );
+        assert!(PostgresSettings::from_url("postgres://x@h/db?schema=Bad-Name").is_err());
+        assert_eq!(
+            PostgresSettings::from_url("postgres://x@h/db")
+                .unwrap()
+                .schema(),
+            None
+        );
     }
 }

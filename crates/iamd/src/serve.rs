@@ -30,7 +30,8 @@ pub struct ServeArgs {
     /// wipes all state. Never use it for anything that matters.
     #[arg(long, env = "IAMD_DEV", default_value_t = false)]
     dev: bool,
-    /// Store URL: `sqlite:PATH` (default: `<data-dir>/iamd.db`).
+    /// Store URL: `sqlite:PATH` (default: `<data-dir>/iamd.db`) or
+    /// `postgres://user[:password]@host:port/db` for several nodes over one database.
     #[arg(long, env = "IAMD_STORE")]
     store: Option<String>,
     /// Log format.
