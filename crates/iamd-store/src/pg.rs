@@ -258,6 +258,26 @@ struct Conn {
     broken: bool,
 }
 
+impl Conn {
+    /// A statement prepared once per connection (an unprepared query costs an extra round trip).
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.stmts.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.stmts.insert(sql, s.clone());
+        Ok(s)
+    }
+}
+
+const SQL_LOCK: &str = "SELECT pg_advisory_lock($1, hashtext(current_schema()))";
+const SQL_UNLOCK: &str = "SELECT pg_advisory_unlock($1, hashtext(current_schema()))";
+const SQL_REVISION: &str = "SELECT value::bigint FROM meta WHERE name = 'revision'";
+/// Bumps the revision and queues its notification (delivered only if the transaction commits).
+const SQL_BUMP_AND_NOTIFY: &str = "WITH r AS (UPDATE meta SET value = (value::bigint + 1)::text
+                WHERE name = 'revision' RETURNING value)
+     SELECT pg_notify($1, r.value) FROM r";
+
 struct PoolState {
     idle: Vec<Conn>,
     open: usize,
@@ -510,19 +530,14 @@ impl PostgresStore {
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
     ) -> Result<(), Failure> {
         // Session-level: taken before BEGIN so that the snapshot postdates every earlier writer.
+        let lock = conn.prepared(SQL_LOCK).map_err(|e| classify(&e))?;
         conn.client
-            .execute(
-                "SELECT pg_advisory_lock($1, hashtext(current_schema()))",
-                &[&WRITER_LOCK_CLASS],
-            )
+            .execute(&lock, &[&WRITER_LOCK_CLASS])
             .map_err(|e| classify(&e))?;
         let res = Self::write_tx(conn, f);
         let unlocked = conn
-            .client
-            .query_one(
-                "SELECT pg_advisory_unlock($1, hashtext(current_schema()))",
-                &[&WRITER_LOCK_CLASS],
-            )
+            .prepared(SQL_UNLOCK)
+            .and_then(|unlock| conn.client.query_one(&unlock, &[&WRITER_LOCK_CLASS]))
             .ok()
             .and_then(|r| r.try_get::<_, bool>(0).ok());
         if unlocked != Some(true) {
@@ -556,15 +571,16 @@ impl PostgresStore {
         }
         res.map_err(Failure::Final)?;
         if ptx.wrote {
-            // One round trip: bump the revision and queue its notification (delivered only if
-            // the transaction commits).
-            tx.query_one(
-                "WITH r AS (UPDATE meta SET value = (value::bigint + 1)::text
-                            WHERE name = 'revision' RETURNING value)
-                 SELECT pg_notify($1, r.value) FROM r",
-                &[&CHANGES_CHANNEL],
-            )
-            .map_err(|e| classify(&e))?;
+            let bump = match conn.stmts.get(SQL_BUMP_AND_NOTIFY) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = tx.prepare(SQL_BUMP_AND_NOTIFY).map_err(|e| classify(&e))?;
+                    conn.stmts.insert(SQL_BUMP_AND_NOTIFY, s.clone());
+                    s
+                }
+            };
+            tx.query_one(&bump, &[&CHANGES_CHANNEL])
+                .map_err(|e| classify(&e))?;
         }
         tx.commit().map_err(|e| {
             let code = e.code().map(SqlState::code).unwrap_or_default();
@@ -643,12 +659,10 @@ impl Store for PostgresStore {
     fn revision(&self) -> Result<i64, StoreError> {
         off_runtime(|| {
             self.with_conn(|conn| {
+                let stmt = conn.prepared(SQL_REVISION).map_err(|e| classify(&e))?;
                 let row = conn
                     .client
-                    .query_one(
-                        "SELECT value::bigint FROM meta WHERE name = 'revision'",
-                        &[],
-                    )
+                    .query_one(&stmt, &[])
                     .map_err(|e| classify(&e))?;
                 row.try_get(0).map_err(|e| Failure::Final(pg_error(&e)))
             })
@@ -1193,6 +1207,78 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(rec.version, 2);
+    }
+
+    #[test]
+    fn writers_on_two_nodes_queue_instead_of_failing() {
+        let Some(url) = pg_url("writers_on_two_nodes_queue_instead_of_failing") else {
+            return;
+        };
+        let schema = TestSchema::new(&url);
+        // No retries allowed: every increment must get through on its first attempt, which only
+        // the writer lock makes possible (without it, concurrent writers conflict on the revision
+        // row and SERIALIZABLE fails all but one).
+        let mut settings = schema.settings();
+        settings.max_attempts = 1;
+        let stores = [
+            Arc::new(PostgresStore::connect(settings.clone()).unwrap()),
+            Arc::new(PostgresStore::connect(settings).unwrap()),
+        ];
+        stores[0]
+            .write(|tx| tx.put("counter", "1", "c", b"0", Expect::Absent))
+            .unwrap();
+        const THREADS: usize = 8;
+        const EACH: usize = 10;
+        let barrier = Arc::new(Barrier::new(THREADS));
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let store = stores[t % 2].clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for _ in 0..EACH {
+                        store
+                            .write(|tx| {
+                                let cur = tx.get("counter", "1", "c")?.unwrap();
+                                let n: usize =
+                                    String::from_utf8(cur.data).unwrap().parse().unwrap();
+                                let next = (n + 1).to_string();
+                                tx.put(
+                                    "counter",
+                                    "1",
+                                    "c",
+                                    next.as_bytes(),
+                                    Expect::Version(cur.version),
+                                )
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let rec = stores[1]
+            .read(|tx| tx.get("counter", "1", "c"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.data, (THREADS * EACH).to_string().as_bytes());
+        assert_eq!(rec.version, (THREADS * EACH) as i64 + 1);
+        assert_eq!(stores[0].revision().unwrap(), (THREADS * EACH) as i64 + 1);
+    }
+
+    #[test]
+    fn read_transactions_cannot_write() {
+        let Some(url) = pg_url("read_transactions_cannot_write") else {
+            return;
+        };
+        let schema = TestSchema::new(&url);
+        let store = schema.store();
+        let r = store.read(|tx| tx.put("k", "1", "a", b"x", Expect::Any));
+        assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
+        assert_eq!(store.read(|tx| tx.get("k", "1", "a")).unwrap(), None);
+        assert_eq!(store.revision().unwrap(), 0);
     }
 
     #[test]
