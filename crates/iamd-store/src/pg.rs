@@ -227,13 +227,34 @@ fn take_schema_param(url: &str) -> (String, Option<String>) {
     }
 }
 
-/// Runs blocking client work where the `postgres` client may start its own runtime.
+/// Runs blocking client work where the `postgres` client may start its own runtime: directly on
+/// plain threads and `spawn_blocking` threads, through `block_in_place` on a multi-threaded tokio
+/// runtime. On a current-thread runtime tokio offers neither a way out nor a way to tell a
+/// `spawn_blocking` thread from the runtime's own thread: callers there must use
+/// `spawn_blocking` (the client panics otherwise).
 fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)
         }
         _ => f(),
+    }
+}
+
+/// Drops clients (which stops their private runtimes) where that is allowed.
+fn drop_off_runtime<T: Send + 'static>(value: T) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| drop(value))
+        }
+        Ok(_) => {
+            // A current-thread runtime may be driving this very thread: close elsewhere. If no
+            // thread can be started the clients are dropped with the closure, on this thread.
+            let _ = std::thread::Builder::new()
+                .name("iamd-pg-close".into())
+                .spawn(move || drop(value));
+        }
+        Err(_) => drop(value),
     }
 }
 
@@ -348,17 +369,17 @@ impl Pool {
 
     /// Closes every idle connection: after one connection failed, the others (opened to the same
     /// server) are most likely dead too.
-    fn discard_idle(&self) {
+    fn discard_idle(&self) -> Vec<Conn> {
         let idle = match self.lock() {
             Ok(mut st) => {
                 let idle = std::mem::take(&mut st.idle);
                 st.open -= idle.len();
                 idle
             }
-            Err(_) => return,
+            Err(_) => Vec::new(),
         };
-        drop(idle);
         self.freed.notify_all();
+        idle
     }
 }
 
@@ -511,7 +532,7 @@ impl PostgresStore {
             }
             drop(pooled);
             if lost {
-                self.pool.discard_idle();
+                drop(self.pool.discard_idle());
             }
             match res {
                 Ok(v) => return Ok(v),
@@ -633,7 +654,7 @@ impl PostgresStore {
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         // Closing a client stops its private runtime, which tokio forbids on a worker thread.
-        off_runtime(|| self.pool.discard_idle());
+        drop_off_runtime(self.pool.discard_idle());
     }
 }
 
@@ -723,8 +744,7 @@ impl Iterator for Subscription {
                 Ok(Some(rev)) => return Some(Ok(rev)),
                 Ok(None) => continue,
                 Err(e) => {
-                    let client = self.client.take();
-                    off_runtime(|| drop(client));
+                    drop_off_runtime(self.client.take());
                     return Some(Err(e));
                 }
             }
@@ -734,8 +754,7 @@ impl Iterator for Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let client = self.client.take();
-        off_runtime(|| drop(client));
+        drop_off_runtime(self.client.take());
     }
 }
 
@@ -1523,6 +1542,27 @@ mod tests {
             .unwrap()
         });
         assert_eq!(rev, 1);
+    }
+
+    #[test]
+    fn usable_from_spawn_blocking_on_a_current_thread_runtime() {
+        let Some(url) = pg_url("usable_from_spawn_blocking_on_a_current_thread_runtime") else {
+            return;
+        };
+        let schema = TestSchema::new(&url);
+        let store = schema.store();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // From spawn_blocking it works, and dropping the store inside a task does not panic.
+        let rev = rt.block_on(async move {
+            let (rev, store) = tokio::task::spawn_blocking(move || (store.revision(), store))
+                .await
+                .unwrap();
+            tokio::spawn(async move { drop(store) }).await.unwrap();
+            rev
+        });
+        assert_eq!(rev, Ok(0));
     }
 
     #[test]
