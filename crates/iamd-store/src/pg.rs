@@ -85,6 +85,11 @@ pub struct PostgresSettings {
     pub acquire_timeout: Duration,
     /// How many times a write closure runs at most when PostgreSQL asks for a retry.
     pub max_attempts: u32,
+    /// How long a write waits for the writer lock (or any row lock) before `Unavailable`.
+    pub lock_timeout: Duration,
+    /// After this long idle inside a transaction the server ends the session (and so releases
+    /// the writer lock of a node that vanished mid-transaction).
+    pub idle_in_transaction_timeout: Duration,
     connect_timeout: Duration,
 }
 
@@ -136,6 +141,8 @@ impl PostgresSettings {
             pool_size: 10,
             acquire_timeout: Duration::from_secs(30),
             max_attempts: 10,
+            lock_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(60),
             connect_timeout,
         };
         match schema {
@@ -158,12 +165,6 @@ impl PostgresSettings {
                 "invalid PostgreSQL schema name `{schema}`"
             )));
         }
-        let search_path = format!("-c search_path={schema}");
-        let options = match self.config.get_options() {
-            Some(o) if !o.is_empty() => format!("{o} {search_path}"),
-            _ => search_path,
-        };
-        self.config.options(&options);
         self.schema = Some(schema.to_owned());
         Ok(self)
     }
@@ -182,7 +183,25 @@ impl PostgresSettings {
     /// Opens one connection, giving up after the connect timeout even when the server accepts the
     /// TCP connection but never answers (the client's own timeout covers only the TCP connect).
     fn connect(&self) -> Result<Client, StoreError> {
-        let config = self.config.clone();
+        let mut config = self.config.clone();
+        // Session settings: bounded lock waits; the server notices a vanished client within about
+        // a minute (its own keepalives) and ends a session left idle inside a transaction, so a
+        // dead node cannot hold the writer lock for long. The URL's own `options` come after
+        // ours and so win; the schema comes last.
+        let mut options = format!(
+            "-c lock_timeout={} -c idle_in_transaction_session_timeout={} \
+             -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
+            self.lock_timeout.as_millis().max(1),
+            self.idle_in_transaction_timeout.as_millis().max(1),
+        );
+        if let Some(o) = self.config.get_options().filter(|o| !o.is_empty()) {
+            options.push(' ');
+            options.push_str(o);
+        }
+        if let Some(schema) = &self.schema {
+            options.push_str(&format!(" -c search_path={schema}"));
+        }
+        config.options(&options);
         let (send, recv) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("iamd-pg-connect".into())
@@ -193,9 +212,12 @@ impl PostgresSettings {
             .map_err(|e| StoreError::Unavailable(format!("postgres: cannot connect: {e}")))?;
         match recv.recv_timeout(self.connect_timeout + Duration::from_millis(500)) {
             Ok(Ok(client)) => Ok(client),
-            Ok(Err(e)) => Err(StoreError::Unavailable(format!(
-                "postgres: cannot connect: {e}"
-            ))),
+            Ok(Err(e)) => Err(match pg_error(&e) {
+                StoreError::Unavailable(m) => {
+                    StoreError::Unavailable(format!("cannot connect: {m}"))
+                }
+                other => other,
+            }),
             Err(_) => Err(StoreError::Unavailable(format!(
                 "postgres: no answer within {:?}",
                 self.connect_timeout
@@ -428,10 +450,10 @@ fn is_retryable(e: &postgres::Error) -> bool {
     let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
     let code = e.code().map(SqlState::code).unwrap_or_default();
     matches!(code, "40001" | "40P01" | "23505")
-        // Connection exceptions, and the server shutting down, restarting or killing our
-        // backend (57P01-57P03; not 57014, a cancelled statement).
+        // Connection exceptions, and the server shutting down, restarting, killing our backend
+        // or closing an idle session (57P01-57P03, 57P05; not 57014, a cancelled statement).
         || code.starts_with("08")
-        || matches!(code, "57P01" | "57P02" | "57P03")
+        || matches!(code, "57P01" | "57P02" | "57P03" | "57P05")
         || e.is_closed()
         || io
 }
@@ -1285,6 +1307,41 @@ mod tests {
         assert_eq!(rec.data, (THREADS * EACH).to_string().as_bytes());
         assert_eq!(rec.version, (THREADS * EACH) as i64 + 1);
         assert_eq!(stores[0].revision().unwrap(), (THREADS * EACH) as i64 + 1);
+    }
+
+    #[test]
+    fn a_held_writer_lock_times_out_into_unavailable() {
+        let Some(url) = pg_url("a_held_writer_lock_times_out_into_unavailable") else {
+            return;
+        };
+        let schema = TestSchema::new(&url);
+        let mut settings = schema.settings();
+        settings.lock_timeout = Duration::from_millis(300);
+        let store = PostgresStore::connect(settings).unwrap();
+        // Another node holds this schema's writer lock and does not let go.
+        let mut other = schema.client();
+        other
+            .execute(
+                "SELECT pg_advisory_lock($1, hashtext($2))",
+                &[&WRITER_LOCK_CLASS, &schema.name],
+            )
+            .unwrap();
+        let started = Instant::now();
+        let r = store.write(|tx| tx.put("k", "1", "a", b"x", Expect::Absent));
+        match &r {
+            Err(StoreError::Unavailable(m)) => assert!(m.contains("55P03"), "{m}"),
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(3));
+        // Readers are not blocked by the writer lock.
+        assert_eq!(store.read(|tx| tx.get("k", "1", "a")).unwrap(), None);
+        other
+            .execute("SELECT pg_advisory_unlock_all()", &[])
+            .unwrap();
+        assert_eq!(
+            store.write(|tx| tx.put("k", "1", "a", b"x", Expect::Absent)),
+            Ok(1)
+        );
     }
 
     #[test]
