@@ -3,7 +3,11 @@
 //! iamd keeps its state as versioned records — `(kind, account, key) → (version, data)` — and
 //! changes them only inside closure transactions: the caller never opens, commits or rolls back.
 //! A closure that returns `Err` rolls everything back; a transaction that returns `Ok` has been
-//! committed durably (SQLite in WAL mode with `synchronous=FULL`) before the caller sees it.
+//! committed durably (SQLite in WAL mode with `synchronous=FULL`; PostgreSQL's own commit) before
+//! the caller sees it.
+//!
+//! Backends: [`SqliteStore`] (embedded, one process) and [`PostgresStore`] (several iamd nodes over
+//! one database; see the `pg` module notes on its transactions, migrations and notifications).
 //!
 //! Uniqueness lives in the key: callers that need case-insensitive names store the lower-cased
 //! name as the key, so the database itself refuses a second `Alice` when `alice` exists, even under
@@ -12,8 +16,10 @@
 //! Only this crate knows SQL. Every backend runs the same behavioural suite in [`conformance`].
 
 pub mod conformance;
+mod pg;
 mod sqlite;
 
+pub use pg::{CHANGES_CHANNEL, PostgresSettings, PostgresStore, Subscription};
 pub use sqlite::SqliteStore;
 
 /// One stored record.
@@ -168,7 +174,40 @@ impl<S: Store + ?Sized> StoreExt for S {
     }
 }
 
-/// Opens the store a `--store` URL names: `sqlite:PATH` / `sqlite://PATH`, or a bare path.
+/// The store URL fit for logs and error messages: a password in the user part or in a
+/// `password=` parameter is replaced by `***`.
+pub fn redacted_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some(parts) => parts,
+        None => return url.to_owned(),
+    };
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{hosts}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+/// Opens the store a `--store` URL names: `sqlite:PATH` / `sqlite://PATH`, a bare path, or
+/// `postgres://…` / `postgresql://…` (see [`PostgresSettings::from_url`]).
 pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
     if let Some(rest) = url
         .strip_prefix("sqlite://")
@@ -177,9 +216,7 @@ pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
         return Ok(Box::new(SqliteStore::open(std::path::Path::new(rest))?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unavailable(
-            "the PostgreSQL store is not part of this build yet; use sqlite".into(),
-        ));
+        return Ok(Box::new(PostgresStore::open_url(url)?));
     }
     if url.contains("://") {
         return Err(StoreError::Unavailable(format!(

@@ -367,6 +367,24 @@ mod tests {
     }
 
     #[test]
+    fn redacted_url_hides_passwords() {
+        use crate::redacted_url;
+        assert_eq!(
+            redacted_url("postgres://iamd:s3cr:et@db:5432/prod?sslmode=disable"),
+            "postgres://iamd:***@db:5432/prod?sslmode=disable"
+        );
+        assert_eq!(
+            redacted_url("postgresql://iamd@db/prod?password=s3cret&connect_timeout=3"),
+            "postgresql://iamd@db/prod?password=***&connect_timeout=3"
+        );
+        assert_eq!(redacted_url("postgres://db"), "postgres://db");
+        assert_eq!(
+            redacted_url("sqlite:/var/lib/iamd.db"),
+            "sqlite:/var/lib/iamd.db"
+        );
+    }
+
+    #[test]
     fn open_url_forms() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.db");
@@ -379,7 +397,7 @@ mod tests {
         assert!(p.exists());
         assert!(crate::open_url("mysql://x").is_err());
         assert!(matches!(
-            crate::open_url("postgres://u@127.0.0.1/db"),
+            crate::open_url("postgres://u@127.0.0.1:1/db"),
             Err(StoreError::Unavailable(_))
         ));
     }

@@ -30,7 +30,8 @@ pub struct ServeArgs {
     /// wipes all state. Never use it for anything that matters.
     #[arg(long, env = "IAMD_DEV", default_value_t = false)]
     dev: bool,
-    /// Store URL: `sqlite:PATH` (default: `<data-dir>/iamd.db`).
+    /// Store URL: `sqlite:PATH` (default: `<data-dir>/iamd.db`) or
+    /// `postgres://user[:password]@host:port/db` for several nodes over one database.
     #[arg(long, env = "IAMD_STORE")]
     store: Option<String>,
     /// Log format.
@@ -160,9 +161,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .store
         .clone()
         .unwrap_or_else(|| format!("sqlite:{}", args.data_dir.join("iamd.db").display()));
-    let store: Arc<dyn iamd_store::Store> = Arc::from(
-        iamd_store::open_url(&store_url).map_err(|e| format!("opening store {store_url}: {e}"))?,
-    );
+    let store: Arc<dyn iamd_store::Store> =
+        Arc::from(iamd_store::open_url(&store_url).map_err(|e| {
+            format!(
+                "opening store {}: {e}",
+                iamd_store::redacted_url(&store_url)
+            )
+        })?);
     let core = Arc::new(
         Iamd::open(
             store.clone(),
