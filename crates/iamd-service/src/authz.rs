@@ -34,6 +34,38 @@ pub struct PrincipalPolicies {
     pub tags: Vec<(String, String)>,
 }
 
+/// [`PrincipalPolicies`] compiled once: what [`decide`] evaluates. The core caches these per
+/// principal, so a request does no store read and no parsing.
+#[derive(Debug, Default)]
+pub struct CompiledPolicies {
+    pub identity: Vec<(String, Arc<Policy>)>,
+    pub boundary: Option<(String, Arc<Policy>)>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Compiles a principal's stored documents (through the cache, so shared managed policies are
+/// parsed once).
+pub fn compile(cache: &PolicyCache, p: &PrincipalPolicies) -> Result<CompiledPolicies, Error> {
+    Ok(CompiledPolicies {
+        identity: p
+            .identity
+            .iter()
+            .map(|d| Ok((d.id.clone(), cache.get(&d.text, PolicyKind::Identity)?)))
+            .collect::<Result<_, Error>>()?,
+        boundary: p
+            .boundary
+            .as_ref()
+            .map(|d| {
+                Ok::<_, Error>((
+                    d.id.clone(),
+                    cache.get(&d.text, PolicyKind::PermissionsBoundary)?,
+                ))
+            })
+            .transpose()?,
+        tags: p.tags.clone(),
+    })
+}
+
 /// The resource-based policy that applies to a request, if any.
 #[derive(Debug, Clone)]
 pub struct ResourcePolicy {
@@ -115,7 +147,7 @@ pub struct AuthzRequest<'a> {
 pub fn decide(
     cache: &PolicyCache,
     caller: &Caller,
-    policies: &PrincipalPolicies,
+    policies: &CompiledPolicies,
     req: AuthzRequest<'_>,
     now: time::OffsetDateTime,
 ) -> Result<(), Error> {
@@ -126,16 +158,6 @@ pub fn decide(
     context.set("aws:EpochTime", now.unix_timestamp());
     context.set("aws:SecureTransport", false);
 
-    let identity: Vec<Arc<Policy>> = policies
-        .identity
-        .iter()
-        .map(|d| cache.get(&d.text, PolicyKind::Identity))
-        .collect::<Result<_, _>>()?;
-    let boundary = policies
-        .boundary
-        .as_ref()
-        .map(|d| cache.get(&d.text, PolicyKind::PermissionsBoundary))
-        .transpose()?;
     let resource_policy = req
         .resource_policy
         .as_ref()
@@ -152,14 +174,12 @@ pub fn decide(
         identity: policies
             .identity
             .iter()
-            .zip(&identity)
-            .map(|(d, p)| NamedPolicy::new(&d.id, p))
+            .map(|(id, p)| NamedPolicy::new(id, p))
             .collect(),
         permissions_boundary: policies
             .boundary
             .as_ref()
-            .zip(boundary.as_ref())
-            .map(|(d, p)| NamedPolicy::new(&d.id, p)),
+            .map(|(id, p)| NamedPolicy::new(id, p)),
         session: None,
         resource: req
             .resource_policy
@@ -253,6 +273,7 @@ mod tests {
             identity: vec![doc("cml-read", SEED002)],
             ..Default::default()
         };
+        let pols = compile(&cache, &pols).unwrap();
         let now = time::OffsetDateTime::UNIX_EPOCH;
         decide(
             &cache,
@@ -286,7 +307,7 @@ mod tests {
             decide(
                 &cache,
                 &user(),
-                &PrincipalPolicies::default(),
+                &CompiledPolicies::default(),
                 req("secretsmanager:GetSecretValue", SECRET),
                 now
             )
@@ -312,6 +333,7 @@ mod tests {
             ),
             kind: ResourcePolicyKind::Generic,
         });
+        let pols = compile(&cache, &pols).unwrap();
         match decide(&cache, &user(), &pols, r, time::OffsetDateTime::UNIX_EPOCH) {
             Err(Error::Aws { message, .. }) => {
                 assert!(
@@ -335,7 +357,7 @@ mod tests {
         decide(
             &cache,
             &root,
-            &PrincipalPolicies::default(),
+            &CompiledPolicies::default(),
             req("secretsmanager:GetSecretValue", SECRET),
             now,
         )
@@ -344,7 +366,7 @@ mod tests {
         let foreign = "arn:aws:secretsmanager:us-east-2:444455556666:secret:x-AbCdEf";
         let mut r = req("secretsmanager:GetSecretValue", foreign);
         r.resource_account = Some("444455556666");
-        assert!(decide(&cache, &root, &PrincipalPolicies::default(), r, now).is_err());
+        assert!(decide(&cache, &root, &CompiledPolicies::default(), r, now).is_err());
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Options {
 pub struct Iamd {
     pub accounts: Accounts,
     policy_cache: authz::PolicyCache,
+    /// Compiled policies per principal, with the IAM generation they were built at.
+    principal_cache:
+        std::sync::RwLock<std::collections::HashMap<String, (u64, Arc<authz::CompiledPolicies>)>>,
     pub clock: Arc<dyn Clock>,
     /// IAM users, groups, roles, policies and instance profiles.
     pub iam: crate::iam::Iam,
@@ -53,6 +56,7 @@ impl Iamd {
         Ok(Self {
             accounts: Accounts::open(store.clone(), master, options.dev)?,
             policy_cache: authz::PolicyCache::default(),
+            principal_cache: Default::default(),
             clock,
             secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             iam: crate::iam::Iam::new(store.clone()),
@@ -130,7 +134,7 @@ impl Iamd {
         // AWS-managed policies (`arn:aws:iam::aws:policy/…`) belong to no customer account;
         // reading them is judged as in the caller's own account.
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
-        let policies = self.principal_policies(caller)?;
+        let policies = self.compiled_policies(caller)?;
         let mut context = iamd_policy::Context::new();
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set(
@@ -161,6 +165,38 @@ impl Iamd {
             },
             now,
         )
+    }
+
+    /// The caller's compiled policies, from the per-principal cache. An entry is valid while the
+    /// IAM generation it was built at is current: every IAM write moves the generation, so a
+    /// change is enforced on the next request.
+    fn compiled_policies(&self, caller: &Caller) -> Result<Arc<authz::CompiledPolicies>, Error> {
+        let key = match &caller.principal {
+            crate::accounts::Principal::Root => {
+                return Ok(Arc::new(authz::CompiledPolicies::default()));
+            }
+            crate::accounts::Principal::User { name, .. } => {
+                format!("{}/user/{}", caller.account, name.to_lowercase())
+            }
+        };
+        let generation = self.iam.generation();
+        if let Ok(cache) = self.principal_cache.read()
+            && let Some((g, compiled)) = cache.get(&key)
+            && *g == generation
+        {
+            return Ok(compiled.clone());
+        }
+        let compiled = Arc::new(authz::compile(
+            &self.policy_cache,
+            &self.principal_policies(caller)?,
+        )?);
+        if let Ok(mut cache) = self.principal_cache.write() {
+            if cache.len() >= 100_000 {
+                cache.clear();
+            }
+            cache.insert(key, (generation, compiled.clone()));
+        }
+        Ok(compiled)
     }
 
     /// The identity policies, boundary and tags of the caller. Account roots have none (the
@@ -220,6 +256,7 @@ impl Iamd {
     /// Dev-mode reset: every record removed, every in-memory index emptied.
     pub fn reset(&self) -> Result<(), Error> {
         self.accounts.reset()?;
+        self.iam.invalidate();
         self.secrets.reload()
     }
 }

@@ -365,11 +365,28 @@ pub struct AccountCounts {
 /// The IAM state of every account.
 pub struct Iam {
     store: Arc<dyn Store>,
+    /// Moves after every write transaction (committed or not): caches of IAM-derived data (the
+    /// compiled policies of principals) are valid while it stays the same.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Iam {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            generation: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The current generation (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Declares every cache of IAM data stale (after a change made outside `Iam`, e.g. a reset).
+    pub fn invalidate(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn read<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
@@ -377,7 +394,11 @@ impl Iam {
     }
 
     fn write<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
-        self.store.write(f)
+        let out = self.store.write(f);
+        // After the commit: a reader that built a cache entry before this point recorded the
+        // previous generation, so its entry is rebuilt on next use.
+        self.invalidate();
+        out
     }
 
     /// Any entity by name.
