@@ -1,5 +1,8 @@
 //! `iamd`: the server binary.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod policy_cmd;
 mod serve;
 
