@@ -253,6 +253,15 @@ impl Iamd {
             })
     }
 
+    /// Rebuilds every in-memory view (access keys, secrets, compiled policies) from the store:
+    /// what a node does when another node sharing the database committed a change.
+    pub fn refresh_from_store(&self) -> Result<(), Error> {
+        self.accounts.reload()?;
+        self.secrets.reload()?;
+        self.iam.invalidate();
+        Ok(())
+    }
+
     /// Dev-mode reset: every record removed, every in-memory index emptied.
     pub fn reset(&self) -> Result<(), Error> {
         self.accounts.reset()?;

@@ -209,6 +209,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         version = env!("CARGO_PKG_VERSION"),
         "iamd is serving"
     );
+    if store.backend() != "sqlite" {
+        spawn_refresher(core.clone(), store.clone());
+    }
     let app = router(AppState::new(core));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -216,6 +219,37 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("server error: {e}"))?;
     tracing::info!("stopped: in-flight requests finished, store closed");
     Ok(())
+}
+
+/// Several nodes over one database: whatever another node commits reaches this node's in-memory
+/// views within `REFRESH_PERIOD`. The store's revision grows with every committed write; when it
+/// moves, the views are rebuilt. (The PostgreSQL change feed can shorten the wait; polling is the
+/// backstop that survives a lost notification or connection.) A store that is unreachable is
+/// retried on the next tick; requests meanwhile fail with ServiceUnavailable on their own writes.
+const REFRESH_PERIOD: std::time::Duration = std::time::Duration::from_millis(250);
+
+fn spawn_refresher(core: Arc<Iamd>, store: Arc<dyn iamd_store::Store>) {
+    let spawned = std::thread::Builder::new()
+        .name("iamd-refresh".into())
+        .spawn(move || {
+            let mut seen = store.revision().ok();
+            loop {
+                std::thread::sleep(REFRESH_PERIOD);
+                match store.revision() {
+                    Ok(rev) if Some(rev) != seen => match core.refresh_from_store() {
+                        Ok(()) => seen = Some(rev),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "refreshing from the store failed; retrying")
+                        }
+                    },
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "store unreachable; retrying"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the refresh thread: changes made by other nodes will not be seen");
+    }
 }
 
 async fn shutdown_signal() {
