@@ -122,11 +122,23 @@ class Server:
 
 @pytest.fixture(scope="session")
 def dev_server():
-    """One dev-mode server for the whole session; tests that change state reset it."""
-    s = Server("--dev").start()
+    """One dev-mode server for the whole session; tests that change state reset it. With
+    IAMD_E2E_POSTGRES_URL set, it runs on PostgreSQL (a fresh schema) instead of SQLite."""
+    extra = []
+    pg = os.environ.get("IAMD_E2E_POSTGRES_URL")
+    schema = None
+    if pg:
+        import secrets as _secrets
+        schema = f"e2e_{_secrets.token_hex(6)}"
+        sep = "&" if "?" in pg else "?"
+        extra = ["--store", f"{pg}{sep}schema={schema}"]
+    s = Server("--dev", *extra).start()
     yield s
     code = s.stop()
     s.cleanup()
+    if schema:
+        subprocess.run(["psql", pg, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
+                       capture_output=True, timeout=30)
     assert code == 0, f"iamd did not shut down cleanly (exit {code}):\n{s.logs()}"
 
 

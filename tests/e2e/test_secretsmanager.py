@@ -1,3 +1,5 @@
+import os
+import subprocess
 """Secrets Manager end to end, with boto3 and the aws CLI against real `iamd serve` processes.
 
 AWS facts pinned here come from docs/aws-semantics.md §6 (recorded AWS responses where marked
@@ -313,7 +315,21 @@ def test_no_plaintext_value_under_the_data_dir(dev):
     c.create_secret(Name="at-rest/b", SecretBinary=markers[3].encode())
     assert c.get_secret_value(SecretId="at-rest/a", VersionStage="AWSPREVIOUS")["SecretString"] == markers[1]
     files = [f for f in dev.data_dir.rglob("*") if f.is_file()]
-    assert any(f.name.startswith("iamd.db") for f in files), files
+    pg = os.environ.get("IAMD_E2E_POSTGRES_URL")
+    if pg:
+        # The records live in PostgreSQL: dump every schema's records and search them.
+        rows = subprocess.run(["psql", pg, "-At", "-c",
+                               "SELECT schemaname FROM pg_tables WHERE tablename = 'records'"],
+                              capture_output=True, text=True, check=True).stdout.split()
+        assert rows
+        for schema in rows:
+            data = subprocess.run(["psql", pg, "-At", "-c",
+                                   f"SELECT encode(data, 'escape') FROM {schema}.records"],
+                                  capture_output=True, text=True, check=True).stdout
+            for m in markers:
+                assert m not in data, f"{m} in {schema}.records"
+    else:
+        assert any(f.name.startswith("iamd.db") for f in files), files
     for f in files:
         data = f.read_bytes()
         for m in markers:
