@@ -282,3 +282,30 @@ def test_simulate_principal_policy_for_a_user_with_groups(dev):
     status, code, _ = error_of(iam.simulate_principal_policy,
                                PolicySourceArn=f"arn:aws:iam::{ACCT}:user/ghost", ActionNames=["s3:*"])
     assert (status, code) == (404, "NoSuchEntity")
+
+
+def test_trust_policy_principals_must_exist_when_saved(dev):
+    """aws-semantics.md §2.2 [rec]: `Invalid principal in policy: "AWS":"<arn>"`."""
+    iam = dev.client("iam")
+    other = "arn:aws:iam::111111111111:user/monitor-user"
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": other}, "Action": "sts:AssumeRole"}]}
+    status, code, msg = error_of(iam.create_role, RoleName="MonitoringRole",
+                                 AssumeRolePolicyDocument=json.dumps(trust))
+    assert (status, code, msg) == (400, "MalformedPolicyDocument",
+                                   f'Invalid principal in policy: "AWS":"{other}"')
+    assert error_of(iam.get_role, RoleName="MonitoringRole")[1] == "NoSuchEntity"
+    # Once the user exists in its account, the same document is accepted; accounts and roots
+    # are never checked.
+    dev.client("iam", key="111111111111").create_user(UserName="monitor-user")
+    iam.create_role(RoleName="MonitoringRole", AssumeRolePolicyDocument=json.dumps(trust))
+    by_account = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["222222222222", "arn:aws:iam::333333333333:root"]},
+         "Action": "sts:AssumeRole"}]}
+    iam.update_assume_role_policy(RoleName="MonitoringRole", PolicyDocument=json.dumps(by_account))
+    ghost = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:role/ghost"}, "Action": "sts:AssumeRole"}]}
+    assert error_of(iam.update_assume_role_policy, RoleName="MonitoringRole",
+                    PolicyDocument=json.dumps(ghost))[1] == "MalformedPolicyDocument"
+    stored = iam.get_role(RoleName="MonitoringRole")["Role"]["AssumeRolePolicyDocument"]
+    assert stored == by_account

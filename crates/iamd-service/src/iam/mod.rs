@@ -892,6 +892,7 @@ impl Iam {
             if load::<RoleRecord>(tx, acct, name)?.is_some() {
                 return Err(RoleRecord::already_exists(name));
             }
+            check_trust_principals(tx, trust)?;
             if let Some(b) = boundary {
                 load_policy(tx, acct, b, Missing::Boundary)?;
             }
@@ -938,8 +939,9 @@ impl Iam {
         name: &str,
         doc: &str,
     ) -> Result<(), Error> {
-        self.update::<RoleRecord, _>(acct, name, |_, r| {
+        self.update::<RoleRecord, _>(acct, name, |tx, r| {
             validate_policy_document(DocKind::Trust, doc)?;
+            check_trust_principals(tx, doc)?;
             r.trust = doc.to_owned();
             Ok(())
         })
@@ -1550,6 +1552,63 @@ fn paginate_in_order<T>(items: Vec<T>, page: PageReq<'_>) -> Result<Page<T>, Err
 
 #[cfg(test)]
 mod tests;
+
+/// The `AWS` principals a trust policy names (`Principal: {"AWS": …}` of every statement).
+fn trust_aws_principals(doc: &str) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(doc) else {
+        return Vec::new();
+    };
+    let statements = match &v["Statement"] {
+        serde_json::Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    let mut out = Vec::new();
+    for st in statements {
+        match &st["Principal"]["AWS"] {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => {
+                out.extend(a.iter().filter_map(|x| x.as_str().map(str::to_owned)))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// IAM checks that the users and roles a trust policy names exist when it is saved, and refuses
+/// the document otherwise with `Invalid principal in policy: "AWS":"<arn>"` (aws-semantics.md
+/// §2.2, recorded). Accounts, account roots, sessions and `*` are not checked. (AWS also rewrites
+/// the stored principal to the entity's unique id; iamd keeps the ARN — a named entity deleted
+/// and recreated is therefore trusted again, where AWS would show the stale id.)
+fn check_trust_principals(tx: &mut dyn Tx, doc: &str) -> Result<(), Error> {
+    for arn in trust_aws_principals(doc) {
+        let Some(rest) = arn.strip_prefix("arn:aws:iam::") else {
+            continue;
+        };
+        let Some((account, resource)) = rest.split_once(':') else {
+            continue;
+        };
+        let (kind, full) = match resource.split_once('/') {
+            Some((k @ ("user" | "role"), full)) => (k, full),
+            _ => continue,
+        };
+        let cut = full.rfind('/').map_or(0, |i| i + 1);
+        let (path, name) = (format!("/{}", &full[..cut]), &full[cut..]);
+        let exists = match kind {
+            "user" => load::<UserRecord>(tx, account, name)?
+                .is_some_and(|(u, _)| u.path == path && u.name == name),
+            _ => load::<RoleRecord>(tx, account, name)?
+                .is_some_and(|(r, _)| r.path == path && r.name == name),
+        };
+        if !exists {
+            return Err(Error::aws(
+                "MalformedPolicyDocument",
+                format!("Invalid principal in policy: \"AWS\":\"{arn}\""),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Reads the default version's document of a managed policy (customer or AWS managed).
 fn policy_document(tx: &mut dyn Tx, acct: &str, arn: &str) -> Result<Option<String>, Error> {
