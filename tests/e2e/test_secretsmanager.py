@@ -423,3 +423,28 @@ def test_cli_binary_values_and_version_stage_moves(dev, tmp_path):
     assert stages == {first: ["AWSPREVIOUS"], pending: ["AWSPENDING", "AWSCURRENT"]}
     assert c.get_secret_value(SecretId=name)["SecretString"] == "next"
     assert c.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretBinary"] == blob
+
+
+def test_block_public_policy_and_validate_resource_policy(dev):
+    c = sm(dev)
+    arn = c.create_secret(Name="public/maybe", SecretString="v")["ARN"]
+    public = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    narrowed = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": "000000000000"}}}]})
+    # BlockPublicPolicy: the public policy is refused and nothing is stored.
+    assert error_of(c.put_resource_policy, SecretId=arn, ResourcePolicy=public, BlockPublicPolicy=True) == \
+        (400, "PublicPolicyException",
+         "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent "
+         "broad access to the secret.")
+    assert "ResourcePolicy" not in c.get_resource_policy(SecretId=arn)
+    c.put_resource_policy(SecretId=arn, ResourcePolicy=narrowed, BlockPublicPolicy=True)
+    # By default public policies are not blocked (model documentation of BlockPublicPolicy).
+    c.put_resource_policy(SecretId=arn, ResourcePolicy=public)
+    out = c.validate_resource_policy(ResourcePolicy=public)
+    assert out["PolicyValidationPassed"] is False
+    assert out["ValidationErrors"][0]["CheckName"] == "BROAD_ACCESS"
+    out = c.validate_resource_policy(SecretId=arn, ResourcePolicy=narrowed)
+    assert out["PolicyValidationPassed"] is True and out["ValidationErrors"] == []
+    assert error_of(c.validate_resource_policy, ResourcePolicy="{nope")[1] == "MalformedPolicyDocumentException"

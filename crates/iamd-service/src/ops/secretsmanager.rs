@@ -60,6 +60,7 @@ pub const OPS: &[OpSpec] = &[
     op!("PutResourcePolicy",         secret_resource, true,  put_resource_policy),
     op!("GetResourcePolicy",         secret_resource, false, get_resource_policy),
     op!("DeleteResourcePolicy",      secret_resource, true,  delete_resource_policy),
+    op!("ValidateResourcePolicy",    optional_secret_resource, false, validate_resource_policy_op),
     op!("RotateSecret",              secret_resource, true,  rotate_secret),
     op!("CancelRotateSecret",        secret_resource, true,  cancel_rotate_secret),
 ];
@@ -951,6 +952,13 @@ fn untag_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 fn put_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let text = input.str("ResourcePolicy").unwrap_or_default().to_owned();
     validate_resource_policy(&text)?;
+    // Public policies are accepted unless the caller asks to block them (the model: "By
+    // default, public policies aren't blocked").
+    if input.bool("BlockPublicPolicy").unwrap_or(false)
+        && crate::secrets::policy::grants_broad_access(&text)
+    {
+        return Err(crate::secrets::policy::public_policy());
+    }
     modify(
         ctx,
         input,
@@ -965,6 +973,44 @@ fn put_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
                 .build()
         },
     )
+}
+
+/// ValidateResourcePolicy's resource: the secret when one is named, else none.
+fn optional_secret_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
+    if input.str("SecretId").is_some() {
+        secret_resource(ctx, input)
+    } else {
+        Ok(None)
+    }
+}
+
+/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ValidateResourcePolicy.html>:
+/// syntax errors are `MalformedPolicyDocumentException` (a declared error of the operation); a
+/// policy that passes syntax is checked for broad access with iamd's approximation of Zelkova
+/// (`secrets::policy::grants_broad_access`). AWS does not document its `CheckName` values;
+/// `BROAD_ACCESS` is iamd's.
+fn validate_resource_policy_op(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    if input.str("SecretId").is_some() {
+        lookup(ctx, input)?;
+    }
+    let text = input.str("ResourcePolicy").unwrap_or_default();
+    validate_resource_policy(text)?;
+    let mut errors = Vec::new();
+    if crate::secrets::policy::grants_broad_access(text) {
+        errors.push(
+            Value::builder()
+                .set("CheckName", "BROAD_ACCESS")
+                .set(
+                    "ErrorMessage",
+                    "The policy grants access to every principal (\"*\") without a condition that limits the callers.",
+                )
+                .build(),
+        );
+    }
+    Ok(Value::builder()
+        .set("PolicyValidationPassed", errors.is_empty())
+        .set("ValidationErrors", Value::List(errors))
+        .build())
 }
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetResourcePolicy.html>
