@@ -309,3 +309,29 @@ def test_trust_policy_principals_must_exist_when_saved(dev):
                     PolicyDocument=json.dumps(ghost))[1] == "MalformedPolicyDocument"
     stored = iam.get_role(RoleName="MonitoringRole")["Role"]["AssumeRolePolicyDocument"]
     assert stored == by_account
+
+
+def test_request_condition_keys_version_stage_and_request_tags(dev):
+    key, secret = make_user(dev, "scoped", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+         "Condition": {"StringEquals": {"secretsmanager:VersionStage": "AWSCURRENT"}}},
+        {"Effect": "Allow", "Action": ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+         "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/team": "blue"},
+                       "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}]})
+    root = dev.client("secretsmanager")
+    root.create_secret(Name="staged", SecretString="v1")
+    root.put_secret_value(SecretId="staged", SecretString="v2")
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    assert sm.get_secret_value(SecretId="staged", VersionStage="AWSCURRENT")["SecretString"] == "v2"
+    # Without VersionStage in the request the key is absent, so StringEquals does not match.
+    assert error_of(sm.get_secret_value, SecretId="staged")[1] == "AccessDeniedException"
+    assert error_of(sm.get_secret_value, SecretId="staged", VersionStage="AWSPREVIOUS")[1] == \
+        "AccessDeniedException"
+    sm.create_secret(Name="tagged", SecretString="t", Tags=[{"Key": "team", "Value": "blue"}])
+    assert error_of(sm.create_secret, Name="t2", SecretString="t",
+                    Tags=[{"Key": "team", "Value": "red"}])[1] == "AccessDeniedException"
+    assert error_of(sm.create_secret, Name="t3", SecretString="t",
+                    Tags=[{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": "x"}])[1] == \
+        "AccessDeniedException"
+    assert error_of(sm.create_secret, Name="t4", SecretString="t")[1] == "AccessDeniedException"

@@ -130,6 +130,83 @@ pub fn principal_facts(caller: &Caller, tags: &[(String, String)]) -> PrincipalF
     facts
 }
 
+/// Condition keys a request carries by itself, from its input, per the Service Authorization
+/// Reference: tags being set (`aws:RequestTag/*`, `aws:TagKeys`), and each service's own keys
+/// (`secretsmanager:VersionStage`, `iam:PolicyARN`, …).
+pub fn request_context(service: Service, input: &iamd_api::Value) -> Context {
+    let mut c = Context::new();
+    // Tags in the request: a list of {Key, Value} (CreateUser, TagRole, CreateSecret, …).
+    if let Some(tags) = input.list("Tags") {
+        let mut keys = Vec::new();
+        for t in tags {
+            if let (Some(k), Some(v)) = (t.str("Key"), t.str("Value")) {
+                c.set(&format!("aws:RequestTag/{k}"), v);
+                keys.push(k.to_owned());
+            }
+        }
+        c.set_multi("aws:TagKeys", keys);
+    }
+    // UntagResource / UntagUser …: the keys being removed.
+    let removing = input.strings("TagKeys");
+    if !removing.is_empty() {
+        c.set_multi("aws:TagKeys", removing);
+    }
+    match service {
+        Service::SecretsManager => {
+            for (member, key) in [
+                ("Name", "secretsmanager:Name"),
+                ("Description", "secretsmanager:Description"),
+                ("KmsKeyId", "secretsmanager:KmsKeyArn"),
+                ("VersionId", "secretsmanager:VersionId"),
+                ("VersionStage", "secretsmanager:VersionStage"),
+                ("RotationLambdaARN", "secretsmanager:RotationLambdaArn"),
+            ] {
+                if let Some(v) = input.str(member) {
+                    c.set(key, v);
+                }
+            }
+            for (member, key) in [
+                (
+                    "ForceDeleteWithoutRecovery",
+                    "secretsmanager:ForceDeleteWithoutRecovery",
+                ),
+                ("BlockPublicPolicy", "secretsmanager:BlockPublicPolicy"),
+                ("RotateImmediately", "secretsmanager:RotateImmediately"),
+                (
+                    "ForceOverwriteReplicaSecret",
+                    "secretsmanager:ForceOverwriteReplicaSecret",
+                ),
+            ] {
+                if let Some(v) = input.bool(member) {
+                    c.set(key, v);
+                }
+            }
+            if let Some(days) = input.i64("RecoveryWindowInDays") {
+                c.set("secretsmanager:RecoveryWindowInDays", days);
+            }
+            if let Some(regions) = input.list("AddReplicaRegions") {
+                c.set_multi(
+                    "secretsmanager:AddReplicaRegions",
+                    regions
+                        .iter()
+                        .filter_map(|r| r.str("Region").map(str::to_owned))
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        Service::Iam => {
+            if let Some(arn) = input.str("PolicyArn") {
+                c.set("iam:PolicyARN", arn);
+            }
+            if let Some(arn) = input.str("PermissionsBoundary") {
+                c.set("iam:PermissionsBoundary", arn);
+            }
+        }
+        Service::Sts => {}
+    }
+    c
+}
+
 /// What one authorization needs besides the caller.
 pub struct AuthzRequest<'a> {
     pub service: Service,

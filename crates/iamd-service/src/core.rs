@@ -111,12 +111,13 @@ impl Iamd {
             Authz::Action { action, resource } => (action, resource),
         };
         let resource = resource_fn(ctx, input)?;
-        self.authorize_action(
+        self.authorize_with(
             ctx.caller,
             spec.service,
             ctx.region,
             action,
             resource.as_deref(),
+            authz::request_context(spec.service, input),
         )
     }
 
@@ -131,11 +132,31 @@ impl Iamd {
         action: &str,
         resource: Option<&str>,
     ) -> Result<(), Error> {
+        self.authorize_with(
+            caller,
+            service,
+            region,
+            action,
+            resource,
+            iamd_policy::Context::new(),
+        )
+    }
+
+    /// [`authorize_action`](Self::authorize_action) with the request's own condition keys.
+    pub fn authorize_with(
+        &self,
+        caller: &Caller,
+        service: Service,
+        region: &str,
+        action: &str,
+        resource: Option<&str>,
+        request_context: iamd_policy::Context,
+    ) -> Result<(), Error> {
         // AWS-managed policies (`arn:aws:iam::aws:policy/…`) belong to no customer account;
         // reading them is judged as in the caller's own account.
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
         let policies = self.compiled_policies(caller)?;
-        let mut context = iamd_policy::Context::new();
+        let mut context = request_context;
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set(
             "aws:RequestedRegion",
