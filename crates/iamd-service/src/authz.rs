@@ -10,9 +10,10 @@
 use crate::accounts::{Caller, Principal};
 use crate::error::Error;
 use iamd_api::{Protocol, Service};
+use crate::sessions::SessionPrincipal;
 use iamd_policy::{
     Context, NamedPolicy, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
-    ResourcePolicyKind, evaluate, principal_context,
+    ResourcePolicyKind, SessionFacts, SessionKind, evaluate, principal_context,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -32,6 +33,9 @@ pub struct PrincipalPolicies {
     pub boundary: Option<PolicyDoc>,
     /// Principal tags (`aws:PrincipalTag/*`).
     pub tags: Vec<(String, String)>,
+    /// Session policies (inline `Policy` and `PolicyArns`) of a session that was given some;
+    /// `None` when none were passed (then they do not limit).
+    pub session: Option<Vec<PolicyDoc>>,
 }
 
 /// The resource-based policy that applies to a request, if any.
@@ -90,9 +94,61 @@ impl PolicyCache {
 
 /// The engine's view of the caller.
 pub fn principal_facts(caller: &Caller, tags: &[(String, String)]) -> PrincipalFacts {
-    let mut facts = match &caller.principal {
-        Principal::Root => PrincipalFacts::root(&caller.account),
-        Principal::User { name, path, id } => PrincipalFacts::user(&caller.account, path, name, id),
+    let session = caller.session.as_ref().map(|c| {
+        let at = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        };
+        let kind = match c.principal {
+            SessionPrincipal::AssumedRole { .. } => SessionKind::AssumeRole,
+            SessionPrincipal::FederatedUser { .. } => SessionKind::FederationToken,
+            SessionPrincipal::User { .. } | SessionPrincipal::Root => SessionKind::SessionToken,
+        };
+        SessionFacts {
+            kind,
+            issued_at: at(c.issued_at),
+            mfa_authenticated: c.mfa_at.is_some(),
+            mfa_authenticated_at: c.mfa_at.map(at),
+            source_identity: c.source_identity.clone(),
+            federated_provider: None,
+        }
+    });
+    let mut facts = match (&caller.principal, session) {
+        (
+            Principal::AssumedRole {
+                role_name,
+                role_path,
+                role_id,
+                session_name,
+            },
+            Some(s),
+        ) => PrincipalFacts::role_session(
+            &caller.account,
+            role_path,
+            role_name,
+            role_id,
+            session_name,
+            s,
+        ),
+        (Principal::FederatedUser { name, user }, Some(s)) => {
+            let mut f = PrincipalFacts::federated_user(&caller.account, name, s);
+            f.role_arn = user.clone();
+            f
+        }
+        (Principal::User { name, path, id }, s) => {
+            let mut f = PrincipalFacts::user(&caller.account, path, name, id);
+            f.session = s;
+            f
+        }
+        (Principal::Root, s) => {
+            let mut f = PrincipalFacts::root(&caller.account);
+            f.session = s;
+            f
+        }
+        // A session principal without its claims cannot be built by authentication; should it
+        // ever happen, the anonymous principal is granted nothing.
+        (Principal::AssumedRole { .. } | Principal::FederatedUser { .. }, None) => {
+            PrincipalFacts::anonymous()
+        }
     };
     facts.tags = tags.to_vec();
     facts
@@ -136,6 +192,15 @@ pub fn decide(
         .as_ref()
         .map(|d| cache.get(&d.text, PolicyKind::PermissionsBoundary))
         .transpose()?;
+    let session: Option<Vec<Arc<Policy>>> = policies
+        .session
+        .as_ref()
+        .map(|docs| {
+            docs.iter()
+                .map(|d| cache.get(&d.text, PolicyKind::Session))
+                .collect::<Result<_, _>>()
+        })
+        .transpose()?;
     let resource_policy = req
         .resource_policy
         .as_ref()
@@ -160,7 +225,12 @@ pub fn decide(
             .as_ref()
             .zip(boundary.as_ref())
             .map(|(d, p)| NamedPolicy::new(&d.id, p)),
-        session: None,
+        session: policies.session.as_ref().zip(session.as_ref()).map(|(docs, ps)| {
+            docs.iter()
+                .zip(ps)
+                .map(|(d, p)| NamedPolicy::new(&d.id, p))
+                .collect()
+        }),
         resource: req
             .resource_policy
             .as_ref()
@@ -221,6 +291,7 @@ mod tests {
                 id: "AIDAEXAMPLEEXAMPLE01".into(),
             },
             access_key_id: "AKIA".into(),
+            session: None,
         }
     }
 
@@ -330,6 +401,7 @@ mod tests {
             account: "111122223333".into(),
             principal: Principal::Root,
             access_key_id: "AKIA".into(),
+            session: None,
         };
         let now = time::OffsetDateTime::UNIX_EPOCH;
         decide(

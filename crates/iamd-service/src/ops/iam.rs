@@ -50,16 +50,24 @@ fn acct<'a>(ctx: &'a Ctx<'_>) -> &'a str {
 }
 
 /// The user an operation acts on: `UserName` if given, else the caller (an IAM user), else
-/// `None` for the root.
-fn user_or_caller<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Option<&'a str> {
-    input.str("UserName").or(match &ctx.caller.principal {
-        Principal::User { name, .. } => Some(name.as_str()),
-        Principal::Root => None,
-    })
+/// `None` for the root. Role and federated sessions must name the user: AWS answers
+/// `ValidationError: Must specify userName when calling with non-User credentials`.
+fn user_or_caller<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Result<Option<&'a str>, Error> {
+    if let Some(u) = input.str("UserName") {
+        return Ok(Some(u));
+    }
+    match &ctx.caller.principal {
+        Principal::User { name, .. } => Ok(Some(name.as_str())),
+        Principal::Root => Ok(None),
+        Principal::AssumedRole { .. } | Principal::FederatedUser { .. } => Err(Error::aws(
+            "ValidationError",
+            "Must specify userName when calling with non-User credentials",
+        )),
+    }
 }
 
-fn key_scope<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> KeyScope<'a> {
-    user_or_caller(ctx, input).map_or(KeyScope::Root, KeyScope::User)
+fn key_scope<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Result<KeyScope<'a>, Error> {
+    Ok(user_or_caller(ctx, input)?.map_or(KeyScope::Root, KeyScope::User))
 }
 
 // --- output helpers ---------------------------------------------------------------------------
@@ -223,7 +231,7 @@ fn named_arn<T: Entity>(ctx: &Ctx<'_>, kind: &str, name: &str) -> Result<Option<
 }
 
 fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    match user_or_caller(ctx, input) {
+    match user_or_caller(ctx, input)? {
         Some(name) => named_arn::<UserRecord>(ctx, "user", name),
         None => Ok(Some(ctx.caller.arn())),
     }
@@ -317,7 +325,7 @@ fn create_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 }
 
 fn get_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    match user_or_caller(ctx, input) {
+    match user_or_caller(ctx, input)? {
         Some(name) => {
             let u = ctx.core.iam.get::<UserRecord>(acct(ctx), name)?;
             Ok(one("User", user_out(acct(ctx), &u, true)))
@@ -428,7 +436,7 @@ fn create_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let (k, secret) = ctx.core.iam.create_access_key(
         &ctx.core.accounts,
         acct(ctx),
-        key_scope(ctx, input),
+        key_scope(ctx, input)?,
         ctx.core.now(),
     )?;
     Ok(one(
@@ -447,7 +455,7 @@ fn list_access_keys(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let p = ctx
         .core
         .iam
-        .list_access_keys(acct(ctx), key_scope(ctx, input), page(input))?;
+        .list_access_keys(acct(ctx), key_scope(ctx, input)?, page(input))?;
     Ok(with_page(Value::builder(), "AccessKeyMetadata", p, |k| {
         Value::builder()
             .set_opt("UserName", k.user.as_deref())
@@ -462,7 +470,7 @@ fn update_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     ctx.core.iam.update_access_key(
         &ctx.core.accounts,
         acct(ctx),
-        key_scope(ctx, input),
+        key_scope(ctx, input)?,
         s(input, "AccessKeyId"),
         s(input, "Status") == "Active",
     )?;
@@ -473,7 +481,7 @@ fn delete_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     ctx.core.iam.delete_access_key(
         &ctx.core.accounts,
         acct(ctx),
-        key_scope(ctx, input),
+        key_scope(ctx, input)?,
         s(input, "AccessKeyId"),
     )?;
     Ok(Value::empty())
