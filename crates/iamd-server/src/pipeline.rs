@@ -249,10 +249,7 @@ async fn run(
     // long-term keys are looked up in memory.
     let (caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
         if let Some(token) = auth.security_token() {
-            match state
-                .core
-                .authenticate_session(token, auth.access_key_id())
-            {
+            match state.core.authenticate_session(token, auth.access_key_id()) {
                 Ok(claims) => {
                     let caller = Caller::from_session(claims.clone());
                     (caller, SigningSecret::Session(claims), None)
@@ -320,7 +317,6 @@ async fn run(
         Ok(d) => d,
         Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
     };
-    let implicit_account = implicit_account;
     let result: Result<Value, SvcError> = if dispatch.mutates() || implicit_account.is_some() {
         let core2 = core.clone();
         tokio::task::spawn_blocking(move || {

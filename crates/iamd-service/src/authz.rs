@@ -9,8 +9,8 @@
 
 use crate::accounts::{Caller, Principal};
 use crate::error::Error;
-use iamd_api::{Protocol, Service};
 use crate::sessions::SessionPrincipal;
+use iamd_api::{Protocol, Service};
 use iamd_policy::{
     Context, NamedPolicy, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
     ResourcePolicyKind, SessionFacts, SessionKind, evaluate, principal_context,
@@ -225,12 +225,16 @@ pub fn decide(
             .as_ref()
             .zip(boundary.as_ref())
             .map(|(d, p)| NamedPolicy::new(&d.id, p)),
-        session: policies.session.as_ref().zip(session.as_ref()).map(|(docs, ps)| {
-            docs.iter()
-                .zip(ps)
-                .map(|(d, p)| NamedPolicy::new(&d.id, p))
-                .collect()
-        }),
+        session: policies
+            .session
+            .as_ref()
+            .zip(session.as_ref())
+            .map(|(docs, ps)| {
+                docs.iter()
+                    .zip(ps)
+                    .map(|(d, p)| NamedPolicy::new(&d.id, p))
+                    .collect()
+            }),
         resource: req
             .resource_policy
             .as_ref()

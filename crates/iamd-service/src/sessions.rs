@@ -143,9 +143,9 @@ impl SessionKeys {
 
     /// Seals claims into a session token.
     pub fn seal(&self, claims: &SessionClaims) -> Result<String, crate::error::Error> {
-        let key = self.key(CURRENT_KEY_ID).ok_or_else(|| {
-            crate::error::Error::Internal("no current session-token key".into())
-        })?;
+        let key = self
+            .key(CURRENT_KEY_ID)
+            .ok_or_else(|| crate::error::Error::Internal("no current session-token key".into()))?;
         let mut json = serde_json::to_vec(claims)
             .map_err(|e| crate::error::Error::Internal(format!("encoding claims: {e}")))?;
         let sealed = key.seal(&aad(CURRENT_KEY_ID), &json);
@@ -164,7 +164,9 @@ impl SessionKeys {
             .map_err(|_| TokenError::Invalid)?;
         let (&id, sealed) = blob.split_first().ok_or(TokenError::Invalid)?;
         let key = self.key(id).ok_or(TokenError::Invalid)?;
-        let mut json = key.open(&aad(id), sealed).map_err(|_| TokenError::Invalid)?;
+        let mut json = key
+            .open(&aad(id), sealed)
+            .map_err(|_| TokenError::Invalid)?;
         let claims = serde_json::from_slice(&json).map_err(|_| TokenError::Invalid);
         json.zeroize();
         claims

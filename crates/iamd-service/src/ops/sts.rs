@@ -97,7 +97,10 @@ fn session_policies(input: &Value) -> Result<(Option<String>, Vec<String>), Erro
     if let Some(text) = &policy
         && let Err(e) = iamd_policy::Policy::parse(text, PolicyKind::Session)
     {
-        return Err(Error::aws("MalformedPolicyDocument", e.message().to_owned()));
+        return Err(Error::aws(
+            "MalformedPolicyDocument",
+            e.message().to_owned(),
+        ));
     }
     let mut arns = Vec::new();
     for d in input.list("PolicyArns").unwrap_or_default() {
@@ -166,9 +169,12 @@ fn parse_role_arn(arn: &str) -> Result<(&str, &str, &str), Error> {
     Ok((account, path, name))
 }
 
+/// Session tags as (key, value) pairs.
+type Tags = Vec<(String, String)>;
+
 /// Session tags of the request, with AWS's checks: keys unique case-insensitively, transitive
 /// keys among the tags.
-fn request_tags(input: &Value) -> Result<(Vec<(String, String)>, Vec<String>), Error> {
+fn request_tags(input: &Value) -> Result<(Tags, Vec<String>), Error> {
     let mut tags: Vec<(String, String)> = Vec::new();
     for t in input.list("Tags").unwrap_or_default() {
         let k = t.str("Key").unwrap_or_default();
@@ -329,7 +335,8 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             }
         }
     }
-    let source_identity = source_identity.or_else(|| parent.and_then(|p| p.source_identity.clone()));
+    let source_identity =
+        source_identity.or_else(|| parent.and_then(|p| p.source_identity.clone()));
     let (policy, policy_arns) = session_policies(input)?;
     let passed_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
     let packed = packed_size(&policy, &policy_arns, &tags)?;
@@ -447,7 +454,10 @@ pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
     let caller = ctx.caller;
     let name = input.str("Name").unwrap_or_default();
     let (user, duration) = match &caller.principal {
-        Principal::Root => (None, input.i64("DurationSeconds").unwrap_or(43_200).min(3600)),
+        Principal::Root => (
+            None,
+            input.i64("DurationSeconds").unwrap_or(43_200).min(3600),
+        ),
         Principal::User { .. } => (
             Some(caller.arn()),
             input.i64("DurationSeconds").unwrap_or(43_200),
