@@ -157,3 +157,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod sts_tests;
