@@ -369,3 +369,90 @@ def test_deleted_role_ends_its_sessions_and_federation_tokens(dev):
     assert ident["UserId"] == f"{PROVIDER}:bob"
     assert error_of(session_client(dev, "iam", fed["Credentials"]).list_users)[1] == \
         "InvalidClientTokenId"
+
+
+def totp(seed_b32: str, step: int) -> str:
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    h = hmac.new(key, struct.pack(">q", step), hashlib.sha1).digest()
+    off = h[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", h[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def enable_device(dev, user, name, via_cli=False):
+    """Creates a virtual MFA device for `user` and enables it with two consecutive codes; returns
+    the serial number and the seed."""
+    iam = dev.client("iam", key=PROVIDER)
+    if via_cli:
+        out = dev.data_dir / f"{name}.seed"
+        proc = dev.cli("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name,
+                       "--outfile", str(out), "--bootstrap-method", "Base32StringSeed",
+                       key=PROVIDER)
+        serial = json.loads(proc.stdout)["VirtualMFADevice"]["SerialNumber"]
+        seed = out.read_text().strip()
+    else:
+        d = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
+        serial, seed = d["SerialNumber"], d["Base32StringSeed"].decode()
+    assert serial == f"arn:aws:iam::{PROVIDER}:mfa/{name}"
+    step = int(time.time()) // 30
+    assert error_of(iam.enable_mfa_device, UserName=user, SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, step - 1),
+                    AuthenticationCode2=totp(seed, step - 1))[:2] == (
+        403, "InvalidAuthenticationCode")
+    iam.enable_mfa_device(UserName=user, SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, step - 1),
+                          AuthenticationCode2=totp(seed, step))
+    return serial, seed
+
+
+def test_mfa_required_trust_policy_and_session_token(dev):
+    """Seed 004: a trust policy that requires MFA denies without MFA and with a wrong code, and
+    allows with the right one; a code is good once; the session carries
+    aws:MultiFactorAuthPresent. GetSessionToken with MFA may call IAM."""
+    iam = dev.client("iam", key=PROVIDER)
+    key, secret = make_user(dev, PROVIDER, "alice", allow("sts:AssumeRole"))
+    serial, seed = enable_device(dev, "alice", "alice-phone", via_cli=True)
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="alice")["MFADevices"]] == \
+        [serial]
+    arn = iam.create_role(RoleName="Tenant", AssumeRolePolicyDocument=trust(
+        {"AWS": PROVIDER}, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="Tenant", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+    sts = dev.client("sts", key=key, secret=secret)
+    assert error_of(sts.assume_role, RoleArn=arn, RoleSessionName="t1") == (
+        403, "AccessDenied", f"User: arn:aws:iam::{PROVIDER}:user/alice is not authorized to "
+        f"perform: sts:AssumeRole on resource: {arn}")
+    step = int(time.time()) // 30
+    wrong = "%06d" % ((int(totp(seed, step + 1)) + 1) % 1_000_000)
+    invalid = (403, "AccessDenied",
+               "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    assert error_of(sts.assume_role, RoleArn=arn, RoleSessionName="t1", SerialNumber=serial,
+                    TokenCode=wrong) == invalid
+    good = totp(seed, step + 1)
+    out = sts.assume_role(RoleArn=arn, RoleSessionName="t1", SerialNumber=serial, TokenCode=good)
+    session_client(dev, "iam", out["Credentials"]).list_roles()
+    # The same code a second time: refused.
+    assert error_of(sts.assume_role, RoleArn=arn, RoleSessionName="t1", SerialNumber=serial,
+                    TokenCode=good) == invalid
+    # A serial that is not the caller's device.
+    assert error_of(sts.assume_role, RoleArn=arn, RoleSessionName="t1",
+                    SerialNumber=f"arn:aws:iam::{PROVIDER}:mfa/nope", TokenCode=good)[2] \
+        .startswith("MultiFactorAuthentication failed, unable to validate MFA code.")
+
+    # GetSessionToken with MFA: these credentials may call IAM (subject to policies).
+    bkey, bsecret = make_user(dev, PROVIDER, "bob", allow("iam:ListUsers"))
+    bserial, bseed = enable_device(dev, "bob", "bob-phone")
+    creds = dev.client("sts", key=bkey, secret=bsecret).get_session_token(
+        SerialNumber=bserial, TokenCode=totp(bseed, int(time.time()) // 30 + 1))["Credentials"]
+    session_client(dev, "iam", creds).list_users()
+
+    # Devices in use cannot be deleted, nor their users.
+    assert error_of(iam.delete_virtual_mfa_device, SerialNumber=bserial)[:2] == \
+        (409, "DeleteConflict")
+    iam.deactivate_mfa_device(UserName="bob", SerialNumber=bserial)
+    iam.delete_virtual_mfa_device(SerialNumber=bserial)
+    assert iam.list_mfa_devices(UserName="bob")["MFADevices"] == []

@@ -31,6 +31,10 @@ pub struct Iamd {
     pub secrets: crate::secrets::Secrets,
     /// The sealing keys of STS session tokens.
     pub sessions: crate::sessions::SessionKeys,
+    /// Seals virtual MFA devices' seeds.
+    pub(crate) mfa_seal: iamd_crypto::SealingKey,
+    /// The last accepted MFA code step per device.
+    pub(crate) mfa_used: crate::iam::mfa::UsedCodes,
 }
 
 /// Why temporary credentials were refused.
@@ -70,6 +74,8 @@ impl Iamd {
             secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             iam: crate::iam::Iam::new(store.clone()),
             sessions: crate::sessions::SessionKeys::new(master),
+            mfa_seal: master.sealing_key(b"mfa-seed v1"),
+            mfa_used: crate::iam::mfa::UsedCodes::default(),
             store,
             options,
         })

@@ -7,6 +7,7 @@ use crate::error::Error;
 use iamd_api::{Service, Value};
 
 pub mod iam;
+mod iam_mfa;
 pub mod secretsmanager;
 mod sts;
 

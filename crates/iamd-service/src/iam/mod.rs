@@ -6,6 +6,7 @@
 //! closure transaction; every failure leaves the store as it was.
 
 pub mod doc;
+pub mod mfa;
 pub mod records;
 
 pub use doc::{DocKind, url_encode, validate_policy_document};
@@ -555,6 +556,12 @@ impl Iam {
                 .any(|k| k.user.as_deref() == Some(rec.name.as_str()))
             {
                 return Err(delete_conflict("must delete access keys first."));
+            }
+            for r in tx.list(mfa::KIND_MFA, acct)? {
+                let d: mfa::MfaDeviceRecord = from_json(&r.data)?;
+                if d.user.as_deref() == Some(rec.name.as_str()) {
+                    return Err(delete_conflict("must remove MFA device first."));
+                }
             }
             if !rec.inline.is_empty() {
                 return Err(delete_conflict("must delete policies first."));

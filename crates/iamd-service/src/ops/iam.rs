@@ -52,7 +52,10 @@ fn acct<'a>(ctx: &'a Ctx<'_>) -> &'a str {
 /// The user an operation acts on: `UserName` if given, else the caller (an IAM user), else
 /// `None` for the root. Role and federated sessions must name the user: AWS answers
 /// `ValidationError: Must specify userName when calling with non-User credentials`.
-fn user_or_caller<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Result<Option<&'a str>, Error> {
+pub(super) fn user_or_caller<'a>(
+    ctx: &'a Ctx<'_>,
+    input: &'a Value,
+) -> Result<Option<&'a str>, Error> {
     if let Some(u) = input.str("UserName") {
         return Ok(Some(u));
     }
@@ -230,7 +233,7 @@ fn named_arn<T: Entity>(ctx: &Ctx<'_>, kind: &str, name: &str) -> Result<Option<
     Ok(Some(entity_arn(acct(ctx), kind, &path, name)))
 }
 
-fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
+pub(super) fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     match user_or_caller(ctx, input)? {
         Some(name) => named_arn::<UserRecord>(ctx, "user", name),
         None => Ok(Some(ctx.caller.arn())),
@@ -1613,6 +1616,42 @@ pub const OPS: &[OpSpec] = &[
         no_resource,
         R,
         get_account_summary
+    ),
+    // virtual MFA (handlers in ops/iam_mfa.rs)
+    op!(
+        "CreateVirtualMFADevice",
+        "CreateVirtualMFADevice",
+        super::iam_mfa::res_new_mfa,
+        W,
+        super::iam_mfa::create_virtual_mfa_device
+    ),
+    op!(
+        "EnableMFADevice",
+        "EnableMFADevice",
+        res_user,
+        W,
+        super::iam_mfa::enable_mfa_device
+    ),
+    op!(
+        "DeactivateMFADevice",
+        "DeactivateMFADevice",
+        res_user,
+        W,
+        super::iam_mfa::deactivate_mfa_device
+    ),
+    op!(
+        "DeleteVirtualMFADevice",
+        "DeleteVirtualMFADevice",
+        super::iam_mfa::res_mfa,
+        W,
+        super::iam_mfa::delete_virtual_mfa_device
+    ),
+    op!(
+        "ListMFADevices",
+        "ListMFADevices",
+        res_user,
+        R,
+        super::iam_mfa::list_mfa_devices
     ),
 ];
 

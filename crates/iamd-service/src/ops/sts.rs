@@ -58,13 +58,49 @@ fn validation(msg: impl Into<String>) -> Error {
 }
 
 /// `MultiFactorAuthentication failed, …` for a serial number that names no device of the caller
-/// (aws-semantics.md §4.3, recorded text with its double space). iamd has no MFA devices yet, so
-/// every serial number is unknown.
+/// (aws-semantics.md §4.3, recorded text with its double space).
 fn mfa_unknown_device() -> Error {
     Error::aws(
         "AccessDenied",
         "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.",
     )
+}
+
+/// Checks `SerialNumber` + `TokenCode` against the calling IAM user's enabled virtual device:
+/// `Ok(None)` when no MFA was passed, `Ok(Some(now))` when the code is good (RFC 6238, ±1 step,
+/// each code once). A wrong, stale or reused code → AccessDenied `MultiFactorAuthentication
+/// failed with invalid MFA one time pass code.` (aws-semantics.md §4.3).
+fn check_mfa(ctx: &Ctx<'_>, input: &Value) -> Result<Option<i64>, Error> {
+    let (serial, code) = (input.str("SerialNumber"), input.str("TokenCode"));
+    if serial.is_none() && code.is_none() {
+        return Ok(None);
+    }
+    let invalid_code = || {
+        Error::aws(
+            "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        )
+    };
+    let (Some(serial), Principal::User { name, .. }) = (serial, &ctx.caller.principal) else {
+        return Err(mfa_unknown_device());
+    };
+    let Some(code) = code else {
+        return Err(invalid_code());
+    };
+    let now = ctx.core.now();
+    match ctx.core.iam.verify_mfa_code(
+        &ctx.core.mfa_seal,
+        &ctx.core.mfa_used,
+        &ctx.caller.account,
+        name,
+        serial,
+        code,
+        now,
+    )? {
+        crate::iam::mfa::MfaCheck::Valid => Ok(Some(now)),
+        crate::iam::mfa::MfaCheck::UnknownDevice => Err(mfa_unknown_device()),
+        crate::iam::mfa::MfaCheck::InvalidCode => Err(invalid_code()),
+    }
 }
 
 /// A new temporary access key id (`ASIA…`, encoding `account` like AWS's) and secret.
@@ -246,14 +282,17 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             "1 validation error detected: Value at 'sourceIdentity' failed to satisfy constraint: Member must not start with 'aws:'",
         ));
     }
-    if input.has("SerialNumber") || input.has("TokenCode") {
-        return Err(mfa_unknown_device());
-    }
+    let mfa_at = check_mfa(ctx, input)?;
 
     // The request's context keys (Service Authorization Reference, sts:AssumeRole).
     let mut context = Context::new();
     context.set("aws:RequestedRegion", ctx.region);
     context.set("sts:RoleSessionName", session_name);
+    if mfa_at.is_some() {
+        // The code was verified on this request (iamd_policy::principal_context's note).
+        context.set("aws:MultiFactorAuthPresent", true);
+        context.set("aws:MultiFactorAuthAge", 0i64);
+    }
     if let Some(e) = input.str("ExternalId") {
         context.set("sts:ExternalId", e);
     }
@@ -355,8 +394,9 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         secret_access_key: secret,
         issued_at: now,
         expires_at: now + duration,
-        // MFA is not forwarded through role chaining (aws-semantics.md §4.3).
-        mfa_at: None,
+        // MFA is not forwarded through role chaining (aws-semantics.md §4.3): only a code
+        // verified on this request counts.
+        mfa_at,
         source_identity: source_identity.clone(),
         tags,
         transitive_tag_keys: transitive_keys,
@@ -391,9 +431,7 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 /// API reference says.
 pub fn get_session_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let caller = ctx.caller;
-    if input.has("SerialNumber") || input.has("TokenCode") {
-        return Err(mfa_unknown_device());
-    }
+    let mfa_at = check_mfa(ctx, input)?;
     let (principal, duration) = match &caller.principal {
         Principal::Root => (
             SessionPrincipal::Root,
@@ -424,7 +462,7 @@ pub fn get_session_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         secret_access_key: secret,
         issued_at: now,
         expires_at: now + duration,
-        mfa_at: None,
+        mfa_at,
         source_identity: None,
         tags: Vec::new(),
         transitive_tag_keys: Vec::new(),
