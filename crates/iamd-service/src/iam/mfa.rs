@@ -263,6 +263,7 @@ impl Iam {
     }
 
     /// Checks a one-time code for `user`'s device `serial` (STS's `SerialNumber` + `TokenCode`).
+    #[allow(clippy::too_many_arguments)]
     pub fn verify_mfa_code(
         &self,
         seal: &SealingKey,
