@@ -456,3 +456,66 @@ def test_mfa_required_trust_policy_and_session_token(dev):
     iam.deactivate_mfa_device(UserName="bob", SerialNumber=bserial)
     iam.delete_virtual_mfa_device(SerialNumber=bserial)
     assert iam.list_mfa_devices(UserName="bob")["MFADevices"] == []
+
+
+def test_sessions_survive_restart_and_work_on_a_second_process(tmp_path):
+    """No store write per session: a second iamd on the same store and master key accepts the
+    sessions the first issued, and so does a restarted one."""
+    from conftest import Server
+    s1 = Server(data_dir=tmp_path).start()
+    servers = [s1]
+    try:
+        root = json.loads((tmp_path / "bootstrap-credentials.json").read_text())
+        acct = root["AccountId"]
+        iam = s1.client("iam", key=root["AccessKeyId"], secret=root["SecretAccessKey"])
+        iam.create_user(UserName="u1")
+        k = iam.create_access_key(UserName="u1")["AccessKey"]
+        arn = iam.create_role(RoleName="R", AssumeRolePolicyDocument=trust(
+            {"AWS": f"arn:aws:iam::{acct}:user/u1"}))["Role"]["Arn"]
+        creds = s1.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"]).assume_role(
+            RoleArn=arn, RoleSessionName="s1")["Credentials"]
+        s2 = Server(data_dir=tmp_path).start()
+        servers.append(s2)
+        for s in (s1, s2):
+            assert session_client(s, "sts", creds).get_caller_identity()["Arn"] == \
+                f"arn:aws:sts::{acct}:assumed-role/R/s1"
+        for s in servers:
+            assert s.stop() == 0, s.logs()
+        servers = [Server(data_dir=tmp_path).start()]
+        assert session_client(servers[0], "sts", creds).get_caller_identity()["Account"] == acct
+    finally:
+        for s in servers:
+            if s.proc and s.proc.poll() is None:
+                s.stop()
+
+
+def test_revoking_sessions_with_token_issue_time_and_source_identity(dev):
+    """AWS's "revoke active sessions": a deny on aws:TokenIssueTime older than now ends sessions
+    issued before; later ones work. SourceIdentity needs sts:SetSourceIdentity and is reported."""
+    iam = dev.client("iam", key=PROVIDER)
+    key, secret = make_user(dev, PROVIDER, "ops", allow(["sts:AssumeRole",
+                                                          "sts:SetSourceIdentity"]))
+    arn = iam.create_role(RoleName="Rev", AssumeRolePolicyDocument=trust(
+        {"AWS": PROVIDER}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="Rev", PolicyName="p", PolicyDocument=allow("iam:ListRoles"))
+    sts = dev.client("sts", key=key, secret=secret)
+    old = sts.assume_role(RoleArn=arn, RoleSessionName="old")["Credentials"]
+    session_client(dev, "iam", old).list_roles()
+    cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+    iam.put_role_policy(RoleName="Rev", PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff}}}]}))
+    status, code, msg = error_of(session_client(dev, "iam", old).list_roles)
+    assert (status, code) == (403, "AccessDenied")
+    assert msg.endswith("with an explicit deny in an identity-based policy")
+    iam.delete_role_policy(RoleName="Rev", PolicyName="AWSRevokeOlderSessions")
+
+    # SourceIdentity: the trust policy must allow sts:SetSourceIdentity too.
+    status, code, msg = error_of(sts.assume_role, RoleArn=arn, RoleSessionName="si",
+                                 SourceIdentity="alice")
+    assert (status, code) == (403, "AccessDenied") and "sts:SetSourceIdentity" in msg
+    iam.update_assume_role_policy(RoleName="Rev", PolicyDocument=trust(
+        {"AWS": PROVIDER}, action=["sts:AssumeRole", "sts:SetSourceIdentity"]))
+    out = sts.assume_role(RoleArn=arn, RoleSessionName="si", SourceIdentity="alice")
+    assert out["SourceIdentity"] == "alice"
