@@ -416,6 +416,9 @@ def test_mfa_required_trust_policy_and_session_token(dev):
     serial, seed = enable_device(dev, "alice", "alice-phone", via_cli=True)
     assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="alice")["MFADevices"]] == \
         [serial]
+    listed = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert [(d["SerialNumber"], d["User"]["UserName"]) for d in listed] == [(serial, "alice")]
+    assert iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"] == []
     arn = iam.create_role(RoleName="Tenant", AssumeRolePolicyDocument=trust(
         {"AWS": PROVIDER}, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}))["Role"]["Arn"]
     iam.put_role_policy(RoleName="Tenant", PolicyName="p", PolicyDocument=json.dumps({

@@ -262,6 +262,25 @@ impl Iam {
         })
     }
 
+    /// Every virtual device of the account, with the user each is enabled for.
+    pub fn list_virtual_mfa_devices(
+        &self,
+        acct: &str,
+    ) -> Result<Vec<(MfaDeviceRecord, Option<super::UserRecord>)>, Error> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for r in tx.list(KIND_MFA, acct)? {
+                let d: MfaDeviceRecord = from_json(&r.data)?;
+                let user = match &d.user {
+                    Some(u) => super::load::<super::UserRecord>(tx, acct, u)?.map(|(u, _)| u),
+                    None => None,
+                };
+                out.push((d, user));
+            }
+            Ok(out)
+        })
+    }
+
     /// Checks a one-time code for `user`'s device `serial` (STS's `SerialNumber` + `TokenCode`).
     #[allow(clippy::too_many_arguments)]
     pub fn verify_mfa_code(

@@ -117,7 +117,7 @@ fn one(field: &'static str, v: Value) -> Value {
 }
 
 /// A user; `full` adds what only GetUser/CreateUser return (tags, permissions boundary).
-fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
+pub(super) fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
     let b = Value::builder()
         .set("Path", u.path.as_str())
         .set("UserName", u.name.as_str())
@@ -1652,6 +1652,13 @@ pub const OPS: &[OpSpec] = &[
         res_user,
         R,
         super::iam_mfa::list_mfa_devices
+    ),
+    op!(
+        "ListVirtualMFADevices",
+        "ListVirtualMFADevices",
+        no_resource,
+        R,
+        super::iam_mfa::list_virtual_mfa_devices
     ),
 ];
 

@@ -122,3 +122,34 @@ pub fn list_mfa_devices(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .set("IsTruncated", false)
         .build())
 }
+
+/// `AssignmentStatus`: `Assigned`, `Unassigned` or `Any` (the default).
+pub fn list_virtual_mfa_devices(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    let status = input.str("AssignmentStatus").unwrap_or("Any");
+    let acct = &ctx.caller.account;
+    let devices = ctx.core.iam.list_virtual_mfa_devices(acct)?;
+    Ok(Value::builder()
+        .set(
+            "VirtualMFADevices",
+            devices
+                .iter()
+                .filter(|(d, _)| match status {
+                    "Assigned" => d.user.is_some(),
+                    "Unassigned" => d.user.is_none(),
+                    _ => true,
+                })
+                .map(|(d, u)| {
+                    Value::builder()
+                        .set("SerialNumber", d.serial.as_str())
+                        .set_opt(
+                            "User",
+                            u.as_ref().map(|u| super::iam::user_out(acct, u, false)),
+                        )
+                        .set_opt("EnableDate", d.enabled_at.map(ts))
+                        .build()
+                })
+                .collect::<Value>(),
+        )
+        .set("IsTruncated", false)
+        .build())
+}
