@@ -112,3 +112,105 @@ fn sessions_outlive_restarts_expire_by_the_clock_and_die_with_their_role() {
         Some(SessionAuthError::Invalid)
     );
 }
+
+#[test]
+fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
+    use crate::iam::mfa::{MfaCheck, totp};
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mk = MasterKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let c = core(&store, &mk, &clock);
+    let u = c.iam.create_user(A, "ops", "/", None, &[], T0).unwrap();
+    let (d, b32) = c
+        .iam
+        .create_virtual_mfa_device(&c.mfa_seal, A, "phone", "/", &[], T0)
+        .unwrap();
+    assert_eq!(d.serial, format!("arn:aws:iam::{A}:mfa/phone"));
+    let seed = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+    let code = |step: i64| format!("{:06}", totp(&seed, step));
+    let step = T0 / 30;
+    // Two codes that are not consecutive: refused.
+    let bad = c.iam.enable_mfa_device(
+        &c.mfa_seal,
+        &c.mfa_used,
+        A,
+        "ops",
+        &d.serial,
+        &code(step),
+        &code(step + 2),
+        T0,
+    );
+    assert!(matches!(
+        bad,
+        Err(Error::Aws {
+            code: "InvalidAuthenticationCode",
+            ..
+        })
+    ));
+    c.iam
+        .enable_mfa_device(
+            &c.mfa_seal,
+            &c.mfa_used,
+            A,
+            "ops",
+            &d.serial,
+            &code(step - 1),
+            &code(step),
+            T0,
+        )
+        .unwrap();
+    let verify = |code: &str, now: i64| {
+        c.iam
+            .verify_mfa_code(&c.mfa_seal, &c.mfa_used, A, "ops", &d.serial, code, now)
+            .unwrap()
+    };
+    // Codes used to enable are spent; two steps ahead is outside the window.
+    assert_eq!(verify(&code(step), T0), MfaCheck::InvalidCode);
+    assert_eq!(verify(&code(step + 2), T0), MfaCheck::InvalidCode);
+    assert_eq!(verify(&code(step + 1), T0), MfaCheck::Valid);
+    assert_eq!(verify(&code(step + 1), T0), MfaCheck::InvalidCode, "replay");
+    // Another user's view of the device: unknown.
+    c.iam.create_user(A, "eve", "/", None, &[], T0).unwrap();
+    assert_eq!(
+        c.iam
+            .verify_mfa_code(
+                &c.mfa_seal,
+                &c.mfa_used,
+                A,
+                "eve",
+                &d.serial,
+                &code(step),
+                T0
+            )
+            .unwrap(),
+        MfaCheck::UnknownDevice
+    );
+
+    // GetSessionToken with the device: the session carries the MFA time, so IAM is callable.
+    clock.set(T0 + 60);
+    let user = Caller::long_term(
+        A,
+        Principal::User {
+            name: "ops".into(),
+            path: "/".into(),
+            id: u.id.clone(),
+        },
+        "AKIAEXAMPLE",
+    );
+    let out = call(
+        &c,
+        &user,
+        "GetSessionToken",
+        &[("SerialNumber", &d.serial), ("TokenCode", &code(step + 2))],
+    )
+    .unwrap();
+    let creds = out.structure("Credentials").unwrap();
+    let claims = c
+        .authenticate_session(
+            creds.str("SessionToken").unwrap(),
+            creds.str("AccessKeyId").unwrap(),
+        )
+        .unwrap();
+    assert_eq!(claims.mfa_at, Some(T0 + 60));
+    assert_eq!(claims.expires_at, T0 + 60 + 43_200);
+}
