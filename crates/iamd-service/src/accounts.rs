@@ -180,15 +180,6 @@ impl Caller {
             session: Some(claims),
         }
     }
-
-    /// The IAM user name behind the caller: the user itself, or the user whose
-    /// GetSessionToken made this session. `None` for roots, role and federated sessions.
-    pub fn iam_user(&self) -> Option<&str> {
-        match &self.principal {
-            Principal::User { name, .. } => Some(name),
-            _ => None,
-        }
-    }
 }
 
 /// What bootstrap created; the binary writes it to `bootstrap-credentials.json`.
