@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use iamd_api::{ApiError, Protocol, Service, Value};
-use iamd_service::{Caller, Error as SvcError, to_api_error};
+use iamd_service::{Caller, Error as SvcError, SessionAuthError, to_api_error};
 use iamd_sigv4::{AuthErrorKind, HttpRequest};
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,11 +38,30 @@ fn is_auth_param(name: &str) -> bool {
 }
 
 const MSG_INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+/// AWS's text for requests signed with expired temporary credentials (aws-semantics.md §4.4).
+const MSG_EXPIRED_TOKEN: &str = "The security token included in the request is expired";
+
+/// Where the secret that signs a request comes from.
+enum SigningSecret {
+    LongTerm(Arc<iamd_service::Credential>),
+    Session(Arc<iamd_service::sessions::SessionClaims>),
+}
+
+impl SigningSecret {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            SigningSecret::LongTerm(c) => c.secret(),
+            SigningSecret::Session(s) => s.secret_access_key.as_bytes(),
+        }
+    }
+}
 
 /// An authentication failure, before the code is chosen per protocol.
 enum AuthFailure {
     Missing,
     InvalidToken,
+    /// Temporary credentials past their expiration.
+    Expired,
     Sig(iamd_sigv4::AuthError),
     ScopeService(String),
 }
@@ -70,6 +89,13 @@ fn auth_error(service: Service, f: AuthFailure) -> ApiError {
                 ApiError::new("InvalidClientTokenId", MSG_INVALID_TOKEN, 403)
             } else {
                 ApiError::new("UnrecognizedClientException", MSG_INVALID_TOKEN, 400)
+            }
+        }
+        AuthFailure::Expired => {
+            if query {
+                ApiError::new("ExpiredToken", MSG_EXPIRED_TOKEN, 403)
+            } else {
+                ApiError::new("ExpiredTokenException", MSG_EXPIRED_TOKEN, 400)
             }
         }
         AuthFailure::ScopeService(msg) => {
@@ -219,31 +245,50 @@ async fn run(
     if let Err(e) = iamd_sigv4::prevalidate(&auth, now, max_skew(service)) {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
-    if auth.security_token().is_some() {
-        // Session credentials arrive with STS; until then no token is valid.
-        return (
-            service,
-            "",
-            Err(auth_error(service, AuthFailure::InvalidToken)),
-        );
-    }
-    let cred = match state.core.accounts.lookup(auth.access_key_id()) {
-        Some(c) if c.active => c,
-        _ => {
-            return (
-                service,
-                "",
-                Err(auth_error(service, AuthFailure::InvalidToken)),
-            );
-        }
-    };
+    // Temporary credentials carry their own claims and secret in the sealed session token;
+    // long-term keys are looked up in memory.
+    let (caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
+        if let Some(token) = auth.security_token() {
+            match state.core.authenticate_session(token, auth.access_key_id()) {
+                Ok(claims) => {
+                    let caller = Caller::from_session(claims.clone());
+                    (caller, SigningSecret::Session(claims), None)
+                }
+                Err(SessionAuthError::Invalid) => {
+                    return (
+                        service,
+                        "",
+                        Err(auth_error(service, AuthFailure::InvalidToken)),
+                    );
+                }
+                Err(SessionAuthError::Expired) => {
+                    return (service, "", Err(auth_error(service, AuthFailure::Expired)));
+                }
+            }
+        } else {
+            let cred = match state.core.accounts.lookup(auth.access_key_id()) {
+                Some(c) if c.active => c,
+                _ => {
+                    return (
+                        service,
+                        "",
+                        Err(auth_error(service, AuthFailure::InvalidToken)),
+                    );
+                }
+            };
+            let caller =
+                Caller::long_term(&cred.account, cred.principal.clone(), &cred.access_key_id);
+            let implicit = cred.implicit_dev_account.then(|| cred.account.clone());
+            (caller, SigningSecret::LongTerm(cred), implicit)
+        };
     let key = state.keys.get_or_derive(
-        &cred.access_key_id,
-        cred.secret(),
+        &caller.access_key_id,
+        secret.bytes(),
         auth.scope_date(),
         auth.region(),
         auth.service(),
     );
+    drop(secret);
     if let Err(e) = iamd_sigv4::verify(&auth, &http, &key, now, max_skew(service)) {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
@@ -272,12 +317,6 @@ async fn run(
         Ok(d) => d,
         Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
     };
-    let caller = Caller {
-        account: cred.account.clone(),
-        principal: cred.principal.clone(),
-        access_key_id: cred.access_key_id.clone(),
-    };
-    let implicit_account = cred.implicit_dev_account.then(|| cred.account.clone());
     let result: Result<Value, SvcError> = if dispatch.mutates() || implicit_account.is_some() {
         let core2 = core.clone();
         tokio::task::spawn_blocking(move || {

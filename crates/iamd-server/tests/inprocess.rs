@@ -131,3 +131,109 @@ async fn any_path_and_method_is_an_aws_request_never_html() {
         assert!(!body.to_lowercase().contains("<html"));
     }
 }
+
+/// A request with temporary credentials whose session has expired: `ExpiredToken` (403) for the
+/// query services, `ExpiredTokenException` (400) for JSON ones, with AWS's text. Expiry is
+/// judged before the signature, so the signature here need not be valid. The clock is moved, not
+/// waited on.
+#[tokio::test]
+async fn expired_and_altered_session_tokens() {
+    use iamd_service::sessions::{SessionClaims, SessionPrincipal};
+    let clock = Arc::new(ManualClock::new(1_800_000_000));
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let core = Arc::new(
+        Iamd::open(
+            store,
+            &MasterKey::generate().unwrap(),
+            clock.clone(),
+            Options { dev: true },
+        )
+        .unwrap(),
+    );
+    let claims = SessionClaims {
+        account: "111111111111".into(),
+        principal: SessionPrincipal::Root,
+        access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+        secret_access_key: "s".repeat(40),
+        issued_at: 1_800_000_000 - 3600,
+        expires_at: 1_800_000_000 + 60,
+        mfa_at: None,
+        source_identity: None,
+        tags: vec![],
+        transitive_tag_keys: vec![],
+        policy: None,
+        policy_arns: vec![],
+        chained: false,
+    };
+    let token = core.sessions.seal(&claims).unwrap();
+    let app = router(AppState::new(core.clone()));
+    clock.advance(61);
+    let now = "20270115T080101Z";
+    let auth = |svc: &str, key: &str| {
+        format!(
+            "AWS4-HMAC-SHA256 Credential={key}/20270115/us-east-1/{svc}/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature={}",
+            "0".repeat(64)
+        )
+    };
+    let query = |token: &str, key: &str| {
+        Request::post("/")
+            .header("host", "localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-amz-date", now)
+            .header("x-amz-security-token", token)
+            .header("authorization", auth("sts", key))
+            .body(Body::from("Action=GetCallerIdentity&Version=2011-06-15"))
+            .unwrap()
+    };
+    let (status, _, body) = call(app.clone(), query(&token, "ASIAEXAMPLEEXAMPLE01")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("<Code>ExpiredToken</Code>"), "{body}");
+    assert!(
+        body.contains("<Message>The security token included in the request is expired</Message>"),
+        "{body}"
+    );
+    let json = Request::post("/")
+        .header("host", "localhost")
+        .header("x-amz-target", "secretsmanager.ListSecrets")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-date", now)
+        .header("x-amz-security-token", token.as_str())
+        .header(
+            "authorization",
+            auth("secretsmanager", "ASIAEXAMPLEEXAMPLE01"),
+        )
+        .body(Body::from("{}"))
+        .unwrap();
+    let (status, _, body) = call(app.clone(), json).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["__type"], "ExpiredTokenException");
+    assert_eq!(
+        v["message"].as_str().or(v["Message"].as_str()),
+        Some("The security token included in the request is expired")
+    );
+    // Signed with another access key id than the token's, or an altered token: invalid.
+    let (status, _, body) = call(app.clone(), query(&token, "ASIAOTHEROTHEROTHER1")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("<Code>InvalidClientTokenId</Code>"), "{body}");
+    let mut altered = token.clone().into_bytes();
+    altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    let (status, _, body) = call(app.clone(), query(&altered, "ASIAEXAMPLEEXAMPLE01")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("<Code>InvalidClientTokenId</Code>"), "{body}");
+    // Before expiry the same token gets as far as the signature check.
+    clock.set(1_800_000_000 + 30);
+    let (status, _, body) = call(app, {
+        let mut r = query(&token, "ASIAEXAMPLEEXAMPLE01");
+        r.headers_mut()
+            .insert("x-amz-date", "20270115T080030Z".parse().unwrap());
+        r
+    })
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{body}"
+    );
+}

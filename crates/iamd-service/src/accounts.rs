@@ -1,6 +1,7 @@
 //! Accounts, account roots and their access keys: what authentication needs in memory.
 
 use crate::error::Error;
+use crate::sessions::{SessionClaims, SessionPrincipal};
 use iamd_crypto::{MasterKey, SealingKey, ids};
 use iamd_store::{Expect, Store, StoreExt, Tx};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,16 @@ pub enum Principal {
         path: String,
         id: String,
     },
+    /// A role session (`AssumeRole`): `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    AssumedRole {
+        role_name: String,
+        role_path: String,
+        role_id: String,
+        session_name: String,
+    },
+    /// A `GetFederationToken` session: `arn:aws:sts::<account>:federated-user/<name>`; `user` is
+    /// the ARN of the IAM user that asked for it (`None`: the root).
+    FederatedUser { name: String, user: Option<String> },
 }
 
 /// A long-term credential as authentication sees it.
@@ -87,6 +98,8 @@ pub struct Caller {
     pub account: String,
     pub principal: Principal,
     pub access_key_id: String,
+    /// The claims of the session when the request was signed with temporary credentials.
+    pub session: Option<Arc<SessionClaims>>,
 }
 
 impl Caller {
@@ -97,6 +110,17 @@ impl Caller {
             Principal::User { name, path, .. } => {
                 format!("arn:aws:iam::{}:user{path}{name}", self.account)
             }
+            Principal::AssumedRole {
+                role_name,
+                session_name,
+                ..
+            } => format!(
+                "arn:aws:sts::{}:assumed-role/{role_name}/{session_name}",
+                self.account
+            ),
+            Principal::FederatedUser { name, .. } => {
+                format!("arn:aws:sts::{}:federated-user/{name}", self.account)
+            }
         }
     }
 
@@ -105,6 +129,55 @@ impl Caller {
         match &self.principal {
             Principal::Root => self.account.clone(),
             Principal::User { id, .. } => id.clone(),
+            Principal::AssumedRole {
+                role_id,
+                session_name,
+                ..
+            } => format!("{role_id}:{session_name}"),
+            Principal::FederatedUser { name, .. } => format!("{}:{name}", self.account),
+        }
+    }
+
+    /// A caller with long-term credentials (no session).
+    pub fn long_term(account: &str, principal: Principal, access_key_id: &str) -> Self {
+        Self {
+            account: account.to_owned(),
+            principal,
+            access_key_id: access_key_id.to_owned(),
+            session: None,
+        }
+    }
+
+    /// The caller a session's claims describe.
+    pub fn from_session(claims: Arc<SessionClaims>) -> Self {
+        let principal = match &claims.principal {
+            SessionPrincipal::AssumedRole {
+                role_name,
+                role_path,
+                role_id,
+                session_name,
+            } => Principal::AssumedRole {
+                role_name: role_name.clone(),
+                role_path: role_path.clone(),
+                role_id: role_id.clone(),
+                session_name: session_name.clone(),
+            },
+            SessionPrincipal::User { name, path, id } => Principal::User {
+                name: name.clone(),
+                path: path.clone(),
+                id: id.clone(),
+            },
+            SessionPrincipal::Root => Principal::Root,
+            SessionPrincipal::FederatedUser { name, user } => Principal::FederatedUser {
+                name: name.clone(),
+                user: user.clone(),
+            },
+        };
+        Self {
+            account: claims.account.clone(),
+            principal,
+            access_key_id: claims.access_key_id.clone(),
+            session: Some(claims),
         }
     }
 }

@@ -9,10 +9,11 @@
 
 use crate::accounts::{Caller, Principal};
 use crate::error::Error;
+use crate::sessions::SessionPrincipal;
 use iamd_api::{Protocol, Service};
 use iamd_policy::{
     Context, NamedPolicy, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
-    ResourcePolicyKind, evaluate, principal_context,
+    ResourcePolicyKind, SessionFacts, SessionKind, evaluate, principal_context,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -32,6 +33,9 @@ pub struct PrincipalPolicies {
     pub boundary: Option<PolicyDoc>,
     /// Principal tags (`aws:PrincipalTag/*`).
     pub tags: Vec<(String, String)>,
+    /// Session policies (inline `Policy` and `PolicyArns`) of a session that was given some;
+    /// `None` when none were passed (then they do not limit).
+    pub session: Option<Vec<PolicyDoc>>,
 }
 
 /// [`PrincipalPolicies`] compiled once: what [`decide`] evaluates. The core caches these per
@@ -41,6 +45,8 @@ pub struct CompiledPolicies {
     pub identity: Vec<(String, Arc<Policy>)>,
     pub boundary: Option<(String, Arc<Policy>)>,
     pub tags: Vec<(String, String)>,
+    /// Session policies; `None` when the session was given none (they then do not limit).
+    pub session: Option<Vec<(String, Arc<Policy>)>>,
 }
 
 /// Compiles a principal's stored documents (through the cache, so shared managed policies are
@@ -63,6 +69,15 @@ pub fn compile(cache: &PolicyCache, p: &PrincipalPolicies) -> Result<CompiledPol
             })
             .transpose()?,
         tags: p.tags.clone(),
+        session: p
+            .session
+            .as_ref()
+            .map(|docs| {
+                docs.iter()
+                    .map(|d| Ok((d.id.clone(), cache.get(&d.text, PolicyKind::Session)?)))
+                    .collect::<Result<Vec<_>, Error>>()
+            })
+            .transpose()?,
     })
 }
 
@@ -122,9 +137,61 @@ impl PolicyCache {
 
 /// The engine's view of the caller.
 pub fn principal_facts(caller: &Caller, tags: &[(String, String)]) -> PrincipalFacts {
-    let mut facts = match &caller.principal {
-        Principal::Root => PrincipalFacts::root(&caller.account),
-        Principal::User { name, path, id } => PrincipalFacts::user(&caller.account, path, name, id),
+    let session = caller.session.as_ref().map(|c| {
+        let at = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        };
+        let kind = match c.principal {
+            SessionPrincipal::AssumedRole { .. } => SessionKind::AssumeRole,
+            SessionPrincipal::FederatedUser { .. } => SessionKind::FederationToken,
+            SessionPrincipal::User { .. } | SessionPrincipal::Root => SessionKind::SessionToken,
+        };
+        SessionFacts {
+            kind,
+            issued_at: at(c.issued_at),
+            mfa_authenticated: c.mfa_at.is_some(),
+            mfa_authenticated_at: c.mfa_at.map(at),
+            source_identity: c.source_identity.clone(),
+            federated_provider: None,
+        }
+    });
+    let mut facts = match (&caller.principal, session) {
+        (
+            Principal::AssumedRole {
+                role_name,
+                role_path,
+                role_id,
+                session_name,
+            },
+            Some(s),
+        ) => PrincipalFacts::role_session(
+            &caller.account,
+            role_path,
+            role_name,
+            role_id,
+            session_name,
+            s,
+        ),
+        (Principal::FederatedUser { name, user }, Some(s)) => {
+            let mut f = PrincipalFacts::federated_user(&caller.account, name, s);
+            f.role_arn = user.clone();
+            f
+        }
+        (Principal::User { name, path, id }, s) => {
+            let mut f = PrincipalFacts::user(&caller.account, path, name, id);
+            f.session = s;
+            f
+        }
+        (Principal::Root, s) => {
+            let mut f = PrincipalFacts::root(&caller.account);
+            f.session = s;
+            f
+        }
+        // A session principal without its claims cannot be built by authentication; should it
+        // ever happen, the anonymous principal is granted nothing.
+        (Principal::AssumedRole { .. } | Principal::FederatedUser { .. }, None) => {
+            PrincipalFacts::anonymous()
+        }
     };
     facts.tags = tags.to_vec();
     facts
@@ -257,7 +324,10 @@ pub fn decide(
             .boundary
             .as_ref()
             .map(|(id, p)| NamedPolicy::new(id, p)),
-        session: None,
+        session: policies
+            .session
+            .as_ref()
+            .map(|ps| ps.iter().map(|(id, p)| NamedPolicy::new(id, p)).collect()),
         resource: req
             .resource_policy
             .as_ref()
@@ -318,6 +388,7 @@ mod tests {
                 id: "AIDAEXAMPLEEXAMPLE01".into(),
             },
             access_key_id: "AKIA".into(),
+            session: None,
         }
     }
 
@@ -429,6 +500,7 @@ mod tests {
             account: "111122223333".into(),
             principal: Principal::Root,
             access_key_id: "AKIA".into(),
+            session: None,
         };
         let now = time::OffsetDateTime::UNIX_EPOCH;
         decide(

@@ -6,6 +6,7 @@ use crate::authz;
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::ops::{self, Authz, OpSpec};
+use crate::sessions::{SessionClaims, SessionPrincipal};
 use iamd_api::{Operation, Service, Value};
 use iamd_crypto::MasterKey;
 use iamd_store::Store;
@@ -31,6 +32,22 @@ pub struct Iamd {
     options: Options,
     /// Secrets Manager: secrets of every account and region, indexed in memory.
     pub secrets: crate::secrets::Secrets,
+    /// The sealing keys of STS session tokens.
+    pub sessions: crate::sessions::SessionKeys,
+    /// Seals virtual MFA devices' seeds.
+    pub(crate) mfa_seal: iamd_crypto::SealingKey,
+    /// The last accepted MFA code step per device.
+    pub(crate) mfa_used: crate::iam::mfa::UsedCodes,
+}
+
+/// Why temporary credentials were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAuthError {
+    /// Not a token iamd issued, altered, issued for another access key id, or its role or user
+    /// no longer exists: `InvalidClientTokenId` / `UnrecognizedClientException`.
+    Invalid,
+    /// Past its expiration: `ExpiredToken` (query, 403) / `ExpiredTokenException` (JSON, 400).
+    Expired,
 }
 
 /// What the server needs to know about an operation before running it.
@@ -60,6 +77,9 @@ impl Iamd {
             clock,
             secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             iam: crate::iam::Iam::new(store.clone()),
+            sessions: crate::sessions::SessionKeys::new(master),
+            mfa_seal: master.sealing_key(b"mfa-seed v1"),
+            mfa_used: crate::iam::mfa::UsedCodes::default(),
             store,
             options,
         })
@@ -98,8 +118,62 @@ impl Iamd {
             caller,
             region,
         };
+        session_limits(spec, caller)?;
         self.authorize(spec, &ctx, input)?;
         (spec.run)(&ctx, input)
+    }
+
+    /// Authenticates temporary credentials: the token must open under a session-token key, name
+    /// the access key id the request was signed with, not be expired, and its role (or user)
+    /// must still be the one it was issued for (a deleted and re-created role has a new id). The
+    /// caller then verifies the signature with the session's secret.
+    pub fn authenticate_session(
+        &self,
+        token: &str,
+        access_key_id: &str,
+    ) -> Result<Arc<SessionClaims>, SessionAuthError> {
+        let claims = self
+            .sessions
+            .open(token)
+            .map_err(|_| SessionAuthError::Invalid)?;
+        if claims.access_key_id != access_key_id {
+            return Err(SessionAuthError::Invalid);
+        }
+        if claims.expires_at <= self.now() {
+            return Err(SessionAuthError::Expired);
+        }
+        let still_there = match &claims.principal {
+            SessionPrincipal::AssumedRole {
+                role_name, role_id, ..
+            } => self
+                .iam
+                .find::<crate::iam::RoleRecord>(&claims.account, role_name)
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.id == *role_id),
+            SessionPrincipal::User { name, id, .. } => self
+                .iam
+                .find::<crate::iam::UserRecord>(&claims.account, name)
+                .ok()
+                .flatten()
+                .is_some_and(|u| u.id == *id),
+            SessionPrincipal::Root => true,
+            SessionPrincipal::FederatedUser { user, .. } => match user {
+                Some(arn) => {
+                    let name = arn.rsplit('/').next().unwrap_or_default();
+                    self.iam
+                        .find::<crate::iam::UserRecord>(&claims.account, name)
+                        .ok()
+                        .flatten()
+                        .is_some()
+                }
+                None => true,
+            },
+        };
+        if !still_there {
+            return Err(SessionAuthError::Invalid);
+        }
+        Ok(Arc::new(claims))
     }
 
     /// Fails closed: anything not positively allowed is denied with AWS's AccessDenied text.
@@ -108,6 +182,9 @@ impl Iamd {
             // Documented as needing no permission, and an explicit deny does not stop it:
             // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
             Authz::NoPermissionNeeded => return Ok(()),
+            // The operation decides with more than one policy lookup (sts:AssumeRole: the role's
+            // trust policy in the role's account) and calls `authorize_request` itself.
+            Authz::InOperation { .. } => return Ok(()),
             Authz::Action { action, resource } => (action, resource),
         };
         let resource = resource_fn(ctx, input)?;
@@ -199,6 +276,12 @@ impl Iamd {
             crate::accounts::Principal::User { name, .. } => {
                 format!("{}/user/{}", caller.account, name.to_lowercase())
             }
+            // A session's policies and tags are its own: one entry per session (its temporary
+            // access key id is unique).
+            crate::accounts::Principal::AssumedRole { .. }
+            | crate::accounts::Principal::FederatedUser { .. } => {
+                format!("{}/session/{}", caller.account, caller.access_key_id)
+            }
         };
         let generation = self.iam.generation();
         if let Ok(cache) = self.principal_cache.read()
@@ -220,15 +303,70 @@ impl Iamd {
         Ok(compiled)
     }
 
-    /// The identity policies, boundary and tags of the caller. Account roots have none (the
-    /// engine allows a root on its own account by default).
-    fn principal_policies(&self, caller: &Caller) -> Result<authz::PrincipalPolicies, Error> {
-        match &caller.principal {
-            crate::accounts::Principal::Root => Ok(authz::PrincipalPolicies::default()),
-            crate::accounts::Principal::User { name, .. } => {
-                self.iam.user_policies(&caller.account, name)
+    /// Decides one fully described request (its resource policy and context given by the
+    /// operation) for a caller: the caller's identity policies, boundary and session policies,
+    /// and `req.resource_policy`.
+    pub fn authorize_request(
+        &self,
+        caller: &Caller,
+        req: authz::AuthzRequest<'_>,
+    ) -> Result<(), Error> {
+        let policies = self.compiled_policies(caller)?;
+        let now = time::OffsetDateTime::from_unix_timestamp(self.now())
+            .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
+        authz::decide(&self.policy_cache, caller, &policies, req, now)
+    }
+
+    /// The identity policies, boundary, tags and session policies of the caller. Account roots
+    /// have no identity policies (the engine allows a root on its own account by default).
+    pub(crate) fn principal_policies(
+        &self,
+        caller: &Caller,
+    ) -> Result<authz::PrincipalPolicies, Error> {
+        use crate::accounts::Principal;
+        let mut p = match &caller.principal {
+            Principal::Root => authz::PrincipalPolicies::default(),
+            Principal::User { name, .. } => self.iam.user_policies(&caller.account, name)?,
+            Principal::AssumedRole { role_name, .. } => {
+                self.iam.role_policies(&caller.account, role_name)?
+            }
+            // A federated user's permissions are the intersection of its IAM user's policies and
+            // the session policies (the engine grants nothing without a session policy).
+            Principal::FederatedUser { user, .. } => match user {
+                Some(arn) => {
+                    let name = arn.rsplit('/').next().unwrap_or_default();
+                    self.iam.user_policies(&caller.account, name)?
+                }
+                None => authz::PrincipalPolicies::default(),
+            },
+        };
+        if let Some(s) = &caller.session {
+            // Session tags override the role's tags with the same key, case-insensitively.
+            for (k, v) in &s.tags {
+                p.tags.retain(|(rk, _)| !rk.eq_ignore_ascii_case(k));
+                p.tags.push((k.clone(), v.clone()));
+            }
+            if s.has_session_policies() {
+                let mut docs = Vec::new();
+                if let Some(text) = &s.policy {
+                    docs.push(authz::PolicyDoc {
+                        id: "session policy".to_owned(),
+                        text: text.clone(),
+                    });
+                }
+                for arn in &s.policy_arns {
+                    // A managed session policy deleted since grants nothing.
+                    if let Some(text) = self.iam.managed_policy_document(&caller.account, arn)? {
+                        docs.push(authz::PolicyDoc {
+                            id: arn.clone(),
+                            text,
+                        });
+                    }
+                }
+                p.session = Some(docs);
             }
         }
+        Ok(p)
     }
 
     /// What the resource contributes to a decision: its resource-based policy (a secret's) and
@@ -289,6 +427,58 @@ impl Iamd {
         self.iam.invalidate();
         self.secrets.reload()
     }
+}
+
+/// What temporary credentials may not do, whatever their policies say
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html>, the
+/// comparison of STS operations): `GetSessionToken` credentials call IAM only with MFA and STS
+/// only for AssumeRole and GetCallerIdentity; `GetFederationToken` credentials call neither IAM
+/// nor STS except GetCallerIdentity; no session calls GetSessionToken or GetFederationToken.
+/// IAM answers such calls `InvalidClientTokenId` (observed: aws-sdk-js#460, cloudyr/aws.iam#15);
+/// STS answers `AccessDenied: Cannot call <Op> with session credentials` (observed:
+/// aws-sdk-net#1704, granted#151).
+fn session_limits(spec: &OpSpec, caller: &Caller) -> Result<(), Error> {
+    let Some(s) = &caller.session else {
+        return Ok(());
+    };
+    let invalid = || {
+        Error::aws(
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+    };
+    let cannot = || {
+        Error::aws(
+            "AccessDenied",
+            format!("Cannot call {} with session credentials", spec.name),
+        )
+    };
+    if spec.service == Service::Sts && matches!(spec.name, "GetSessionToken" | "GetFederationToken")
+    {
+        return Err(cannot());
+    }
+    match &s.principal {
+        SessionPrincipal::User { .. } | SessionPrincipal::Root => {
+            if spec.service == Service::Iam && s.mfa_at.is_none() {
+                return Err(invalid());
+            }
+            if spec.service == Service::Sts
+                && !matches!(spec.name, "AssumeRole" | "GetCallerIdentity")
+            {
+                return Err(cannot());
+            }
+        }
+        SessionPrincipal::FederatedUser { .. } => {
+            if spec.service == Service::Iam {
+                return Err(invalid());
+            }
+            if spec.service == Service::Sts && spec.name != "GetCallerIdentity" {
+                return Err(cannot());
+            }
+        }
+        SessionPrincipal::AssumedRole { .. } => {}
+    }
+    Ok(())
 }
 
 /// The account field of an ARN (`arn:partition:service:region:account:resource`), if it has one.
@@ -362,6 +552,7 @@ mod tests {
                 id: "AIDAEXAMPLE".into(),
             },
             access_key_id: "AKIA".into(),
+            session: None,
         };
         let e = access_denied(
             Service::SecretsManager,

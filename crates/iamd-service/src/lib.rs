@@ -11,7 +11,8 @@ pub mod error;
 pub mod iam;
 pub mod ops;
 pub mod secrets;
+pub mod sessions;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
-pub use core::{Dispatch, Iamd, Options};
+pub use core::{Dispatch, Iamd, Options, SessionAuthError};
 pub use error::{Error, to_api_error};

@@ -7,6 +7,7 @@ use crate::error::Error;
 use iamd_api::{Service, Value};
 
 pub mod iam;
+mod iam_mfa;
 pub mod iam_simulate;
 pub mod secretsmanager;
 mod sts;
@@ -21,6 +22,11 @@ pub type ResourceFn = fn(&Ctx<'_>, &Value) -> Result<Option<String>, Error>;
 pub enum Authz {
     /// No permission is required and explicit denies do not apply (sts:GetCallerIdentity).
     NoPermissionNeeded,
+    /// The operation authorizes `action` itself, because the decision needs facts only it
+    /// gathers (sts:AssumeRole: the role's trust policy, looked up in the role's account, and
+    /// the request's `sts:*` context keys). Its handler must call
+    /// [`crate::core::Iamd::authorize_request`] before acting.
+    InOperation { action: &'static str },
     /// The IAM action the request needs, per the Service Authorization Reference, and the
     /// resource it acts on.
     Action {
@@ -34,6 +40,7 @@ impl std::fmt::Debug for Authz {
         match self {
             Authz::NoPermissionNeeded => f.write_str("NoPermissionNeeded"),
             Authz::Action { action, .. } => write!(f, "Action({action})"),
+            Authz::InOperation { action } => write!(f, "InOperation({action})"),
         }
     }
 }
@@ -91,6 +98,34 @@ const STS_OPS: &[OpSpec] = &[
         mutates: false,
         run: sts::get_access_key_info,
     },
+    OpSpec {
+        service: Service::Sts,
+        name: "AssumeRole",
+        authz: Authz::InOperation {
+            action: "sts:AssumeRole",
+        },
+        mutates: false,
+        run: sts::assume_role,
+    },
+    OpSpec {
+        service: Service::Sts,
+        name: "GetSessionToken",
+        // "No permissions are required for users to perform this operation" (API reference):
+        // it authenticates, it does not authorize.
+        authz: Authz::NoPermissionNeeded,
+        mutates: false,
+        run: sts::get_session_token,
+    },
+    OpSpec {
+        service: Service::Sts,
+        name: "GetFederationToken",
+        authz: Authz::Action {
+            action: "sts:GetFederationToken",
+            resource: sts::federated_user_arn,
+        },
+        mutates: false,
+        run: sts::get_federation_token,
+    },
 ];
 
 pub fn find(service: Service, name: &str) -> Option<&'static OpSpec> {
@@ -124,3 +159,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod sts_tests;

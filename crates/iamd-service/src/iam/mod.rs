@@ -6,6 +6,7 @@
 //! closure transaction; every failure leaves the store as it was.
 
 pub mod doc;
+pub mod mfa;
 pub mod records;
 
 pub use doc::{DocKind, url_encode, validate_policy_document};
@@ -576,6 +577,12 @@ impl Iam {
                 .any(|k| k.user.as_deref() == Some(rec.name.as_str()))
             {
                 return Err(delete_conflict("must delete access keys first."));
+            }
+            for r in tx.list(mfa::KIND_MFA, acct)? {
+                let d: mfa::MfaDeviceRecord = from_json(&r.data)?;
+                if d.user.as_deref() == Some(rec.name.as_str()) {
+                    return Err(delete_conflict("must remove MFA device first."));
+                }
             }
             if !rec.inline.is_empty() {
                 return Err(delete_conflict("must delete policies first."));
@@ -1691,7 +1698,63 @@ impl Iam {
                 identity,
                 boundary,
                 tags: u.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+                session: None,
             })
         })
+    }
+}
+
+impl Iam {
+    /// Everything the policy engine evaluates for a role's sessions: the role's inline and
+    /// attached policies (AWS managed too), its permissions boundary and its tags. A role that
+    /// no longer exists has no policies.
+    pub fn role_policies(
+        &self,
+        acct: &str,
+        role: &str,
+    ) -> Result<crate::authz::PrincipalPolicies, Error> {
+        use crate::authz::{PolicyDoc, PrincipalPolicies};
+        self.read(|tx| {
+            let Some((r, _)) = load::<RoleRecord>(tx, acct, role)? else {
+                return Ok(PrincipalPolicies::default());
+            };
+            let mut identity = Vec::new();
+            for (name, text) in &r.inline {
+                identity.push(PolicyDoc {
+                    id: format!("role/{}/{name}", r.name),
+                    text: text.clone(),
+                });
+            }
+            for arn in &r.attached {
+                if let Some(text) = policy_document(tx, acct, arn)? {
+                    identity.push(PolicyDoc {
+                        id: arn.clone(),
+                        text,
+                    });
+                }
+            }
+            // Fail closed: a boundary that no longer resolves allows nothing.
+            let boundary = match &r.boundary {
+                Some(arn) => Some(PolicyDoc {
+                    id: arn.clone(),
+                    text: policy_document(tx, acct, arn)?.unwrap_or_else(|| {
+                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#.to_owned()
+                    }),
+                }),
+                None => None,
+            };
+            Ok(PrincipalPolicies {
+                identity,
+                boundary,
+                tags: r.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+                session: None,
+            })
+        })
+    }
+
+    /// The default version's document of a managed policy (customer or AWS managed), if the
+    /// policy exists: session policies passed as `PolicyArns` resolve through this.
+    pub fn managed_policy_document(&self, acct: &str, arn: &str) -> Result<Option<String>, Error> {
+        self.read(|tx| policy_document(tx, acct, arn))
     }
 }

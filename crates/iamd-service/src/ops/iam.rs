@@ -50,16 +50,27 @@ fn acct<'a>(ctx: &'a Ctx<'_>) -> &'a str {
 }
 
 /// The user an operation acts on: `UserName` if given, else the caller (an IAM user), else
-/// `None` for the root.
-fn user_or_caller<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Option<&'a str> {
-    input.str("UserName").or(match &ctx.caller.principal {
-        Principal::User { name, .. } => Some(name.as_str()),
-        Principal::Root => None,
-    })
+/// `None` for the root. Role and federated sessions must name the user: AWS answers
+/// `ValidationError: Must specify userName when calling with non-User credentials`.
+pub(super) fn user_or_caller<'a>(
+    ctx: &'a Ctx<'_>,
+    input: &'a Value,
+) -> Result<Option<&'a str>, Error> {
+    if let Some(u) = input.str("UserName") {
+        return Ok(Some(u));
+    }
+    match &ctx.caller.principal {
+        Principal::User { name, .. } => Ok(Some(name.as_str())),
+        Principal::Root => Ok(None),
+        Principal::AssumedRole { .. } | Principal::FederatedUser { .. } => Err(Error::aws(
+            "ValidationError",
+            "Must specify userName when calling with non-User credentials",
+        )),
+    }
 }
 
-fn key_scope<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> KeyScope<'a> {
-    user_or_caller(ctx, input).map_or(KeyScope::Root, KeyScope::User)
+fn key_scope<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Result<KeyScope<'a>, Error> {
+    Ok(user_or_caller(ctx, input)?.map_or(KeyScope::Root, KeyScope::User))
 }
 
 // --- output helpers ---------------------------------------------------------------------------
@@ -106,7 +117,7 @@ fn one(field: &'static str, v: Value) -> Value {
 }
 
 /// A user; `full` adds what only GetUser/CreateUser return (tags, permissions boundary).
-fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
+pub(super) fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
     let b = Value::builder()
         .set("Path", u.path.as_str())
         .set("UserName", u.name.as_str())
@@ -222,8 +233,8 @@ fn named_arn<T: Entity>(ctx: &Ctx<'_>, kind: &str, name: &str) -> Result<Option<
     Ok(Some(entity_arn(acct(ctx), kind, &path, name)))
 }
 
-fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    match user_or_caller(ctx, input) {
+pub(super) fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
+    match user_or_caller(ctx, input)? {
         Some(name) => named_arn::<UserRecord>(ctx, "user", name),
         None => Ok(Some(ctx.caller.arn())),
     }
@@ -317,7 +328,7 @@ fn create_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 }
 
 fn get_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    match user_or_caller(ctx, input) {
+    match user_or_caller(ctx, input)? {
         Some(name) => {
             let u = ctx.core.iam.get::<UserRecord>(acct(ctx), name)?;
             Ok(one("User", user_out(acct(ctx), &u, true)))
@@ -428,7 +439,7 @@ fn create_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let (k, secret) = ctx.core.iam.create_access_key(
         &ctx.core.accounts,
         acct(ctx),
-        key_scope(ctx, input),
+        key_scope(ctx, input)?,
         ctx.core.now(),
     )?;
     Ok(one(
@@ -447,7 +458,7 @@ fn list_access_keys(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let p = ctx
         .core
         .iam
-        .list_access_keys(acct(ctx), key_scope(ctx, input), page(input))?;
+        .list_access_keys(acct(ctx), key_scope(ctx, input)?, page(input))?;
     Ok(with_page(Value::builder(), "AccessKeyMetadata", p, |k| {
         Value::builder()
             .set_opt("UserName", k.user.as_deref())
@@ -462,7 +473,7 @@ fn update_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     ctx.core.iam.update_access_key(
         &ctx.core.accounts,
         acct(ctx),
-        key_scope(ctx, input),
+        key_scope(ctx, input)?,
         s(input, "AccessKeyId"),
         s(input, "Status") == "Active",
     )?;
@@ -473,7 +484,7 @@ fn delete_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     ctx.core.iam.delete_access_key(
         &ctx.core.accounts,
         acct(ctx),
-        key_scope(ctx, input),
+        key_scope(ctx, input)?,
         s(input, "AccessKeyId"),
     )?;
     Ok(Value::empty())
@@ -1606,6 +1617,49 @@ pub const OPS: &[OpSpec] = &[
         R,
         get_account_summary
     ),
+    // virtual MFA (handlers in ops/iam_mfa.rs)
+    op!(
+        "CreateVirtualMFADevice",
+        "CreateVirtualMFADevice",
+        super::iam_mfa::res_new_mfa,
+        W,
+        super::iam_mfa::create_virtual_mfa_device
+    ),
+    op!(
+        "EnableMFADevice",
+        "EnableMFADevice",
+        res_user,
+        W,
+        super::iam_mfa::enable_mfa_device
+    ),
+    op!(
+        "DeactivateMFADevice",
+        "DeactivateMFADevice",
+        res_user,
+        W,
+        super::iam_mfa::deactivate_mfa_device
+    ),
+    op!(
+        "DeleteVirtualMFADevice",
+        "DeleteVirtualMFADevice",
+        super::iam_mfa::res_mfa,
+        W,
+        super::iam_mfa::delete_virtual_mfa_device
+    ),
+    op!(
+        "ListMFADevices",
+        "ListMFADevices",
+        res_user,
+        R,
+        super::iam_mfa::list_mfa_devices
+    ),
+    op!(
+        "ListVirtualMFADevices",
+        "ListVirtualMFADevices",
+        no_resource,
+        R,
+        super::iam_mfa::list_virtual_mfa_devices
+    ),
 ];
 
 #[cfg(test)]
@@ -1619,7 +1673,9 @@ mod tests {
         for op in OPS {
             match op.authz {
                 Authz::Action { action, .. } => assert_eq!(action, format!("iam:{}", op.name)),
-                Authz::NoPermissionNeeded => panic!("{} declares no permission", op.name),
+                Authz::NoPermissionNeeded | Authz::InOperation { .. } => {
+                    panic!("{} declares no permission", op.name)
+                }
             }
             let read = op.name.starts_with("Get") || op.name.starts_with("List");
             assert_eq!(op.mutates, !read, "{}", op.name);

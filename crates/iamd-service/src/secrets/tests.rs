@@ -94,6 +94,7 @@ fn call(core: &Iamd, account: &str, region: &str, op: &str, body: &str) -> Resul
         account: account.into(),
         principal: Principal::Root,
         access_key_id: account.into(),
+        session: None,
     };
     core.handle(dispatch, &caller, region, &input)
 }
