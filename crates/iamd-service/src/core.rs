@@ -22,6 +22,10 @@ pub struct Options {
 pub struct Iamd {
     pub accounts: Accounts,
     policy_cache: authz::PolicyCache,
+    /// Session tokens already opened (see `open_session`).
+    session_cache: std::sync::RwLock<std::collections::HashMap<String, Arc<SessionClaims>>>,
+    /// Unique ids of users and roles by name, with the IAM generation they were read at.
+    entity_ids: std::sync::RwLock<std::collections::HashMap<String, (u64, Option<String>)>>,
     /// Compiled policies per principal, with the IAM generation they were built at.
     principal_cache:
         std::sync::RwLock<std::collections::HashMap<String, (u64, Arc<authz::CompiledPolicies>)>>,
@@ -74,6 +78,8 @@ impl Iamd {
             accounts: Accounts::open(store.clone(), master, options.dev)?,
             policy_cache: authz::PolicyCache::default(),
             principal_cache: Default::default(),
+            session_cache: Default::default(),
+            entity_ids: Default::default(),
             clock,
             secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             iam: crate::iam::Iam::new(store.clone()),
@@ -132,10 +138,7 @@ impl Iamd {
         token: &str,
         access_key_id: &str,
     ) -> Result<Arc<SessionClaims>, SessionAuthError> {
-        let claims = self
-            .sessions
-            .open(token)
-            .map_err(|_| SessionAuthError::Invalid)?;
+        let claims = self.open_session(token)?;
         if claims.access_key_id != access_key_id {
             return Err(SessionAuthError::Invalid);
         }
@@ -146,26 +149,16 @@ impl Iamd {
             SessionPrincipal::AssumedRole {
                 role_name, role_id, ..
             } => self
-                .iam
-                .find::<crate::iam::RoleRecord>(&claims.account, role_name)
-                .ok()
-                .flatten()
-                .is_some_and(|r| r.id == *role_id),
+                .current_id("role", &claims.account, role_name)
+                .is_some_and(|id| id == *role_id),
             SessionPrincipal::User { name, id, .. } => self
-                .iam
-                .find::<crate::iam::UserRecord>(&claims.account, name)
-                .ok()
-                .flatten()
-                .is_some_and(|u| u.id == *id),
+                .current_id("user", &claims.account, name)
+                .is_some_and(|current| current == *id),
             SessionPrincipal::Root => true,
             SessionPrincipal::FederatedUser { user, .. } => match user {
                 Some(arn) => {
                     let name = arn.rsplit('/').next().unwrap_or_default();
-                    self.iam
-                        .find::<crate::iam::UserRecord>(&claims.account, name)
-                        .ok()
-                        .flatten()
-                        .is_some()
+                    self.current_id("user", &claims.account, name).is_some()
                 }
                 None => true,
             },
@@ -173,7 +166,66 @@ impl Iamd {
         if !still_there {
             return Err(SessionAuthError::Invalid);
         }
-        Ok(Arc::new(claims))
+        Ok(claims)
+    }
+
+    /// Opens a session token, from a cache of tokens already opened: a session's requests
+    /// repeat its token, and opening costs an AES-GCM open and a JSON parse. Only tokens that
+    /// opened are cached (expiry and the principal's existence are checked on every request).
+    fn open_session(&self, token: &str) -> Result<Arc<SessionClaims>, SessionAuthError> {
+        if let Ok(cache) = self.session_cache.read()
+            && let Some(c) = cache.get(token)
+        {
+            return Ok(c.clone());
+        }
+        let claims = Arc::new(
+            self.sessions
+                .open(token)
+                .map_err(|_| SessionAuthError::Invalid)?,
+        );
+        if let Ok(mut cache) = self.session_cache.write() {
+            if cache.len() >= 100_000 {
+                cache.clear();
+            }
+            cache.insert(token.to_owned(), claims.clone());
+        }
+        Ok(claims)
+    }
+
+    /// The unique id of a user or role as IAM has it now (`None`: it does not exist), cached
+    /// while the IAM generation stays the same.
+    fn current_id(&self, kind: &str, account: &str, name: &str) -> Option<String> {
+        let key = format!("{account}/{kind}/{}", name.to_lowercase());
+        let generation = self.iam.generation();
+        if let Ok(cache) = self.entity_ids.read()
+            && let Some((g, id)) = cache.get(&key)
+            && *g == generation
+        {
+            return id.clone();
+        }
+        let id = match kind {
+            "role" => self
+                .iam
+                .find::<crate::iam::RoleRecord>(account, name)
+                .ok()
+                .flatten()
+                .filter(|r| r.name == name)
+                .map(|r| r.id),
+            _ => self
+                .iam
+                .find::<crate::iam::UserRecord>(account, name)
+                .ok()
+                .flatten()
+                .filter(|u| u.name == name)
+                .map(|u| u.id),
+        };
+        if let Ok(mut cache) = self.entity_ids.write() {
+            if cache.len() >= 100_000 {
+                cache.clear();
+            }
+            cache.insert(key, (generation, id.clone()));
+        }
+        id
     }
 
     /// Fails closed: anything not positively allowed is denied with AWS's AccessDenied text.
