@@ -7,6 +7,8 @@ a threaded boto3 client because every request must carry a new name):
         authorized by the policy engine, decrypted
   list  IAM ListUsers (MaxItems 100) in an account holding 10,000 users
   cu    IAM CreateUser throughput (every write committed durably before the reply)
+  ar    STS AssumeRole by an IAM user (identity policy + trust policy), then GetCallerIdentity
+        signed with the session credentials of one of the sessions just issued
 
 usage: python bench/bench.py --iamd URL --moto URL [--duration 10] [--connections 16]
        [--scenarios gci,gsv,list,cu]
@@ -36,9 +38,10 @@ def client(url, service, key="test", secret="test", region="us-east-1"):
                                                       max_pool_connections=64))
 
 
-def wrk(url, service, body, target, key, secret, duration, connections):
+def wrk(url, service, body, target, key, secret, duration, connections, token=""):
     script = subprocess.run(
-        [sys.executable, os.path.join(HERE, "signed_request.py"), url, service, body, target or "", key, secret],
+        [sys.executable, os.path.join(HERE, "signed_request.py"), url, service, body, target or "", key, secret,
+         token],
         check=True, capture_output=True, text=True).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -67,6 +70,22 @@ def prepare_reader(url):
     return k["AccessKeyId"], k["SecretAccessKey"]
 
 
+def prepare_assumer(url):
+    """A user allowed sts:AssumeRole on a role that trusts it. Returns (keys, role ARN)."""
+    iam = client(url, "iam")
+    iam.create_user(UserName="bench-assumer")
+    acct = client(url, "sts").get_caller_identity()["Account"]
+    user_arn = f"arn:aws:iam::{acct}:user/bench-assumer"
+    role_arn = iam.create_role(RoleName="BenchRole", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    iam.put_user_policy(UserName="bench-assumer", PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Resource": role_arn}]}))
+    k = iam.create_access_key(UserName="bench-assumer")["AccessKey"]
+    return k["AccessKeyId"], k["SecretAccessKey"], role_arn
+
+
 def create_users(url, n, threads=8, prefix="u"):
     iam = client(url, "iam")
 
@@ -85,7 +104,7 @@ def main():
     ap.add_argument("--moto", required=True)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--scenarios", default="gci,gsv,list,cu")
+    ap.add_argument("--scenarios", default="gci,gsv,ar,list,cu")
     ap.add_argument("--users", type=int, default=10000)
     a = ap.parse_args()
     scen = a.scenarios.split(",")
@@ -102,6 +121,18 @@ def main():
             rows.append(("GetSecretValue (IAM user, policy-checked, decrypted)", name,
                          *wrk(url, "secretsmanager", json.dumps({"SecretId": "cml/bench/db"}),
                               "secretsmanager.GetSecretValue", key, secret, a.duration, a.connections)))
+    if "ar" in scen:
+        from urllib.parse import quote
+        for name, url in servers.items():
+            key, secret, role = prepare_assumer(url)
+            body = f"Action=AssumeRole&Version=2011-06-15&RoleArn={quote(role, safe='')}&RoleSessionName=bench"
+            rows.append(("AssumeRole (trust + identity policy, sealed session)", name,
+                         *wrk(url, "sts", body, None, key, secret, a.duration, a.connections)))
+            creds = client(url, "sts", key, secret).assume_role(RoleArn=role, RoleSessionName="gci")["Credentials"]
+            rows.append(("GetCallerIdentity with session credentials (after the AssumeRole run)", name,
+                         *wrk(url, "sts", "Action=GetCallerIdentity&Version=2011-06-15", None,
+                              creds["AccessKeyId"], creds["SecretAccessKey"], a.duration, a.connections,
+                              token=creds["SessionToken"])))
     if "cu" in scen:
         for name, url in servers.items():
             rps = create_users(url, 2000, prefix="cu")

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dur="${1:-10}"
 conns="${2:-16}"
-scenarios="${3:-gci,gsv,list,cu}"
+scenarios="${3:-gci,gsv,ar,list,cu}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 
 cargo build --release -p iamd --locked >&2

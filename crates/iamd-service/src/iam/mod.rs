@@ -364,8 +364,14 @@ pub struct AccountCounts {
 }
 
 /// The IAM state of every account.
+/// A role (or its absence) and the generation it was read at.
+type CachedRole = (u64, Option<Arc<RoleRecord>>);
+
 pub struct Iam {
     store: Arc<dyn Store>,
+    /// Roles read by AssumeRole, with the generation they were read at.
+    role_cache:
+        std::sync::RwLock<std::collections::HashMap<String, (u64, Option<Arc<RoleRecord>>)>>,
     /// Moves after every write transaction (committed or not): caches of IAM-derived data (the
     /// compiled policies of principals) are valid while it stays the same.
     generation: std::sync::atomic::AtomicU64,
@@ -376,6 +382,7 @@ impl Iam {
         Self {
             store,
             generation: std::sync::atomic::AtomicU64::new(0),
+            role_cache: Default::default(),
         }
     }
 
@@ -405,6 +412,27 @@ impl Iam {
     /// Any entity by name.
     pub fn get<T: Entity>(&self, acct: &str, name: &str) -> Result<T, Error> {
         self.read(|tx| must::<T>(tx, acct, name).map(|(r, _)| r))
+    }
+
+    /// A role by name (case-insensitively, as IAM finds names), from a cache that stays valid
+    /// while the generation does: AssumeRole reads its role on every call.
+    pub fn cached_role(&self, acct: &str, name: &str) -> Result<Option<Arc<RoleRecord>>, Error> {
+        let key = format!("{acct}/{}", name.to_lowercase());
+        let generation = self.generation();
+        if let Ok(cache) = self.role_cache.read()
+            && let Some((g, role)) = cache.get(&key)
+            && *g == generation
+        {
+            return Ok(role.clone());
+        }
+        let role = self.find::<RoleRecord>(acct, name)?.map(Arc::new);
+        if let Ok(mut cache) = self.role_cache.write() {
+            if cache.len() >= 100_000 {
+                cache.clear();
+            }
+            cache.insert(key, (generation, role.clone()));
+        }
+        Ok(role)
     }
 
     /// Any entity by name, or `None`.

@@ -37,7 +37,7 @@ pub fn get_access_key_info(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error>
 
 use crate::accounts::Principal;
 use crate::authz::{AuthzRequest, PolicyDoc, ResourcePolicy};
-use crate::iam::{RoleRecord, entity_arn};
+use crate::iam::entity_arn;
 use crate::sessions::{SessionClaims, SessionPrincipal};
 use iamd_api::Service;
 use iamd_policy::{Context, PolicyKind, ResourcePolicyKind};
@@ -269,7 +269,7 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let role = ctx
         .core
         .iam
-        .find::<RoleRecord>(role_account, role_name)?
+        .cached_role(role_account, role_name)?
         .ok_or_else(|| denied(role_arn_in))?;
     let role_arn = entity_arn(role_account, "role", &role.path, &role.name);
 
