@@ -83,6 +83,143 @@ impl Glob {
     }
 }
 
+/// An action pattern (already lowercase) with a cheap probe in front of the full match (see
+/// [`ActionProbe`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ActionGlob {
+    probe: ActionProbe,
+    glob: Glob,
+}
+
+impl ActionGlob {
+    /// Compiles a lowercase action pattern.
+    pub(crate) fn new(lower: &str) -> ActionGlob {
+        let lit_len = lower.find(['*', '?']).unwrap_or(lower.len());
+        ActionGlob {
+            probe: ActionProbe {
+                lit_len,
+                tail: tail8(lower.as_bytes(), lit_len),
+                exact: lit_len == lower.len(),
+            },
+            glob: Glob::new(lower),
+        }
+    }
+
+    /// The pattern's probe.
+    pub(crate) fn probe(&self) -> ActionProbe {
+        self.probe
+    }
+
+    /// Whether `action` matches, ASCII case ignored, given also `action_lower`, the action
+    /// ASCII-lowercased (plain byte comparisons for patterns without inner wildcards).
+    pub(crate) fn matches_lower(&self, action: &str, action_lower: &[u8]) -> bool {
+        self.probe.passes_lower(action_lower)
+            && match &self.glob {
+                Glob::All => true,
+                Glob::Exact(e) => e.as_bytes() == action_lower,
+                Glob::Prefix(p) => action_lower.starts_with(p.as_bytes()),
+                g @ Glob::Tokens(_) => g.matches_ignore_ascii_case(action),
+            }
+    }
+}
+
+/// A necessary condition for an action pattern to match, checked without touching the
+/// pattern's text: the request is long enough (exactly as long for a pattern without
+/// wildcard) and, ASCII case ignored, ends its first `lit_len` bytes with the same (up to)
+/// eight bytes as the pattern's literal prefix. Action patterns of a policy mostly share the
+/// service prefix with the request, so the bytes just before the first wildcard are the ones
+/// that differ. A probe that always passes stands for NotAction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ActionProbe {
+    /// Bytes before the first wildcard.
+    lit_len: usize,
+    /// The (up to) eight bytes before `lit_len`, lowercase, as a little-endian word.
+    tail: u64,
+    /// No wildcard at all.
+    exact: bool,
+}
+
+impl ActionProbe {
+    /// Passes for every action.
+    pub(crate) const ALWAYS: ActionProbe = ActionProbe {
+        lit_len: 0,
+        tail: 0,
+        exact: false,
+    };
+
+    /// False only when the pattern cannot match the action whose ASCII-lowercased bytes are
+    /// `action_lower`.
+    #[inline]
+    pub(crate) fn passes_lower(self, action_lower: &[u8]) -> bool {
+        self.len_ok(action_lower) && tail8(action_lower, self.lit_len) == self.tail
+    }
+
+    #[inline]
+    fn len_ok(self, action: &[u8]) -> bool {
+        if self.exact {
+            action.len() == self.lit_len
+        } else {
+            action.len() >= self.lit_len
+        }
+    }
+}
+
+/// An ASCII-lowercased copy of a short string, on the stack when it fits (actions are rarely
+/// longer than 64 bytes).
+pub(crate) struct LowerBytes {
+    buf: [u8; 64],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl LowerBytes {
+    pub(crate) fn new(s: &str) -> LowerBytes {
+        let b = s.as_bytes();
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..b.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                dst.make_ascii_lowercase();
+                LowerBytes {
+                    buf,
+                    len: b.len(),
+                    heap: None,
+                }
+            }
+            None => LowerBytes {
+                buf,
+                len: 0,
+                heap: Some(b.to_ascii_lowercase()),
+            },
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match &self.heap {
+            Some(v) => v,
+            None => self.buf.get(..self.len).unwrap_or_default(),
+        }
+    }
+}
+
+/// The (up to) eight bytes of `b` that end at `end` (`end <= b.len()`), as a little-endian
+/// word; fewer than eight bytes are zero-padded.
+#[inline]
+fn tail8(b: &[u8], end: usize) -> u64 {
+    if let Some(w) = end
+        .checked_sub(8)
+        .and_then(|start| b.get(start..end))
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+    {
+        return u64::from_le_bytes(w);
+    }
+    let mut buf = [0u8; 8];
+    for (d, s) in buf.iter_mut().zip(b.iter().take(end)) {
+        *d = *s;
+    }
+    u64::from_le_bytes(buf)
+}
+
 pub(crate) fn push_wild(toks: &mut Vec<Tok>, text: &str) {
     let mut lit = String::new();
     for c in text.chars() {
@@ -352,6 +489,60 @@ mod tests {
         assert!(!Glob::new("*a*a*a*b").matches("aaaaaaaaaaaaaaaaaa"));
         assert!(Glob::new("?é*").matches("xé"));
         assert!(!Glob::new("abc").matches("ABC"));
+    }
+
+    #[test]
+    fn action_probes_never_reject_a_match() {
+        let actions = [
+            "s3:GetObject",
+            "S3:GETOBJECT",
+            "secretsmanager:GetSecretValue",
+            "iam:x",
+            "",
+            "a",
+            "ÉÀ:getÀ",
+        ];
+        let patterns = [
+            "s3:getobject",
+            "s3:get*",
+            "s3:g?t*",
+            "*",
+            "s3:*object",
+            "secretsmanager:getsecret*",
+            "secretsmanager:describe*",
+            "iam:x",
+            "iam:?",
+            "a",
+            "ÉÀ:get*",
+        ];
+        for a in actions {
+            let long = a.repeat(20);
+            for x in [a, long.as_str()] {
+                let lower = LowerBytes::new(x);
+                assert_eq!(lower.as_bytes(), x.to_ascii_lowercase().as_bytes());
+                for p in patterns {
+                    let p = p.to_ascii_lowercase();
+                    let g = ActionGlob::new(&p);
+                    let full = Glob::new(&p).matches_ignore_ascii_case(x);
+                    assert_eq!(g.matches_lower(x, lower.as_bytes()), full, "{p} vs {x}");
+                    if full {
+                        assert!(g.probe().passes_lower(lower.as_bytes()), "{p} vs {x}");
+                    }
+                }
+            }
+        }
+        let probe = |p: &str, a: &str| {
+            ActionGlob::new(p)
+                .probe()
+                .passes_lower(LowerBytes::new(a).as_bytes())
+        };
+        assert!(!probe(
+            "secretsmanager:describe*",
+            "secretsmanager:GetSecretValue"
+        ));
+        assert!(!probe("s3:put1object", "s3:PutXObject"));
+        assert!(probe("s3:put1object", "S3:PUT1OBJECT"));
+        assert!(ActionProbe::ALWAYS.passes_lower(b""));
     }
 
     #[test]

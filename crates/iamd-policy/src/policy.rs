@@ -5,7 +5,7 @@ use crate::condition::{CondError, Condition, split_arn};
 use crate::context::{Context, PrincipalFacts};
 use crate::error::{PolicyError, PolicyErrorKind};
 use crate::json::Json;
-use crate::pattern::{Glob, Template};
+use crate::pattern::{ActionGlob, ActionProbe, Glob, Template};
 use crate::principal::{PrincipalMatch, PrincipalSet};
 
 /// Which kind of policy a document is; each kind has its own validation rules.
@@ -143,9 +143,8 @@ impl ResourcePattern {
 /// A one-bit Bloom filter of an action's service prefix: `1 << (fnv(service) % 64)`,
 /// ASCII-case-insensitive, computed without allocating.
 pub(crate) fn service_bit(action: &str) -> u64 {
-    let svc = action.split(':').next().unwrap_or("");
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in svc.bytes() {
+    for b in action.bytes().take_while(|b| *b != b':') {
         h ^= u64::from(b.to_ascii_lowercase());
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -176,7 +175,7 @@ pub struct Statement {
     index: usize,
     effect: Effect,
     principal: Option<(bool, PrincipalSet)>,
-    actions: (bool, Vec<Glob>),
+    actions: (bool, Vec<ActionGlob>),
     resources: Option<(bool, Vec<ResourcePattern>)>,
     conditions: Vec<Condition>,
 }
@@ -205,10 +204,20 @@ impl Statement {
         self.service_bits & bit != 0
     }
 
-    /// Whether the statement's Action/NotAction covers `action` (case-insensitively).
-    pub(crate) fn action_matches(&self, action: &str) -> bool {
+    /// Probes of its action patterns (one that always passes for NotAction).
+    fn probes(&self) -> impl Iterator<Item = ActionProbe> + '_ {
         let (negated, pats) = &self.actions;
-        let hit = pats.iter().any(|g| g.matches_ignore_ascii_case(action));
+        let always = negated.then_some(ActionProbe::ALWAYS);
+        always
+            .into_iter()
+            .chain(pats.iter().filter(|_| !*negated).map(ActionGlob::probe))
+    }
+
+    /// Whether the statement's Action/NotAction covers `action` (case-insensitively), given
+    /// also `action_lower`, its ASCII-lowercased bytes.
+    pub(crate) fn action_matches_lower(&self, action: &str, action_lower: &[u8]) -> bool {
+        let (negated, pats) = &self.actions;
+        let hit = pats.iter().any(|g| g.matches_lower(action, action_lower));
         hit != *negated
     }
 
@@ -265,6 +274,10 @@ pub struct Policy {
     size: usize,
     has_deny: bool,
     spans: Vec<(usize, usize)>,
+    /// Every statement's action probes, flattened in statement order with the statement's
+    /// index: evaluation scans this small array and looks at a statement only when one of
+    /// its probes passes.
+    probes: Vec<(ActionProbe, usize)>,
 }
 
 /// A position in a policy document (1-based line and column), as IAM reports in
@@ -312,6 +325,23 @@ impl Policy {
     /// Whether any statement denies.
     pub fn has_deny(&self) -> bool {
         self.has_deny
+    }
+
+    /// The statements that may match `action`, in document order (a superset: the caller
+    /// still checks [`Statement::action_matches_lower`]).
+    /// `action_lower` is the action, ASCII-lowercased.
+    pub(crate) fn candidates<'p, 'r>(
+        &'p self,
+        action_lower: &'r [u8],
+    ) -> impl Iterator<Item = &'p Statement> + use<'p, 'r> {
+        let mut last = usize::MAX;
+        self.probes.iter().filter_map(move |(probe, i)| {
+            if *i == last || !probe.passes_lower(action_lower) {
+                return None;
+            }
+            last = *i;
+            self.statements.get(*i)
+        })
     }
     /// Where statement `index` starts and ends (the position of its closing brace) in
     /// [`Policy::text`].
@@ -466,6 +496,11 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         return Err(e);
     }
     let has_deny = compiled.iter().any(|s| s.effect == Effect::Deny);
+    let probes = compiled
+        .iter()
+        .enumerate()
+        .flat_map(|(i, st)| st.probes().map(move |p| (p, i)))
+        .collect();
     Ok(Policy {
         text: text.to_owned(),
         kind,
@@ -476,6 +511,7 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         statements: compiled,
         has_deny,
         spans: crate::json::statement_spans(text),
+        probes,
     })
 }
 
@@ -820,7 +856,7 @@ fn compile_statement(
             not_action,
             actions
                 .iter()
-                .map(|a| Glob::new(&a.to_ascii_lowercase()))
+                .map(|a| ActionGlob::new(&a.to_ascii_lowercase()))
                 .collect(),
         ),
         resources,
