@@ -220,7 +220,7 @@ impl Condition {
     }
 
     /// Compiles a whole `Condition` element into a flat list (operators × keys, all ANDed).
-    pub(crate) fn compile_block(block: &Json, vars: bool) -> Result<Vec<Condition>, CondError> {
+    pub(crate) fn compile_block(block: &Json<'_>, vars: bool) -> Result<Vec<Condition>, CondError> {
         let ops = block.as_object().ok_or(CondError::Syntax)?;
         let mut out = Vec::new();
         for (op_name, body) in ops {
@@ -230,7 +230,7 @@ impl Condition {
             } else if let Some(r) = strip_prefix_ci(op_name, "ForAnyValue:") {
                 (Some(Quantifier::ForAnyValue), r)
             } else {
-                (None, op_name.as_str())
+                (None, op_name.as_ref())
             };
             let (if_exists, base) = match strip_suffix_ci(rest, "IfExists") {
                 Some(b) => (true, b),
@@ -253,26 +253,27 @@ impl Condition {
                 if !key.contains(':') {
                     return Err(CondError::KeyWithoutVendor);
                 }
-                let items: Vec<&Json> = match vals {
-                    Json::Array(a) => a.iter().collect(),
-                    v => vec![v],
+                let items = match vals {
+                    Json::Array(a) => a.as_slice(),
+                    v => std::slice::from_ref(v),
                 };
                 let mut values = Vec::with_capacity(items.len());
                 for it in items {
                     let text = match it {
-                        Json::String(s) => s.clone(),
-                        Json::Number(n) => n.clone(),
-                        Json::Bool(b) => b.to_string(),
+                        Json::String(s) => s.as_ref(),
+                        Json::Number(n) => n.as_str(),
+                        Json::Bool(true) => "true",
+                        Json::Bool(false) => "false",
                         _ => return Err(CondError::Syntax),
                     };
-                    values.push(compile_value(op, &text, vars)?);
+                    values.push(compile_value(op, text, vars)?);
                 }
                 out.push(Condition {
-                    op_name: op_name.clone(),
+                    op_name: op_name.to_string(),
                     op,
                     quantifier,
                     if_exists,
-                    key: key.clone(),
+                    key: key.to_string(),
                     key_lower: key.to_ascii_lowercase(),
                     values,
                 });

@@ -33,26 +33,35 @@ pub(crate) enum Glob {
 impl Glob {
     /// Compiles `text`, treating `*` and `?` as wildcards.
     pub(crate) fn new(text: &str) -> Glob {
+        // the common shapes without building tokens: no wildcard, or one trailing `*`
+        match text.bytes().position(|b| b == b'*' || b == b'?') {
+            None => return Glob::Exact(text.to_owned()),
+            Some(0) if text == "*" => return Glob::All,
+            Some(i) if i + 1 == text.len() && text.ends_with('*') => {
+                return Glob::Prefix(text.get(..i).unwrap_or_default().to_owned());
+            }
+            Some(_) => {}
+        }
         let mut toks = Vec::new();
         push_wild(&mut toks, text);
         Glob::from_tokens(toks)
     }
 
-    pub(crate) fn from_tokens(mut toks: Vec<Tok>) -> Glob {
+    pub(crate) fn from_tokens(toks: Vec<Tok>) -> Glob {
         // merge adjacent literals and collapse runs of stars
         let mut merged: Vec<Tok> = Vec::with_capacity(toks.len());
-        for t in toks.drain(..) {
+        for t in toks {
             match (merged.last_mut(), t) {
                 (Some(Tok::Lit(a)), Tok::Lit(b)) => a.push_str(&b),
                 (Some(Tok::Star), Tok::Star) => {}
                 (_, t) => merged.push(t),
             }
         }
-        match merged.as_slice() {
+        match merged.as_mut_slice() {
             [] => Glob::Exact(String::new()),
             [Tok::Star] => Glob::All,
-            [Tok::Lit(l)] => Glob::Exact(l.clone()),
-            [Tok::Lit(l), Tok::Star] => Glob::Prefix(l.clone()),
+            [Tok::Lit(l)] => Glob::Exact(std::mem::take(l)),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(std::mem::take(l)),
             _ => Glob::Tokens(merged),
         }
     }
@@ -221,20 +230,21 @@ fn tail8(b: &[u8], end: usize) -> u64 {
 }
 
 pub(crate) fn push_wild(toks: &mut Vec<Tok>, text: &str) {
-    let mut lit = String::new();
-    for c in text.chars() {
-        match c {
-            '*' | '?' => {
-                if !lit.is_empty() {
-                    toks.push(Tok::Lit(std::mem::take(&mut lit)));
-                }
-                toks.push(if c == '*' { Tok::Star } else { Tok::One });
-            }
-            _ => lit.push(c),
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let tok = match b {
+            b'*' => Tok::Star,
+            b'?' => Tok::One,
+            _ => continue,
+        };
+        if let Some(lit) = text.get(start..i).filter(|l| !l.is_empty()) {
+            toks.push(Tok::Lit(lit.to_owned()));
         }
+        toks.push(tok);
+        start = i + 1;
     }
-    if !lit.is_empty() {
-        toks.push(Tok::Lit(lit));
+    if let Some(lit) = text.get(start..).filter(|l| !l.is_empty()) {
+        toks.push(Tok::Lit(lit.to_owned()));
     }
 }
 
@@ -341,6 +351,14 @@ pub(crate) trait VarSource {
 impl Template {
     /// Parses `text`; variables are recognised only when `vars` is true (Version 2012-10-17).
     pub(crate) fn new(text: &str, vars: bool) -> Template {
+        if !vars || !text.contains("${") {
+            // no variable: only the glob and the plain text are ever used
+            return Template {
+                parts: Vec::new(),
+                glob: Some(Glob::new(text)),
+                plain: Some(text.to_owned()),
+            };
+        }
         let parts = if vars {
             parse_parts(text)
         } else {
@@ -543,6 +561,49 @@ mod tests {
         assert!(!probe("s3:put1object", "s3:PutXObject"));
         assert!(probe("s3:put1object", "S3:PUT1OBJECT"));
         assert!(ActionProbe::ALWAYS.passes_lower(b""));
+    }
+
+    #[test]
+    fn glob_shapes() {
+        let via_tokens = |t: &str| {
+            let mut toks = Vec::new();
+            push_wild(&mut toks, t);
+            Glob::from_tokens(toks)
+        };
+        for t in [
+            "",
+            "*",
+            "**",
+            "a",
+            "a*",
+            "a**",
+            "*a",
+            "a?",
+            "?",
+            "a*b",
+            "é*",
+            "a*?",
+            "arn:aws:s3:::b/*",
+        ] {
+            assert_eq!(Glob::new(t), via_tokens(t), "{t}");
+        }
+        assert_eq!(Glob::new("ab*"), Glob::Prefix("ab".into()));
+        assert_eq!(Glob::new("ab"), Glob::Exact("ab".into()));
+        assert_eq!(Glob::new("*"), Glob::All);
+        assert_eq!(
+            via_tokens("a?b*"),
+            Glob::Tokens(vec![
+                Tok::Lit("a".into()),
+                Tok::One,
+                Tok::Lit("b".into()),
+                Tok::Star
+            ])
+        );
+        let t = Template::new("a*${$}", true);
+        assert_eq!(t.resolve(&Src).unwrap(), "a*$");
+        let t = Template::new("a*b", true);
+        assert!(!t.has_vars());
+        assert!(t.glob(&Src).unwrap().matches("axxb"));
     }
 
     #[test]

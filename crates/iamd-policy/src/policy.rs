@@ -70,9 +70,17 @@ pub mod limits {
 /// Counts a policy's size the way IAM's quotas do: characters, whitespace excluded.
 pub fn policy_size(text: &str) -> usize {
     if text.is_ascii() {
-        return text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+        return text.len() - count_bytes(text.as_bytes(), |b| b.is_ascii_whitespace());
     }
     text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// How many bytes satisfy `f`, counted in blocks of 255 with a `u8` sum (vectorises, unlike
+/// `filter().count()` or a short-circuiting `all`).
+fn count_bytes(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    b.chunks(255)
+        .map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(f(x)))))
+        .sum()
 }
 
 /// The requested resource, split into ARN segments once per request.
@@ -267,13 +275,11 @@ impl Statement {
 pub struct Policy {
     text: String,
     kind: PolicyKind,
-    doc: Json,
     version: Option<String>,
     id: Option<String>,
     statements: Vec<Statement>,
     size: usize,
     has_deny: bool,
-    spans: Vec<(usize, usize)>,
     /// Every statement's action probes, flattened in statement order with the statement's
     /// index: evaluation scans this small array and looks at a statement only when one of
     /// its probes passes.
@@ -346,7 +352,8 @@ impl Policy {
     /// Where statement `index` starts and ends (the position of its closing brace) in
     /// [`Policy::text`].
     pub fn statement_position(&self, index: usize) -> Option<(Position, Position)> {
-        let (s, e) = *self.spans.get(index)?;
+        // found on demand: only explanations and simulations ask
+        let (s, e) = *crate::json::statement_spans(&self.text).get(index)?;
         let (l1, c1) = crate::json::line_col(&self.text, s);
         let (l2, c2) = crate::json::line_col(&self.text, e.saturating_sub(1));
         Some((
@@ -363,7 +370,8 @@ impl Policy {
 
     /// The document as a JSON value (for re-serialisation).
     pub fn to_json(&self) -> serde_json::Value {
-        self.doc.to_value()
+        // the text was parsed and validated (no duplicate members) when the policy was built
+        serde_json::from_str(&self.text).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -412,8 +420,9 @@ type StageResult<T> = Result<T, (Stage, PolicyError)>;
 
 fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
     let chars_ok = if text.is_ascii() {
-        text.bytes()
-            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7f))
+        count_bytes(text.as_bytes(), |b| {
+            !matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7f)
+        }) == 0
     } else {
         text.chars().all(allowed_char)
     };
@@ -434,9 +443,9 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
     let mut id = None;
     let mut statement = None;
     for (k, v) in top {
-        match (k.as_str(), v) {
-            ("Version", Json::String(s)) => version = Some(s.clone()),
-            ("Id", Json::String(s)) => id = Some(s.clone()),
+        match (k.as_ref(), v) {
+            ("Version", Json::String(s)) => version = Some(s.to_string()),
+            ("Id", Json::String(s)) => id = Some(s.to_string()),
             ("Statement", v) => statement = Some(v),
             _ => return Err(PolicyError::syntax()),
         }
@@ -451,9 +460,9 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         (_, Some(_)) => return Err(err(PolicyErrorKind::Version, version_msg)),
     }
     let vars = version.as_deref() == Some("2012-10-17");
-    let stmts: Vec<&Json> = match statement {
-        Some(Json::Array(a)) if !a.is_empty() => a.iter().collect(),
-        Some(o @ Json::Object(_)) => vec![o],
+    let stmts = match statement {
+        Some(Json::Array(a)) if !a.is_empty() => a.as_slice(),
+        Some(o @ Json::Object(_)) => std::slice::from_ref(o),
         _ => return Err(PolicyError::syntax()),
     };
     let mut compiled = Vec::with_capacity(stmts.len());
@@ -504,24 +513,22 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
     Ok(Policy {
         text: text.to_owned(),
         kind,
-        doc,
         version,
         id,
         size: policy_size(text),
         statements: compiled,
         has_deny,
-        spans: crate::json::statement_spans(text),
         probes,
     })
 }
 
-fn string_list(v: &Json) -> StageResult<Vec<&str>> {
+fn string_list<'j>(v: &'j Json<'_>) -> StageResult<Vec<&'j str>> {
     match v {
-        Json::String(s) => Ok(vec![s.as_str()]),
+        Json::String(s) => Ok(vec![s.as_ref()]),
         Json::Array(a) => a
             .iter()
             .map(|x| match x {
-                Json::String(s) => Ok(s.as_str()),
+                Json::String(s) => Ok(s.as_ref()),
                 _ => Err((Stage::Syntax, PolicyError::syntax())),
             })
             .collect(),
@@ -653,7 +660,7 @@ fn check_action(a: &str) -> Result<(), PolicyError> {
 }
 
 fn compile_statement(
-    s: &Json,
+    s: &Json<'_>,
     index: usize,
     kind: PolicyKind,
     vars: bool,
@@ -667,32 +674,32 @@ fn compile_statement(
     let mut resource = None;
     let mut condition = None;
     for (k, v) in m {
-        match k.as_str() {
+        match k.as_ref() {
             "Sid" => match v {
-                Json::String(x) => sid = Some(x.clone()),
+                Json::String(x) => sid = Some(x.to_string()),
                 _ => return Err(syn()),
             },
             "Effect" => match v {
-                Json::String(x) => effect = Some(x.as_str()),
+                Json::String(x) => effect = Some(x.as_ref()),
                 _ => return Err(syn()),
             },
             "Principal" | "NotPrincipal" => {
                 if principal.is_some() {
                     return Err(syn());
                 }
-                principal = Some((k.as_str() == "NotPrincipal", v));
+                principal = Some((k == "NotPrincipal", v));
             }
             "Action" | "NotAction" => {
                 if action.is_some() {
                     return Err(syn());
                 }
-                action = Some((k.as_str() == "NotAction", string_list(v)?));
+                action = Some((k == "NotAction", string_list(v)?));
             }
             "Resource" | "NotResource" => {
                 if resource.is_some() {
                     return Err(syn());
                 }
-                resource = Some((k.as_str() == "NotResource", string_list(v)?, k.as_str()));
+                resource = Some((k == "NotResource", string_list(v)?, k.as_ref()));
             }
             "Condition" => condition = Some(v),
             _ => return Err(syn()),
