@@ -556,8 +556,8 @@ pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
     None
 }
 
-/// Splits an ARN into its six colon-separated segments (the last keeps its colons).
-pub(crate) fn split_arn(s: &str) -> Option<[&str; 6]> {
+/// Byte offsets of the first five colons of `s`, if it has that many.
+pub(crate) fn arn_colons(s: &str) -> Option<[usize; 5]> {
     // byte scan: `str::splitn` with a char pattern costs several times more on short strings
     let mut cuts = [0usize; 5];
     let mut n = 0;
@@ -566,14 +566,16 @@ pub(crate) fn split_arn(s: &str) -> Option<[&str; 6]> {
             *cuts.get_mut(n)? = i;
             n += 1;
             if n == cuts.len() {
-                break;
+                return Some(cuts);
             }
         }
     }
-    if n < cuts.len() {
-        return None;
-    }
-    let [c0, c1, c2, c3, c4] = cuts;
+    None
+}
+
+/// Splits an ARN into its six colon-separated segments (the last keeps its colons).
+pub(crate) fn split_arn(s: &str) -> Option<[&str; 6]> {
+    let [c0, c1, c2, c3, c4] = arn_colons(s)?;
     Some([
         s.get(..c0)?,
         s.get(c0 + 1..c1)?,

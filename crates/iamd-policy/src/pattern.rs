@@ -47,6 +47,19 @@ impl Glob {
         Glob::from_tokens(toks)
     }
 
+    /// [`Glob::new`] reusing `text`'s allocation for the common shapes.
+    pub(crate) fn from_string(mut text: String) -> Glob {
+        match text.bytes().position(|b| b == b'*' || b == b'?') {
+            None => Glob::Exact(text),
+            Some(0) if text == "*" => Glob::All,
+            Some(i) if i + 1 == text.len() && text.ends_with('*') => {
+                text.truncate(i);
+                Glob::Prefix(text)
+            }
+            Some(_) => Glob::new(&text),
+        }
+    }
+
     pub(crate) fn from_tokens(toks: Vec<Tok>) -> Glob {
         // merge adjacent literals and collapse runs of stars
         let mut merged: Vec<Tok> = Vec::with_capacity(toks.len());
@@ -102,15 +115,18 @@ pub(crate) struct ActionGlob {
 
 impl ActionGlob {
     /// Compiles a lowercase action pattern.
-    pub(crate) fn new(lower: &str) -> ActionGlob {
-        let lit_len = lower.find(['*', '?']).unwrap_or(lower.len());
+    pub(crate) fn new(lower: String) -> ActionGlob {
+        let lit_len = lower
+            .bytes()
+            .position(|b| b == b'*' || b == b'?')
+            .unwrap_or(lower.len());
         ActionGlob {
             probe: ActionProbe {
                 lit_len,
                 tail: tail8(lower.as_bytes(), lit_len),
                 exact: lit_len == lower.len(),
             },
-            glob: Glob::new(lower),
+            glob: Glob::from_string(lower),
         }
     }
 
@@ -307,6 +323,16 @@ fn match_tokens_ci(t: &[Tok], s: &str, ci: bool) -> bool {
     }
 }
 
+/// Whether `s` contains `${` (the start of a policy variable).
+pub(crate) fn has_var(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| w == b"${")
+}
+
+/// Whether `s` contains a wildcard (`*` or `?`).
+pub(crate) fn has_wild(s: &str) -> bool {
+    s.bytes().any(|b| b == b'*' || b == b'?')
+}
+
 /// Compares two strings case-insensitively (Unicode simple lowercase) without allocating.
 pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
@@ -351,7 +377,7 @@ pub(crate) trait VarSource {
 impl Template {
     /// Parses `text`; variables are recognised only when `vars` is true (Version 2012-10-17).
     pub(crate) fn new(text: &str, vars: bool) -> Template {
-        if !vars || !text.contains("${") {
+        if !vars || !has_var(text) {
             // no variable: only the glob and the plain text are ever used
             return Template {
                 parts: Vec::new(),
@@ -540,7 +566,7 @@ mod tests {
                 assert_eq!(lower.as_bytes(), x.to_ascii_lowercase().as_bytes());
                 for p in patterns {
                     let p = p.to_ascii_lowercase();
-                    let g = ActionGlob::new(&p);
+                    let g = ActionGlob::new(p.clone());
                     let full = Glob::new(&p).matches_ignore_ascii_case(x);
                     assert_eq!(g.matches_lower(x, lower.as_bytes()), full, "{p} vs {x}");
                     if full {
@@ -550,7 +576,7 @@ mod tests {
             }
         }
         let probe = |p: &str, a: &str| {
-            ActionGlob::new(p)
+            ActionGlob::new(p.to_owned())
                 .probe()
                 .passes_lower(LowerBytes::new(a).as_bytes())
         };
@@ -586,6 +612,7 @@ mod tests {
             "arn:aws:s3:::b/*",
         ] {
             assert_eq!(Glob::new(t), via_tokens(t), "{t}");
+            assert_eq!(Glob::from_string(t.to_owned()), via_tokens(t), "{t}");
         }
         assert_eq!(Glob::new("ab*"), Glob::Prefix("ab".into()));
         assert_eq!(Glob::new("ab"), Glob::Exact("ab".into()));

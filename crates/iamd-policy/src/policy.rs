@@ -1,11 +1,11 @@
 //! Policy documents: parsing, validation per policy kind (reference §2.1–2.4, §2.7–2.8) and
 //! the compiled form that evaluation uses.
 
-use crate::condition::{CondError, Condition, split_arn};
+use crate::condition::{CondError, Condition, arn_colons, split_arn};
 use crate::context::{Context, PrincipalFacts};
 use crate::error::{PolicyError, PolicyErrorKind};
 use crate::json::Json;
-use crate::pattern::{ActionGlob, ActionProbe, Glob, Template};
+use crate::pattern::{ActionGlob, ActionProbe, Glob, Template, has_var, has_wild};
 use crate::principal::{PrincipalMatch, PrincipalSet};
 
 /// Which kind of policy a document is; each kind has its own validation rules.
@@ -102,10 +102,22 @@ impl<'r> Target<'r> {
 pub(crate) enum ResourcePattern {
     All,
     Arn {
-        head: Box<[Glob; 5]>,
+        /// The text before the resource part; literal segments are ranges of it (one
+        /// allocation instead of one per segment).
+        head_text: String,
+        head: Box<[HeadSeg; 5]>,
         tail: Template,
     },
     Whole(Template),
+}
+
+/// One of the first five ARN segments of a resource pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum HeadSeg {
+    /// Literal text: `head_text[start..end]`, compared ASCII-case-insensitively.
+    Lit(usize, usize),
+    /// A segment with wildcards.
+    Pat(Glob),
 }
 
 impl ResourcePattern {
@@ -113,20 +125,38 @@ impl ResourcePattern {
         if text == "*" {
             return ResourcePattern::All;
         }
-        match split_arn(text) {
-            // a variable outside the resource part (`arn:aws:s3:::${aws:PrincipalAccount}-x` is
-            // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
-            // whole string instead of per segment
-            Some([a, b, c, d, e, _])
-                if vars && [a, b, c, d, e].iter().any(|x| x.contains("${")) =>
-            {
-                ResourcePattern::Whole(Template::new(text, vars))
+        let Some(cuts) = arn_colons(text) else {
+            return ResourcePattern::Whole(Template::new(text, vars));
+        };
+        let [c0, c1, c2, c3, c4] = cuts;
+        let (head_str, tail) = (
+            text.get(..c4).unwrap_or_default(),
+            text.get(c4 + 1..).unwrap_or_default(),
+        );
+        // a variable outside the resource part (`arn:aws:s3:::${aws:PrincipalAccount}-x` is
+        // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
+        // whole string instead of per segment
+        if vars && has_var(head_str) {
+            return ResourcePattern::Whole(Template::new(text, vars));
+        }
+        let seg = |start: usize, end: usize| {
+            let s = head_str.get(start..end).unwrap_or_default();
+            if has_wild(s) {
+                HeadSeg::Pat(Glob::new(s))
+            } else {
+                HeadSeg::Lit(start, end)
             }
-            Some([a, b, c, d, e, tail]) => ResourcePattern::Arn {
-                head: Box::new([a, b, c, d, e].map(Glob::new)),
-                tail: Template::new(tail, vars),
-            },
-            None => ResourcePattern::Whole(Template::new(text, vars)),
+        };
+        ResourcePattern::Arn {
+            head_text: head_str.to_owned(),
+            head: Box::new([
+                seg(0, c0),
+                seg(c0 + 1, c1),
+                seg(c1 + 1, c2),
+                seg(c2 + 1, c3),
+                seg(c3 + 1, c4),
+            ]),
+            tail: Template::new(tail, vars),
         }
     }
 
@@ -134,13 +164,19 @@ impl ResourcePattern {
         let resource = target.full;
         match self {
             ResourcePattern::All => true,
-            ResourcePattern::Arn { head, tail } => {
+            ResourcePattern::Arn {
+                head_text,
+                head,
+                tail,
+            } => {
                 let Some(r) = &target.split else {
                     return false;
                 };
                 head.iter().zip(r.iter()).all(|(g, s)| match g {
-                    Glob::Exact(e) => e.eq_ignore_ascii_case(s),
-                    g => g.matches(s),
+                    HeadSeg::Lit(a, b) => head_text
+                        .get(*a..*b)
+                        .is_some_and(|e| e.eq_ignore_ascii_case(s)),
+                    HeadSeg::Pat(g) => g.matches(s),
                 }) && tail.glob(ctx).is_some_and(|g| g.matches(r[5]))
             }
             ResourcePattern::Whole(t) => t.glob(ctx).is_some_and(|g| g.matches(resource)),
@@ -165,8 +201,8 @@ fn service_bits(patterns: &[&str], negated: bool) -> u64 {
     }
     let mut bits = 0u64;
     for p in patterns {
-        match p.split_once(':') {
-            Some((svc, _)) if !svc.contains(['*', '?']) => bits |= service_bit(p),
+        match p.bytes().position(|b| b == b':').and_then(|i| p.get(..i)) {
+            Some(svc) if !has_wild(svc) => bits |= service_bit(p),
             _ => return u64::MAX,
         }
     }
@@ -576,21 +612,21 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     if !r.starts_with("arn:") {
         return Err(fmt());
     }
-    let parts: Vec<&str> = r.splitn(6, ':').collect();
-    let partition = parts.get(1).copied().unwrap_or("");
-    if !PARTITIONS.contains(&partition) && !partition.contains('*') && !partition.contains('?') {
+    let (parts, n) = split6(r);
+    let partition = parts[1];
+    if !PARTITIONS.contains(&partition) && !has_wild(partition) {
         return Err(err(
             PolicyErrorKind::Resource,
             format!("Partition \"{partition}\" is not valid for resource \"{r}\"."),
         ));
     }
-    let vendor = parts.get(2).copied().unwrap_or("");
-    if parts.len() < 6 {
+    let vendor = parts[2];
+    if n < 6 {
         // a trailing wildcard may stand for the remaining segments
         if r.ends_with('*') && !vendor.is_empty() {
             return Ok(());
         }
-        if vendor.is_empty() || vendor.contains('*') || vendor.contains('?') {
+        if vendor.is_empty() || has_wild(vendor) {
             return Err(err(
                 PolicyErrorKind::Resource,
                 "Resource vendor must be fully qualified and cannot contain regexes.",
@@ -598,7 +634,7 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
         }
         return Err(fmt());
     }
-    if vendor.is_empty() || vendor.contains('*') || vendor.contains('?') {
+    if vendor.is_empty() || has_wild(vendor) {
         return Err(err(
             PolicyErrorKind::Resource,
             "Resource vendor must be fully qualified and cannot contain regexes.",
@@ -606,7 +642,7 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     }
     // a policy variable before the resource part contains colons of its own, so the segments
     // above are not the ARN's; skip the IAM-specific shape checks then
-    let head_has_var = parts[..5].iter().any(|p| p.contains("${"));
+    let head_has_var = parts[..5].iter().any(|p| has_var(p));
     if vendor == "iam" && !head_has_var {
         if !parts[3].is_empty() {
             return Err(err(
@@ -628,11 +664,27 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
+/// `s.splitn(6, ':')` into an array: the segments (unused ones empty) and how many there are.
+fn split6(s: &str) -> ([&str; 6], usize) {
+    let mut out = [""; 6];
+    let mut n = 0;
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b':' && n < 5 {
+            out[n] = s.get(start..i).unwrap_or_default();
+            n += 1;
+            start = i + 1;
+        }
+    }
+    out[n] = s.get(start..).unwrap_or_default();
+    (out, n + 1)
+}
+
 fn check_action(a: &str) -> Result<(), PolicyError> {
     if a == "*" {
         return Ok(());
     }
-    let colons = a.matches(':').count();
+    let colons = a.bytes().filter(|b| *b == b':').count();
     if colons == 0 {
         return Err(err(
             PolicyErrorKind::Action,
@@ -645,7 +697,11 @@ fn check_action(a: &str) -> Result<(), PolicyError> {
             "Actions/Condition can contain only one colon.",
         ));
     }
-    let vendor = a.split(':').next().unwrap_or("");
+    let vendor = a
+        .bytes()
+        .position(|b| b == b':')
+        .and_then(|i| a.get(..i))
+        .unwrap_or(a);
     if vendor.is_empty()
         || !vendor
             .bytes()
@@ -863,10 +919,33 @@ fn compile_statement(
             not_action,
             actions
                 .iter()
-                .map(|a| ActionGlob::new(&a.to_ascii_lowercase()))
+                .map(|a| ActionGlob::new(a.to_ascii_lowercase()))
                 .collect(),
         ),
         resources,
         conditions,
     })
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::split6;
+
+    #[test]
+    fn split6_is_splitn() {
+        for s in [
+            "",
+            "a",
+            "a:b",
+            "arn:aws:s3:::b:c:d",
+            "a:b:c:d:e:f:g",
+            "é:::",
+            ":::::",
+        ] {
+            let (parts, n) = split6(s);
+            let want: Vec<&str> = s.splitn(6, ':').collect();
+            assert_eq!(&parts[..n], want.as_slice(), "{s}");
+            assert!(parts[n..].iter().all(|p| p.is_empty()));
+        }
+    }
 }
