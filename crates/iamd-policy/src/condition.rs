@@ -180,12 +180,14 @@ enum Value {
 /// One `Operator: { key: values }` entry, compiled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
-    op_name: String,
+    /// The operator name as written, when it is not exactly the operator's AWS name.
+    op_name: Option<String>,
     op: Option<Operator>,
     quantifier: Option<Quantifier>,
     if_exists: bool,
-    key: String,
-    key_lower: String,
+    /// The key as written followed by its lowercase form (one allocation).
+    keys: String,
+    key_len: usize,
     values: Vec<Value>,
 }
 
@@ -200,7 +202,11 @@ pub(crate) enum CondError {
 impl Condition {
     /// The operator name as written in the policy (`ForAnyValue:StringLikeIfExists`).
     pub fn operator_name(&self) -> &str {
-        &self.op_name
+        match (&self.op_name, self.op) {
+            (Some(n), _) => n,
+            (None, Some(op)) => op.name(),
+            (None, None) => "",
+        }
     }
     /// The operator, if known.
     pub fn operator(&self) -> Option<Operator> {
@@ -216,7 +222,12 @@ impl Condition {
     }
     /// The context key name as written.
     pub fn key(&self) -> &str {
-        &self.key
+        self.keys.get(..self.key_len).unwrap_or_default()
+    }
+
+    /// The context key name, lowercase.
+    fn key_lower(&self) -> &str {
+        self.keys.get(self.key_len..).unwrap_or_default()
     }
 
     /// Compiles a whole `Condition` element into a flat list (operators × keys, all ANDed).
@@ -250,7 +261,7 @@ impl Condition {
                 return Err(CondError::Syntax);
             }
             for (key, vals) in keys {
-                if !key.contains(':') {
+                if !key.bytes().any(|b| b == b':') {
                     return Err(CondError::KeyWithoutVendor);
                 }
                 let items = match vals {
@@ -268,13 +279,24 @@ impl Condition {
                     };
                     values.push(compile_value(op, text, vars)?);
                 }
+                let canonical = quantifier.is_none()
+                    && !if_exists
+                    && op.is_some_and(|o| o.name() == op_name.as_ref());
                 out.push(Condition {
-                    op_name: op_name.to_string(),
+                    op_name: (!canonical).then(|| op_name.to_string()),
                     op,
                     quantifier,
                     if_exists,
-                    key: key.to_string(),
-                    key_lower: key.to_ascii_lowercase(),
+                    keys: {
+                        let mut keys = String::with_capacity(2 * key.len());
+                        keys.push_str(key);
+                        keys.push_str(key);
+                        if let Some(lower) = keys.get_mut(key.len()..) {
+                            lower.make_ascii_lowercase();
+                        }
+                        keys
+                    },
+                    key_len: key.len(),
                     values,
                 });
             }
@@ -285,7 +307,7 @@ impl Condition {
     /// Whether the condition holds for the request context.
     pub(crate) fn holds(&self, ctx: &Context) -> bool {
         let Some(op) = self.op else { return true };
-        let entry = ctx.get_lower(&self.key_lower);
+        let entry = ctx.get_lower(self.key_lower());
         if op == Operator::Null {
             let absent = entry.is_none_or(|e| e.values.is_empty());
             return self
@@ -595,6 +617,18 @@ mod tests {
     }
     fn holds(json: &str, ctx: &Context) -> bool {
         cond(json).iter().all(|c| c.holds(ctx))
+    }
+
+    #[test]
+    fn key_as_written_and_lowercase() {
+        let c = &cond(r#"{"StringEquals":{"AWS:PrincipalTag/Team":"a"}}"#)[0];
+        assert_eq!(c.key(), "AWS:PrincipalTag/Team");
+        assert_eq!(c.key_lower(), "aws:principaltag/team");
+        assert_eq!(c.operator_name(), "StringEquals");
+        let c = &cond(r#"{"stringequalsIfExists":{"a:b":"a"}}"#)[0];
+        assert_eq!(c.operator_name(), "stringequalsIfExists");
+        let c = &cond(r#"{"stringequals":{"a:b":"a"}}"#)[0];
+        assert_eq!(c.operator_name(), "stringequals");
     }
 
     #[test]

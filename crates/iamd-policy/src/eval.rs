@@ -283,7 +283,18 @@ impl<'a> Acc<'a, '_> {
         let mut deny = false;
         let mut grant: Option<PrincipalMatch> = None;
         let action_lower = self.action_lower.as_bytes();
-        for st in np.policy.candidates(action_lower) {
+        let statements = np.policy.statements();
+        // a plain loop over the probes (statements whose probes all fail are skipped without
+        // being looked at); each statement once, in document order
+        let mut last = usize::MAX;
+        for (probe, i) in np.policy.probes() {
+            if *i == last || !probe.passes_lower(action_lower) {
+                continue;
+            }
+            last = *i;
+            let Some(st) = statements.get(*i) else {
+                continue;
+            };
             if !st.may_match_service(self.service_bit)
                 || !st.action_matches_lower(req.action, action_lower)
                 || !st.resource_matches(&self.target, req.context)

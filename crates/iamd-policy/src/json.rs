@@ -80,7 +80,8 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut out: Vec<(Cow<'de, str>, Json<'de>)> = Vec::new();
+        // a statement has up to six members: no regrowth
+        let mut out: Vec<(Cow<'de, str>, Json<'de>)> = Vec::with_capacity(6);
         // keys go through JsonVisitor too, so that unescaped ones are borrowed
         while let Some(key) = map.next_key::<Json<'de>>()? {
             let Json::String(key) = key else {

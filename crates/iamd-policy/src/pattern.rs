@@ -365,7 +365,8 @@ pub(crate) struct Template {
     parts: Vec<Part>,
     /// Precompiled glob when there is no variable.
     glob: Option<Glob>,
-    /// Literal text when there is no variable (escapes resolved).
+    /// Literal text when there is no variable (escapes resolved), unless `glob` is
+    /// `Glob::Exact`, whose text it would repeat.
     plain: Option<String>,
 }
 
@@ -379,10 +380,12 @@ impl Template {
     pub(crate) fn new(text: &str, vars: bool) -> Template {
         if !vars || !has_var(text) {
             // no variable: only the glob and the plain text are ever used
+            let glob = Glob::new(text);
+            let plain = (!matches!(glob, Glob::Exact(_))).then(|| text.to_owned());
             return Template {
                 parts: Vec::new(),
-                glob: Some(Glob::new(text)),
-                plain: Some(text.to_owned()),
+                glob: Some(glob),
+                plain,
             };
         }
         let parts = if vars {
@@ -409,20 +412,23 @@ impl Template {
                     Part::Var { .. } => {}
                 }
             }
-            (Some(Glob::from_tokens(toks)), Some(plain))
+            let glob = Glob::from_tokens(toks);
+            let plain = (!matches!(glob, Glob::Exact(_))).then_some(plain);
+            (Some(glob), plain)
         };
         Template { parts, glob, plain }
     }
 
     pub(crate) fn has_vars(&self) -> bool {
-        self.plain.is_none()
+        self.glob.is_none()
     }
 
     /// The value with variables substituted (wildcards not interpreted). `None` when a
     /// variable cannot be resolved and has no default.
     pub(crate) fn resolve<'a>(&'a self, src: &dyn VarSource) -> Option<Cow<'a, str>> {
-        if let Some(p) = &self.plain {
-            return Some(Cow::Borrowed(p));
+        match (&self.plain, &self.glob) {
+            (Some(p), _) | (None, Some(Glob::Exact(p))) => return Some(Cow::Borrowed(p)),
+            _ => {}
         }
         let mut out = String::new();
         for p in &self.parts {
@@ -462,9 +468,11 @@ fn parse_parts(text: &str) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut rest = text;
     let mut buf = String::new();
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = rest.as_bytes().windows(2).position(|w| w == b"${") {
         let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
+        let Some(end) = after.bytes().position(|b| b == b'}') else {
+            break;
+        };
         buf.push_str(&rest[..start]);
         let inner = after[..end].trim();
         let part = match inner {
@@ -487,7 +495,11 @@ fn parse_parts(text: &str) -> Vec<Part> {
 }
 
 fn parse_var(inner: &str) -> Part {
-    if let Some((key, def)) = inner.split_once(',') {
+    if let Some((key, def)) = inner
+        .bytes()
+        .position(|b| b == b',')
+        .and_then(|i| Some((inner.get(..i)?, inner.get(i + 1..)?)))
+    {
         let def = def.trim();
         let default = def
             .strip_prefix('\'')
@@ -628,6 +640,29 @@ mod tests {
         );
         let t = Template::new("a*${$}", true);
         assert_eq!(t.resolve(&Src).unwrap(), "a*$");
+        for (text, want) in [
+            ("ab", "ab"),
+            ("a*", "a*"),
+            ("a?b", "a?b"),
+            ("a${$}b", "a$b"),
+            ("*", "*"),
+        ] {
+            let t = Template::new(text, true);
+            assert!(!t.has_vars());
+            assert_eq!(t.resolve(&Src).unwrap(), want, "{text}");
+        }
+        assert_eq!(
+            Template::new("${aws:username, 'x,y'}", true)
+                .resolve(&Src)
+                .unwrap(),
+            "alice"
+        );
+        assert_eq!(
+            Template::new("${aws:nobody, 'x,y'}", true)
+                .resolve(&Src)
+                .unwrap(),
+            "x,y"
+        );
         let t = Template::new("a*b", true);
         assert!(!t.has_vars());
         assert!(t.glob(&Src).unwrap().matches("axxb"));

@@ -369,22 +369,12 @@ impl Policy {
         self.has_deny
     }
 
-    /// The statements that may match `action`, in document order (a superset: the caller
-    /// still checks [`Statement::action_matches_lower`]).
-    /// `action_lower` is the action, ASCII-lowercased.
-    pub(crate) fn candidates<'p, 'r>(
-        &'p self,
-        action_lower: &'r [u8],
-    ) -> impl Iterator<Item = &'p Statement> + use<'p, 'r> {
-        let mut last = usize::MAX;
-        self.probes.iter().filter_map(move |(probe, i)| {
-            if *i == last || !probe.passes_lower(action_lower) {
-                return None;
-            }
-            last = *i;
-            self.statements.get(*i)
-        })
+    /// Every statement's action probes with the statement's index, in statement order: a
+    /// statement can match an action only if one of its probes passes.
+    pub(crate) fn probes(&self) -> &[(ActionProbe, usize)] {
+        &self.probes
     }
+
     /// Where statement `index` starts and ends (the position of its closing brace) in
     /// [`Policy::text`].
     pub fn statement_position(&self, index: usize) -> Option<(Position, Position)> {
