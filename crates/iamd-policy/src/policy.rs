@@ -105,7 +105,7 @@ pub(crate) enum ResourcePattern {
         /// The text before the resource part; literal segments are ranges of it (one
         /// allocation instead of one per segment).
         head_text: String,
-        head: Box<[HeadSeg; 5]>,
+        head: [HeadSeg; 5],
         tail: Template,
     },
     Whole(Template),
@@ -116,8 +116,10 @@ pub(crate) enum ResourcePattern {
 pub(crate) enum HeadSeg {
     /// Literal text: `head_text[start..end]`, compared ASCII-case-insensitively.
     Lit(usize, usize),
-    /// A segment with wildcards.
-    Pat(Glob),
+    /// `*`
+    Any,
+    /// A segment with other wildcards.
+    Pat(Box<Glob>),
 }
 
 impl ResourcePattern {
@@ -141,21 +143,23 @@ impl ResourcePattern {
         }
         let seg = |start: usize, end: usize| {
             let s = head_str.get(start..end).unwrap_or_default();
-            if has_wild(s) {
-                HeadSeg::Pat(Glob::new(s))
+            if s == "*" {
+                HeadSeg::Any
+            } else if has_wild(s) {
+                HeadSeg::Pat(Box::new(Glob::new(s)))
             } else {
                 HeadSeg::Lit(start, end)
             }
         };
         ResourcePattern::Arn {
             head_text: head_str.to_owned(),
-            head: Box::new([
+            head: [
                 seg(0, c0),
                 seg(c0 + 1, c1),
                 seg(c1 + 1, c2),
                 seg(c2 + 1, c3),
                 seg(c3 + 1, c4),
-            ]),
+            ],
             tail: Template::new(tail, vars),
         }
     }
@@ -176,6 +180,7 @@ impl ResourcePattern {
                     HeadSeg::Lit(a, b) => head_text
                         .get(*a..*b)
                         .is_some_and(|e| e.eq_ignore_ascii_case(s)),
+                    HeadSeg::Any => true,
                     HeadSeg::Pat(g) => g.matches(s),
                 }) && tail.glob(ctx).is_some_and(|g| g.matches(r[5]))
             }
@@ -195,7 +200,7 @@ pub(crate) fn service_bit(action: &str) -> u64 {
     1u64 << (h % 64)
 }
 
-fn service_bits(patterns: &[&str], negated: bool) -> u64 {
+fn service_bits<'p>(patterns: impl Iterator<Item = &'p str>, negated: bool) -> u64 {
     if negated {
         return u64::MAX;
     }
@@ -548,16 +553,28 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
     })
 }
 
-fn string_list<'j>(v: &'j Json<'_>) -> StageResult<Vec<&'j str>> {
+/// A string or an array of strings from the document, borrowed (no list is built).
+#[derive(Clone, Copy)]
+struct StrList<'j, 't>(&'j [Json<'t>]);
+
+impl<'j, 't> StrList<'j, 't> {
+    fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'j str> + use<'j, 't> {
+        // string_list checked that every item is a string
+        self.0.iter().filter_map(|x| match x {
+            Json::String(s) => Some(s.as_ref()),
+            _ => None,
+        })
+    }
+}
+
+fn string_list<'j, 't>(v: &'j Json<'t>) -> StageResult<StrList<'j, 't>> {
     match v {
-        Json::String(s) => Ok(vec![s.as_ref()]),
-        Json::Array(a) => a
-            .iter()
-            .map(|x| match x {
-                Json::String(s) => Ok(s.as_ref()),
-                _ => Err((Stage::Syntax, PolicyError::syntax())),
-            })
-            .collect(),
+        Json::String(_) => Ok(StrList(std::slice::from_ref(v))),
+        Json::Array(a) if a.iter().all(|x| matches!(x, Json::String(_))) => Ok(StrList(a)),
         _ => Err((Stage::Syntax, PolicyError::syntax())),
     }
 }
@@ -829,11 +846,11 @@ fn compile_statement(
                 ),
             ));
         }
-        for r in rs {
+        for r in rs.iter() {
             check_resource(r).map_err(|e| (Stage::ResourceFormat, e))?;
         }
     }
-    for a in &actions {
+    for a in actions.iter() {
         check_action(a).map_err(|e| (Stage::ActionFormat, e))?;
     }
     let resources = match resource {
@@ -900,7 +917,7 @@ fn compile_statement(
         )),
     };
     Ok(Statement {
-        service_bits: service_bits(&actions, not_action),
+        service_bits: service_bits(actions.iter(), not_action),
         sid,
         index,
         effect,
