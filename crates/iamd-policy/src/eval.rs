@@ -283,6 +283,9 @@ impl<'a> Acc<'a, '_> {
         let mut deny = false;
         let mut grant: Option<PrincipalMatch> = None;
         let action_lower = self.action_lower.as_bytes();
+        if !np.policy.may_match_action(action_lower) {
+            return (PolicyResult::NoMatch, None);
+        }
         let statements = np.policy.statements();
         // a plain loop over the probes (statements whose probes all fail are skipped without
         // being looked at); each statement once, in document order

@@ -179,6 +179,11 @@ impl ActionProbe {
         self.len_ok(action_lower) && tail8(action_lower, self.lit_len) == self.tail
     }
 
+    /// `(lit_len, tail)`, or `None` for a probe that passes every action (`lit_len` 0).
+    pub(crate) fn key(self) -> Option<(usize, u64)> {
+        (self.lit_len > 0).then_some((self.lit_len, self.tail))
+    }
+
     #[inline]
     fn len_ok(self, action: &[u8]) -> bool {
         if self.exact {
@@ -230,7 +235,7 @@ impl LowerBytes {
 /// The (up to) eight bytes of `b` that end at `end` (`end <= b.len()`), as a little-endian
 /// word; fewer than eight bytes are zero-padded.
 #[inline]
-fn tail8(b: &[u8], end: usize) -> u64 {
+pub(crate) fn tail8(b: &[u8], end: usize) -> u64 {
     if let Some(w) = end
         .checked_sub(8)
         .and_then(|start| b.get(start..end))

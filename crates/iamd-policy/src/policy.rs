@@ -5,7 +5,7 @@ use crate::condition::{CondError, Condition, arn_colons, split_arn};
 use crate::context::{Context, PrincipalFacts};
 use crate::error::{PolicyError, PolicyErrorKind};
 use crate::json::Json;
-use crate::pattern::{ActionGlob, ActionProbe, Glob, Template, has_var, has_wild};
+use crate::pattern::{ActionGlob, ActionProbe, Glob, Template, has_var, has_wild, tail8};
 use crate::principal::{PrincipalMatch, PrincipalSet};
 
 /// Which kind of policy a document is; each kind has its own validation rules.
@@ -325,6 +325,20 @@ pub struct Policy {
     /// index: evaluation scans this small array and looks at a statement only when one of
     /// its probes passes.
     probes: Vec<(ActionProbe, usize)>,
+    /// A policy-level summary of the probes, checked first: the distinct literal-prefix
+    /// lengths (ascending) and a 256-bit Bloom filter of (length, tail) pairs; `probe_any`
+    /// when some probe passes every action (NotAction, a leading wildcard).
+    probe_lens: Vec<usize>,
+    probe_bloom: [u64; 4],
+    probe_any: bool,
+}
+
+/// Word and bit of a (literal-prefix length, tail) pair in a policy's probe Bloom filter.
+#[inline]
+fn bloom_bit(len: usize, tail: u64) -> (usize, u64) {
+    let h = (tail ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .wrapping_mul(0xff51_afd7_ed55_8ccd);
+    ((h >> 62) as usize, 1u64 << ((h >> 56) & 63))
 }
 
 /// A position in a policy document (1-based line and column), as IAM reports in
@@ -372,6 +386,24 @@ impl Policy {
     /// Whether any statement denies.
     pub fn has_deny(&self) -> bool {
         self.has_deny
+    }
+
+    /// False when no statement of the policy can match the action whose ASCII-lowercased
+    /// bytes are `action_lower` (then no probe passes either).
+    pub(crate) fn may_match_action(&self, action_lower: &[u8]) -> bool {
+        if self.probe_any {
+            return true;
+        }
+        for &len in &self.probe_lens {
+            if action_lower.len() < len {
+                break;
+            }
+            let (w, bit) = bloom_bit(len, tail8(action_lower, len));
+            if self.probe_bloom.get(w).is_some_and(|b| b & bit != 0) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Every statement's action probes with the statement's index, in statement order: a
@@ -536,11 +568,29 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         return Err(e);
     }
     let has_deny = compiled.iter().any(|s| s.effect == Effect::Deny);
-    let probes = compiled
+    let probes: Vec<(ActionProbe, usize)> = compiled
         .iter()
         .enumerate()
         .flat_map(|(i, st)| st.probes().map(move |p| (p, i)))
         .collect();
+    let mut probe_lens = Vec::new();
+    let mut probe_bloom = [0u64; 4];
+    let mut probe_any = false;
+    for (p, _) in &probes {
+        match p.key() {
+            None => probe_any = true,
+            Some((len, tail)) => {
+                if !probe_lens.contains(&len) {
+                    probe_lens.push(len);
+                }
+                let (w, bit) = bloom_bit(len, tail);
+                if let Some(b) = probe_bloom.get_mut(w) {
+                    *b |= bit;
+                }
+            }
+        }
+    }
+    probe_lens.sort_unstable();
     Ok(Policy {
         text: text.to_owned(),
         kind,
@@ -550,6 +600,9 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         statements: compiled,
         has_deny,
         probes,
+        probe_lens,
+        probe_bloom,
+        probe_any,
     })
 }
 
@@ -936,7 +989,57 @@ fn compile_statement(
 
 #[cfg(test)]
 mod split_tests {
-    use super::split6;
+    use super::*;
+    use crate::pattern::LowerBytes;
+
+    #[test]
+    fn policy_prefilter_never_hides_a_matching_statement() {
+        let actions = [
+            "s3:GetObject",
+            "S3:PUTOBJECT",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+            "iam:CreateUser",
+            "iam:x",
+            "a:b",
+            "ec2:DescribeInstances",
+        ];
+        let patterns = [
+            r#""s3:GetObject""#,
+            r#"["s3:put*","iam:?"]"#,
+            r#""secretsmanager:Get*Value""#,
+            r#""*""#,
+            r#""*:GetObject""#,
+            r#"["ec2:Describe*","a:b"]"#,
+            r#""iam:Create*""#,
+        ];
+        for (i, pat) in patterns.iter().enumerate() {
+            for not in [false, true] {
+                let key = if not { "NotAction" } else { "Action" };
+                let text = format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","{key}":{pat},"Resource":"*"}}]}}"#
+                );
+                let p = Policy::parse(&text, PolicyKind::Identity).unwrap();
+                for a in actions {
+                    let lower = LowerBytes::new(a);
+                    let hit = p
+                        .statements()
+                        .iter()
+                        .any(|st| st.action_matches_lower(a, lower.as_bytes()));
+                    if hit {
+                        assert!(p.may_match_action(lower.as_bytes()), "{i} {key} {a}");
+                    }
+                }
+            }
+        }
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:Put*"],"Resource":"*"}]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        assert!(!p.may_match_action(LowerBytes::new("iam:CreateUser").as_bytes()));
+        assert!(p.may_match_action(LowerBytes::new("s3:PutObjectAcl").as_bytes()));
+    }
 
     #[test]
     fn split6_is_splitn() {
