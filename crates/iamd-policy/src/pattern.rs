@@ -79,6 +79,23 @@ impl Glob {
         }
     }
 
+    /// The pattern written out (`*` and `?` for the wildcards).
+    fn to_text(&self) -> String {
+        match self {
+            Glob::All => "*".to_owned(),
+            Glob::Exact(e) => e.clone(),
+            Glob::Prefix(p) => format!("{p}*"),
+            Glob::Tokens(t) => t
+                .iter()
+                .map(|t| match t {
+                    Tok::Lit(l) => l.as_str(),
+                    Tok::Star => "*",
+                    Tok::One => "?",
+                })
+                .collect(),
+        }
+    }
+
     /// Whether `s` matches, case-sensitively.
     pub(crate) fn matches(&self, s: &str) -> bool {
         match self {
@@ -330,7 +347,8 @@ fn match_tokens_ci(t: &[Tok], s: &str, ci: bool) -> bool {
 
 /// Whether `s` contains `${` (the start of a policy variable).
 pub(crate) fn has_var(s: &str) -> bool {
-    s.as_bytes().windows(2).any(|w| w == b"${")
+    // `<[u8]>::contains` is a memchr: most strings have no `$` at all
+    s.as_bytes().contains(&b'$') && s.as_bytes().windows(2).any(|w| w == b"${")
 }
 
 /// Whether `s` contains a wildcard (`*` or `?`).
@@ -424,6 +442,23 @@ impl Template {
         Template { parts, glob, plain }
     }
 
+    /// [`Template::new`] for a template only ever matched as a glob (resource patterns): the
+    /// plain text is not kept beside a wildcard glob ([`Template::resolve`] rebuilds it).
+    pub(crate) fn for_glob(text: &str, vars: bool) -> Template {
+        if !vars || !has_var(text) {
+            return Template {
+                parts: Vec::new(),
+                glob: Some(Glob::new(text)),
+                plain: None,
+            };
+        }
+        let mut t = Template::new(text, vars);
+        if t.glob.is_some() {
+            t.plain = None;
+        }
+        t
+    }
+
     pub(crate) fn has_vars(&self) -> bool {
         self.glob.is_none()
     }
@@ -433,7 +468,9 @@ impl Template {
     pub(crate) fn resolve<'a>(&'a self, src: &dyn VarSource) -> Option<Cow<'a, str>> {
         match (&self.plain, &self.glob) {
             (Some(p), _) | (None, Some(Glob::Exact(p))) => return Some(Cow::Borrowed(p)),
-            _ => {}
+            // a glob-only template: the text is the glob's tokens written out
+            (None, Some(g)) => return Some(Cow::Owned(g.to_text())),
+            (None, None) => {}
         }
         let mut out = String::new();
         for p in &self.parts {
@@ -668,6 +705,12 @@ mod tests {
                 .unwrap(),
             "x,y"
         );
+        for text in ["ab", "a*", "a?b*c", "a${*}b", "*", "", "x${?}"] {
+            let full = Template::new(text, true);
+            let glob_only = Template::for_glob(text, true);
+            assert_eq!(glob_only.resolve(&Src), full.resolve(&Src), "{text}");
+            assert_eq!(glob_only.glob(&Src), full.glob(&Src), "{text}");
+        }
         let t = Template::new("a*b", true);
         assert!(!t.has_vars());
         assert!(t.glob(&Src).unwrap().matches("axxb"));

@@ -128,7 +128,7 @@ impl ResourcePattern {
             return ResourcePattern::All;
         }
         let Some(cuts) = arn_colons(text) else {
-            return ResourcePattern::Whole(Template::new(text, vars));
+            return ResourcePattern::Whole(Template::for_glob(text, vars));
         };
         let [c0, c1, c2, c3, c4] = cuts;
         let (head_str, tail) = (
@@ -139,7 +139,7 @@ impl ResourcePattern {
         // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
         // whole string instead of per segment
         if vars && has_var(head_str) {
-            return ResourcePattern::Whole(Template::new(text, vars));
+            return ResourcePattern::Whole(Template::for_glob(text, vars));
         }
         let seg = |start: usize, end: usize| {
             let s = head_str.get(start..end).unwrap_or_default();
@@ -160,7 +160,7 @@ impl ResourcePattern {
                 seg(c2 + 1, c3),
                 seg(c3 + 1, c4),
             ],
-            tail: Template::new(tail, vars),
+            tail: Template::for_glob(tail, vars),
         }
     }
 
@@ -702,8 +702,7 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     }
     // a policy variable before the resource part contains colons of its own, so the segments
     // above are not the ARN's; skip the IAM-specific shape checks then
-    let head_has_var = parts[..5].iter().any(|p| has_var(p));
-    if vendor == "iam" && !head_has_var {
+    if vendor == "iam" && !parts[..5].iter().any(|p| has_var(p)) {
         if !parts[3].is_empty() {
             return Err(err(
                 PolicyErrorKind::Resource,
