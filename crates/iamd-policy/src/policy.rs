@@ -206,10 +206,26 @@ fn service_bits<'p>(patterns: impl Iterator<Item = &'p str>, negated: bool) -> u
     }
     let mut bits = 0u64;
     for p in patterns {
-        match p.bytes().position(|b| b == b':').and_then(|i| p.get(..i)) {
-            Some(svc) if !has_wild(svc) => bits |= service_bit(p),
-            _ => return u64::MAX,
+        // one pass: hash the service prefix as service_bit does, give up on a wildcard in it
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut colon = false;
+        for b in p.bytes() {
+            match b {
+                b':' => {
+                    colon = true;
+                    break;
+                }
+                b'*' | b'?' => return u64::MAX,
+                _ => {
+                    h ^= u64::from(b.to_ascii_lowercase());
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
         }
+        if !colon {
+            return u64::MAX;
+        }
+        bits |= 1u64 << (h % 64);
     }
     bits
 }
@@ -990,6 +1006,21 @@ fn compile_statement(
 mod split_tests {
     use super::*;
     use crate::pattern::LowerBytes;
+
+    #[test]
+    fn service_bits_agree_with_service_bit() {
+        for p in ["s3:GetObject", "S3:get*", "secretsmanager:X", "iam:?"] {
+            assert_eq!(service_bits([p].into_iter(), false), service_bit(p), "{p}");
+        }
+        assert_eq!(
+            service_bits(["s3:a", "iam:b"].into_iter(), false),
+            service_bit("s3:x") | service_bit("iam:y")
+        );
+        for p in ["*", "s*:GetObject", "s?:x", "nocolon"] {
+            assert_eq!(service_bits([p].into_iter(), false), u64::MAX, "{p}");
+        }
+        assert_eq!(service_bits(["s3:a"].into_iter(), true), u64::MAX);
+    }
 
     #[test]
     fn policy_prefilter_never_hides_a_matching_statement() {
