@@ -233,7 +233,11 @@ impl Condition {
     /// Compiles a whole `Condition` element into a flat list (operators × keys, all ANDed).
     pub(crate) fn compile_block(block: &Json<'_>, vars: bool) -> Result<Vec<Condition>, CondError> {
         let ops = block.as_object().ok_or(CondError::Syntax)?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(
+            ops.iter()
+                .map(|(_, body)| body.as_object().map_or(0, <[_]>::len))
+                .sum(),
+        );
         for (op_name, body) in ops {
             let keys = body.as_object().ok_or(CondError::Syntax)?;
             let (quantifier, rest) = if let Some(r) = strip_prefix_ci(op_name, "ForAllValues:") {

@@ -631,11 +631,12 @@ impl<'j, 't> StrList<'j, 't> {
         self.0.is_empty()
     }
 
-    fn iter(self) -> impl Iterator<Item = &'j str> + use<'j, 't> {
-        // string_list checked that every item is a string
-        self.0.iter().filter_map(|x| match x {
-            Json::String(s) => Some(s.as_ref()),
-            _ => None,
+    fn iter(self) -> impl ExactSizeIterator<Item = &'j str> + use<'j, 't> {
+        // string_list checked that every item is a string; exact size so that collecting
+        // allocates just enough
+        self.0.iter().map(|x| match x {
+            Json::String(s) => s.as_ref(),
+            _ => "",
         })
     }
 }
