@@ -2,6 +2,7 @@
 //! [`PolicyResult`]; [`combine`] is the one place where the per-type results become a decision.
 
 use crate::context::{Context, PrincipalFacts, PrincipalType, SessionKind};
+use crate::pattern::LowerBytes;
 use crate::policy::{Effect, Policy, Statement, Target, service_bit};
 use crate::principal::PrincipalMatch;
 
@@ -265,6 +266,7 @@ struct Acc<'a, 'r> {
     near_misses: Vec<NearMiss<'a>>,
     target: Target<'r>,
     service_bit: u64,
+    action_lower: LowerBytes,
 }
 
 impl<'a> Acc<'a, '_> {
@@ -280,9 +282,24 @@ impl<'a> Acc<'a, '_> {
         let mut allow = false;
         let mut deny = false;
         let mut grant: Option<PrincipalMatch> = None;
-        for st in np.policy.statements() {
+        let action_lower = self.action_lower.as_bytes();
+        if !np.policy.may_match_action(action_lower) {
+            return (PolicyResult::NoMatch, None);
+        }
+        let statements = np.policy.statements();
+        // a plain loop over the probes (statements whose probes all fail are skipped without
+        // being looked at); each statement once, in document order
+        let mut last = usize::MAX;
+        for (probe, i) in np.policy.probes() {
+            if *i == last || !probe.passes_lower(action_lower) {
+                continue;
+            }
+            last = *i;
+            let Some(st) = statements.get(*i) else {
+                continue;
+            };
             if !st.may_match_service(self.service_bit)
-                || !st.action_matches(req.action)
+                || !st.action_matches_lower(req.action, action_lower)
                 || !st.resource_matches(&self.target, req.context)
             {
                 continue;
@@ -384,6 +401,7 @@ pub fn evaluate<'a>(req: &Request<'_>, set: &PolicySet<'a>) -> Decision<'a> {
         near_misses: Vec::new(),
         target: Target::new(req.resource),
         service_bit: service_bit(req.action),
+        action_lower: LowerBytes::new(req.action),
     };
     let has_boundary = set.permissions_boundary.is_some();
     let resource_type = if set.resource_kind == ResourcePolicyKind::RoleTrust {

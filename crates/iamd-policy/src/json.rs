@@ -2,53 +2,37 @@
 //! member names are rejected (IAM treats `{"Effect":"Allow","Effect":"Deny"}` as invalid JSON,
 //! whereas `serde_json::Value` would silently keep the last one).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// A JSON value with ordered object members.
+/// A JSON value with ordered object members. Strings borrow from the parsed text unless they
+/// contain escapes (a policy is compiled straight from this tree, which is then dropped).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Json {
+pub(crate) enum Json<'a> {
     Null,
     Bool(bool),
     /// Numbers keep their textual form (IAM compares condition values as text or parses them
     /// per operator).
     Number(String),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
-impl Json {
-    pub(crate) fn parse(text: &str) -> Result<Json, serde_json::Error> {
+impl<'a> Json<'a> {
+    pub(crate) fn parse(text: &'a str) -> Result<Json<'a>, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(text);
         let value = Json::deserialize(&mut de)?;
         de.end()?;
         Ok(value)
     }
 
-    pub(crate) fn as_object(&self) -> Option<&[(String, Json)]> {
+    pub(crate) fn as_object(&self) -> Option<&[(Cow<'a, str>, Json<'a>)]> {
         match self {
             Json::Object(m) => Some(m),
             _ => None,
-        }
-    }
-
-    /// Converts to a `serde_json::Value` (member order is kept by serde_json's default map only
-    /// when sorted; callers use this for re-serialisation where order does not matter).
-    pub(crate) fn to_value(&self) -> serde_json::Value {
-        match self {
-            Json::Null => serde_json::Value::Null,
-            Json::Bool(b) => serde_json::Value::Bool(*b),
-            Json::Number(n) => n
-                .parse::<serde_json::Number>()
-                .map(serde_json::Value::Number)
-                .unwrap_or_else(|_| serde_json::Value::String(n.clone())),
-            Json::String(s) => serde_json::Value::String(s.clone()),
-            Json::Array(a) => serde_json::Value::Array(a.iter().map(Json::to_value).collect()),
-            Json::Object(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect(),
-            ),
         }
     }
 }
@@ -56,57 +40,65 @@ impl Json {
 struct JsonVisitor;
 
 impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
+    type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json<'de>, E> {
         Ok(Json::Bool(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json<'de>, E> {
         Ok(Json::Number(v.to_string()))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json<'de>, E> {
         Ok(Json::Number(v.to_string()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
         Ok(Json::Number(v.to_string()))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Json<'de>, E> {
         Ok(Json::Null)
     }
-    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Json<'de>, E> {
         Ok(Json::Null)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element::<Json>()? {
+        while let Some(v) = seq.next_element::<Json<'de>>()? {
             out.push(v);
         }
         Ok(Json::Array(out))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut out: Vec<(String, Json)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        // a statement has up to six members: no regrowth
+        let mut out: Vec<(Cow<'de, str>, Json<'de>)> = Vec::with_capacity(6);
+        // keys go through JsonVisitor too, so that unescaped ones are borrowed
+        while let Some(key) = map.next_key::<Json<'de>>()? {
+            let Json::String(key) = key else {
+                return Err(de::Error::custom("object key is not a string"));
+            };
             if out.iter().any(|(k, _)| *k == key) {
                 return Err(de::Error::custom(format_args!("duplicate member `{key}`")));
             }
-            let v = map.next_value::<Json>()?;
+            let v = map.next_value::<Json<'de>>()?;
             out.push((key, v));
         }
         Ok(Json::Object(out))
     }
 }
 
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
         d.deserialize_any(JsonVisitor)
     }
 }
@@ -122,7 +114,14 @@ mod tests {
         let m = j.as_object().unwrap();
         assert_eq!(m[0].0, "b");
         assert_eq!(m[1].0, "a");
+        assert!(matches!(m[0].0, Cow::Borrowed(_)));
         assert!(Json::parse("{} x").is_err());
+        // escapes are resolved (owned), and still compared as duplicates
+        let j = Json::parse(r#"{"\u0041":"x\"y"}"#).unwrap();
+        let m = j.as_object().unwrap();
+        assert_eq!(m[0].0, "A");
+        assert_eq!(m[0].1, Json::String(Cow::Borrowed("x\"y")));
+        assert!(Json::parse(r#"{"A":1,"\u0041":2}"#).is_err());
     }
 }
 

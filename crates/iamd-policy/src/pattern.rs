@@ -33,27 +33,66 @@ pub(crate) enum Glob {
 impl Glob {
     /// Compiles `text`, treating `*` and `?` as wildcards.
     pub(crate) fn new(text: &str) -> Glob {
+        // the common shapes without building tokens: no wildcard, or one trailing `*`
+        match text.bytes().position(|b| b == b'*' || b == b'?') {
+            None => return Glob::Exact(text.to_owned()),
+            Some(0) if text == "*" => return Glob::All,
+            Some(i) if i + 1 == text.len() && text.ends_with('*') => {
+                return Glob::Prefix(text.get(..i).unwrap_or_default().to_owned());
+            }
+            Some(_) => {}
+        }
         let mut toks = Vec::new();
         push_wild(&mut toks, text);
         Glob::from_tokens(toks)
     }
 
-    pub(crate) fn from_tokens(mut toks: Vec<Tok>) -> Glob {
+    /// [`Glob::new`] reusing `text`'s allocation for the common shapes.
+    pub(crate) fn from_string(mut text: String) -> Glob {
+        match text.bytes().position(|b| b == b'*' || b == b'?') {
+            None => Glob::Exact(text),
+            Some(0) if text == "*" => Glob::All,
+            Some(i) if i + 1 == text.len() && text.ends_with('*') => {
+                text.truncate(i);
+                Glob::Prefix(text)
+            }
+            Some(_) => Glob::new(&text),
+        }
+    }
+
+    pub(crate) fn from_tokens(toks: Vec<Tok>) -> Glob {
         // merge adjacent literals and collapse runs of stars
         let mut merged: Vec<Tok> = Vec::with_capacity(toks.len());
-        for t in toks.drain(..) {
+        for t in toks {
             match (merged.last_mut(), t) {
                 (Some(Tok::Lit(a)), Tok::Lit(b)) => a.push_str(&b),
                 (Some(Tok::Star), Tok::Star) => {}
                 (_, t) => merged.push(t),
             }
         }
-        match merged.as_slice() {
+        match merged.as_mut_slice() {
             [] => Glob::Exact(String::new()),
             [Tok::Star] => Glob::All,
-            [Tok::Lit(l)] => Glob::Exact(l.clone()),
-            [Tok::Lit(l), Tok::Star] => Glob::Prefix(l.clone()),
+            [Tok::Lit(l)] => Glob::Exact(std::mem::take(l)),
+            [Tok::Lit(l), Tok::Star] => Glob::Prefix(std::mem::take(l)),
             _ => Glob::Tokens(merged),
+        }
+    }
+
+    /// The pattern written out (`*` and `?` for the wildcards).
+    fn to_text(&self) -> String {
+        match self {
+            Glob::All => "*".to_owned(),
+            Glob::Exact(e) => e.clone(),
+            Glob::Prefix(p) => format!("{p}*"),
+            Glob::Tokens(t) => t
+                .iter()
+                .map(|t| match t {
+                    Tok::Lit(l) => l.as_str(),
+                    Tok::Star => "*",
+                    Tok::One => "?",
+                })
+                .collect(),
         }
     }
 
@@ -83,21 +122,167 @@ impl Glob {
     }
 }
 
-pub(crate) fn push_wild(toks: &mut Vec<Tok>, text: &str) {
-    let mut lit = String::new();
-    for c in text.chars() {
-        match c {
-            '*' | '?' => {
-                if !lit.is_empty() {
-                    toks.push(Tok::Lit(std::mem::take(&mut lit)));
-                }
-                toks.push(if c == '*' { Tok::Star } else { Tok::One });
-            }
-            _ => lit.push(c),
+/// An action pattern (already lowercase) with a cheap probe in front of the full match (see
+/// [`ActionProbe`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ActionGlob {
+    probe: ActionProbe,
+    glob: Glob,
+}
+
+impl ActionGlob {
+    /// Compiles a lowercase action pattern.
+    pub(crate) fn new(lower: String) -> ActionGlob {
+        let lit_len = lower
+            .bytes()
+            .position(|b| b == b'*' || b == b'?')
+            .unwrap_or(lower.len());
+        ActionGlob {
+            probe: ActionProbe {
+                lit_len,
+                tail: tail8(lower.as_bytes(), lit_len),
+                exact: lit_len == lower.len(),
+            },
+            glob: Glob::from_string(lower),
         }
     }
-    if !lit.is_empty() {
-        toks.push(Tok::Lit(lit));
+
+    /// The pattern's probe.
+    pub(crate) fn probe(&self) -> ActionProbe {
+        self.probe
+    }
+
+    /// Whether `action` matches, ASCII case ignored, given also `action_lower`, the action
+    /// ASCII-lowercased (plain byte comparisons for patterns without inner wildcards).
+    pub(crate) fn matches_lower(&self, action: &str, action_lower: &[u8]) -> bool {
+        self.probe.passes_lower(action_lower)
+            && match &self.glob {
+                Glob::All => true,
+                Glob::Exact(e) => e.as_bytes() == action_lower,
+                Glob::Prefix(p) => action_lower.starts_with(p.as_bytes()),
+                g @ Glob::Tokens(_) => g.matches_ignore_ascii_case(action),
+            }
+    }
+}
+
+/// A necessary condition for an action pattern to match, checked without touching the
+/// pattern's text: the request is long enough (exactly as long for a pattern without
+/// wildcard) and, ASCII case ignored, ends its first `lit_len` bytes with the same (up to)
+/// eight bytes as the pattern's literal prefix. Action patterns of a policy mostly share the
+/// service prefix with the request, so the bytes just before the first wildcard are the ones
+/// that differ. A probe that always passes stands for NotAction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ActionProbe {
+    /// Bytes before the first wildcard.
+    lit_len: usize,
+    /// The (up to) eight bytes before `lit_len`, lowercase, as a little-endian word.
+    tail: u64,
+    /// No wildcard at all.
+    exact: bool,
+}
+
+impl ActionProbe {
+    /// Passes for every action.
+    pub(crate) const ALWAYS: ActionProbe = ActionProbe {
+        lit_len: 0,
+        tail: 0,
+        exact: false,
+    };
+
+    /// False only when the pattern cannot match the action whose ASCII-lowercased bytes are
+    /// `action_lower`.
+    #[inline]
+    pub(crate) fn passes_lower(self, action_lower: &[u8]) -> bool {
+        self.len_ok(action_lower) && tail8(action_lower, self.lit_len) == self.tail
+    }
+
+    /// `(lit_len, tail)`, or `None` for a probe that passes every action (`lit_len` 0).
+    pub(crate) fn key(self) -> Option<(usize, u64)> {
+        (self.lit_len > 0).then_some((self.lit_len, self.tail))
+    }
+
+    #[inline]
+    fn len_ok(self, action: &[u8]) -> bool {
+        if self.exact {
+            action.len() == self.lit_len
+        } else {
+            action.len() >= self.lit_len
+        }
+    }
+}
+
+/// An ASCII-lowercased copy of a short string, on the stack when it fits (actions are rarely
+/// longer than 64 bytes).
+pub(crate) struct LowerBytes {
+    buf: [u8; 64],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl LowerBytes {
+    pub(crate) fn new(s: &str) -> LowerBytes {
+        let b = s.as_bytes();
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..b.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                dst.make_ascii_lowercase();
+                LowerBytes {
+                    buf,
+                    len: b.len(),
+                    heap: None,
+                }
+            }
+            None => LowerBytes {
+                buf,
+                len: 0,
+                heap: Some(b.to_ascii_lowercase()),
+            },
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match &self.heap {
+            Some(v) => v,
+            None => self.buf.get(..self.len).unwrap_or_default(),
+        }
+    }
+}
+
+/// The (up to) eight bytes of `b` that end at `end` (`end <= b.len()`), as a little-endian
+/// word; fewer than eight bytes are zero-padded.
+#[inline]
+pub(crate) fn tail8(b: &[u8], end: usize) -> u64 {
+    if let Some(w) = end
+        .checked_sub(8)
+        .and_then(|start| b.get(start..end))
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+    {
+        return u64::from_le_bytes(w);
+    }
+    let mut buf = [0u8; 8];
+    for (d, s) in buf.iter_mut().zip(b.iter().take(end)) {
+        *d = *s;
+    }
+    u64::from_le_bytes(buf)
+}
+
+pub(crate) fn push_wild(toks: &mut Vec<Tok>, text: &str) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let tok = match b {
+            b'*' => Tok::Star,
+            b'?' => Tok::One,
+            _ => continue,
+        };
+        if let Some(lit) = text.get(start..i).filter(|l| !l.is_empty()) {
+            toks.push(Tok::Lit(lit.to_owned()));
+        }
+        toks.push(tok);
+        start = i + 1;
+    }
+    if let Some(lit) = text.get(start..).filter(|l| !l.is_empty()) {
+        toks.push(Tok::Lit(lit.to_owned()));
     }
 }
 
@@ -160,6 +345,17 @@ fn match_tokens_ci(t: &[Tok], s: &str, ci: bool) -> bool {
     }
 }
 
+/// Whether `s` contains `${` (the start of a policy variable).
+pub(crate) fn has_var(s: &str) -> bool {
+    // `<[u8]>::contains` is a memchr: most strings have no `$` at all
+    s.as_bytes().contains(&b'$') && s.as_bytes().windows(2).any(|w| w == b"${")
+}
+
+/// Whether `s` contains a wildcard (`*` or `?`).
+pub(crate) fn has_wild(s: &str) -> bool {
+    s.bytes().any(|b| b == b'*' || b == b'?')
+}
+
 /// Compares two strings case-insensitively (Unicode simple lowercase) without allocating.
 pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
@@ -192,7 +388,8 @@ pub(crate) struct Template {
     parts: Vec<Part>,
     /// Precompiled glob when there is no variable.
     glob: Option<Glob>,
-    /// Literal text when there is no variable (escapes resolved).
+    /// Literal text when there is no variable (escapes resolved), unless `glob` is
+    /// `Glob::Exact`, whose text it would repeat.
     plain: Option<String>,
 }
 
@@ -204,6 +401,16 @@ pub(crate) trait VarSource {
 impl Template {
     /// Parses `text`; variables are recognised only when `vars` is true (Version 2012-10-17).
     pub(crate) fn new(text: &str, vars: bool) -> Template {
+        if !vars || !has_var(text) {
+            // no variable: only the glob and the plain text are ever used
+            let glob = Glob::new(text);
+            let plain = (!matches!(glob, Glob::Exact(_))).then(|| text.to_owned());
+            return Template {
+                parts: Vec::new(),
+                glob: Some(glob),
+                plain,
+            };
+        }
         let parts = if vars {
             parse_parts(text)
         } else {
@@ -228,20 +435,42 @@ impl Template {
                     Part::Var { .. } => {}
                 }
             }
-            (Some(Glob::from_tokens(toks)), Some(plain))
+            let glob = Glob::from_tokens(toks);
+            let plain = (!matches!(glob, Glob::Exact(_))).then_some(plain);
+            (Some(glob), plain)
         };
         Template { parts, glob, plain }
     }
 
+    /// [`Template::new`] for a template only ever matched as a glob (resource patterns): the
+    /// plain text is not kept beside a wildcard glob ([`Template::resolve`] rebuilds it).
+    pub(crate) fn for_glob(text: &str, vars: bool) -> Template {
+        if !vars || !has_var(text) {
+            return Template {
+                parts: Vec::new(),
+                glob: Some(Glob::new(text)),
+                plain: None,
+            };
+        }
+        let mut t = Template::new(text, vars);
+        if t.glob.is_some() {
+            t.plain = None;
+        }
+        t
+    }
+
     pub(crate) fn has_vars(&self) -> bool {
-        self.plain.is_none()
+        self.glob.is_none()
     }
 
     /// The value with variables substituted (wildcards not interpreted). `None` when a
     /// variable cannot be resolved and has no default.
     pub(crate) fn resolve<'a>(&'a self, src: &dyn VarSource) -> Option<Cow<'a, str>> {
-        if let Some(p) = &self.plain {
-            return Some(Cow::Borrowed(p));
+        match (&self.plain, &self.glob) {
+            (Some(p), _) | (None, Some(Glob::Exact(p))) => return Some(Cow::Borrowed(p)),
+            // a glob-only template: the text is the glob's tokens written out
+            (None, Some(g)) => return Some(Cow::Owned(g.to_text())),
+            (None, None) => {}
         }
         let mut out = String::new();
         for p in &self.parts {
@@ -281,9 +510,11 @@ fn parse_parts(text: &str) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut rest = text;
     let mut buf = String::new();
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = rest.as_bytes().windows(2).position(|w| w == b"${") {
         let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
+        let Some(end) = after.bytes().position(|b| b == b'}') else {
+            break;
+        };
         buf.push_str(&rest[..start]);
         let inner = after[..end].trim();
         let part = match inner {
@@ -306,7 +537,11 @@ fn parse_parts(text: &str) -> Vec<Part> {
 }
 
 fn parse_var(inner: &str) -> Part {
-    if let Some((key, def)) = inner.split_once(',') {
+    if let Some((key, def)) = inner
+        .bytes()
+        .position(|b| b == b',')
+        .and_then(|i| Some((inner.get(..i)?, inner.get(i + 1..)?)))
+    {
         let def = def.trim();
         let default = def
             .strip_prefix('\'')
@@ -352,6 +587,133 @@ mod tests {
         assert!(!Glob::new("*a*a*a*b").matches("aaaaaaaaaaaaaaaaaa"));
         assert!(Glob::new("?é*").matches("xé"));
         assert!(!Glob::new("abc").matches("ABC"));
+    }
+
+    #[test]
+    fn action_probes_never_reject_a_match() {
+        let actions = [
+            "s3:GetObject",
+            "S3:GETOBJECT",
+            "secretsmanager:GetSecretValue",
+            "iam:x",
+            "",
+            "a",
+            "ÉÀ:getÀ",
+        ];
+        let patterns = [
+            "s3:getobject",
+            "s3:get*",
+            "s3:g?t*",
+            "*",
+            "s3:*object",
+            "secretsmanager:getsecret*",
+            "secretsmanager:describe*",
+            "iam:x",
+            "iam:?",
+            "a",
+            "ÉÀ:get*",
+        ];
+        for a in actions {
+            let long = a.repeat(20);
+            for x in [a, long.as_str()] {
+                let lower = LowerBytes::new(x);
+                assert_eq!(lower.as_bytes(), x.to_ascii_lowercase().as_bytes());
+                for p in patterns {
+                    let p = p.to_ascii_lowercase();
+                    let g = ActionGlob::new(p.clone());
+                    let full = Glob::new(&p).matches_ignore_ascii_case(x);
+                    assert_eq!(g.matches_lower(x, lower.as_bytes()), full, "{p} vs {x}");
+                    if full {
+                        assert!(g.probe().passes_lower(lower.as_bytes()), "{p} vs {x}");
+                    }
+                }
+            }
+        }
+        let probe = |p: &str, a: &str| {
+            ActionGlob::new(p.to_owned())
+                .probe()
+                .passes_lower(LowerBytes::new(a).as_bytes())
+        };
+        assert!(!probe(
+            "secretsmanager:describe*",
+            "secretsmanager:GetSecretValue"
+        ));
+        assert!(!probe("s3:put1object", "s3:PutXObject"));
+        assert!(probe("s3:put1object", "S3:PUT1OBJECT"));
+        assert!(ActionProbe::ALWAYS.passes_lower(b""));
+    }
+
+    #[test]
+    fn glob_shapes() {
+        let via_tokens = |t: &str| {
+            let mut toks = Vec::new();
+            push_wild(&mut toks, t);
+            Glob::from_tokens(toks)
+        };
+        for t in [
+            "",
+            "*",
+            "**",
+            "a",
+            "a*",
+            "a**",
+            "*a",
+            "a?",
+            "?",
+            "a*b",
+            "é*",
+            "a*?",
+            "arn:aws:s3:::b/*",
+        ] {
+            assert_eq!(Glob::new(t), via_tokens(t), "{t}");
+            assert_eq!(Glob::from_string(t.to_owned()), via_tokens(t), "{t}");
+        }
+        assert_eq!(Glob::new("ab*"), Glob::Prefix("ab".into()));
+        assert_eq!(Glob::new("ab"), Glob::Exact("ab".into()));
+        assert_eq!(Glob::new("*"), Glob::All);
+        assert_eq!(
+            via_tokens("a?b*"),
+            Glob::Tokens(vec![
+                Tok::Lit("a".into()),
+                Tok::One,
+                Tok::Lit("b".into()),
+                Tok::Star
+            ])
+        );
+        let t = Template::new("a*${$}", true);
+        assert_eq!(t.resolve(&Src).unwrap(), "a*$");
+        for (text, want) in [
+            ("ab", "ab"),
+            ("a*", "a*"),
+            ("a?b", "a?b"),
+            ("a${$}b", "a$b"),
+            ("*", "*"),
+        ] {
+            let t = Template::new(text, true);
+            assert!(!t.has_vars());
+            assert_eq!(t.resolve(&Src).unwrap(), want, "{text}");
+        }
+        assert_eq!(
+            Template::new("${aws:username, 'x,y'}", true)
+                .resolve(&Src)
+                .unwrap(),
+            "alice"
+        );
+        assert_eq!(
+            Template::new("${aws:nobody, 'x,y'}", true)
+                .resolve(&Src)
+                .unwrap(),
+            "x,y"
+        );
+        for text in ["ab", "a*", "a?b*c", "a${*}b", "*", "", "x${?}"] {
+            let full = Template::new(text, true);
+            let glob_only = Template::for_glob(text, true);
+            assert_eq!(glob_only.resolve(&Src), full.resolve(&Src), "{text}");
+            assert_eq!(glob_only.glob(&Src), full.glob(&Src), "{text}");
+        }
+        let t = Template::new("a*b", true);
+        assert!(!t.has_vars());
+        assert!(t.glob(&Src).unwrap().matches("axxb"));
     }
 
     #[test]

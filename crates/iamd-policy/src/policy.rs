@@ -1,11 +1,11 @@
 //! Policy documents: parsing, validation per policy kind (reference §2.1–2.4, §2.7–2.8) and
 //! the compiled form that evaluation uses.
 
-use crate::condition::{CondError, Condition, split_arn};
+use crate::condition::{CondError, Condition, arn_colons, split_arn};
 use crate::context::{Context, PrincipalFacts};
 use crate::error::{PolicyError, PolicyErrorKind};
 use crate::json::Json;
-use crate::pattern::{Glob, Template};
+use crate::pattern::{ActionGlob, ActionProbe, Glob, Template, has_var, has_wild, tail8};
 use crate::principal::{PrincipalMatch, PrincipalSet};
 
 /// Which kind of policy a document is; each kind has its own validation rules.
@@ -70,9 +70,17 @@ pub mod limits {
 /// Counts a policy's size the way IAM's quotas do: characters, whitespace excluded.
 pub fn policy_size(text: &str) -> usize {
     if text.is_ascii() {
-        return text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+        return text.len() - count_bytes(text.as_bytes(), |b| b.is_ascii_whitespace());
     }
     text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// How many bytes satisfy `f`, counted in blocks of 255 with a `u8` sum (vectorises, unlike
+/// `filter().count()` or a short-circuiting `all`).
+fn count_bytes(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    b.chunks(255)
+        .map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(f(x)))))
+        .sum()
 }
 
 /// The requested resource, split into ARN segments once per request.
@@ -94,10 +102,24 @@ impl<'r> Target<'r> {
 pub(crate) enum ResourcePattern {
     All,
     Arn {
-        head: Box<[Glob; 5]>,
+        /// The text before the resource part; literal segments are ranges of it (one
+        /// allocation instead of one per segment).
+        head_text: String,
+        head: [HeadSeg; 5],
         tail: Template,
     },
     Whole(Template),
+}
+
+/// One of the first five ARN segments of a resource pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum HeadSeg {
+    /// Literal text: `head_text[start..end]`, compared ASCII-case-insensitively.
+    Lit(usize, usize),
+    /// `*`
+    Any,
+    /// A segment with other wildcards.
+    Pat(Box<Glob>),
 }
 
 impl ResourcePattern {
@@ -105,20 +127,40 @@ impl ResourcePattern {
         if text == "*" {
             return ResourcePattern::All;
         }
-        match split_arn(text) {
-            // a variable outside the resource part (`arn:aws:s3:::${aws:PrincipalAccount}-x` is
-            // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
-            // whole string instead of per segment
-            Some([a, b, c, d, e, _])
-                if vars && [a, b, c, d, e].iter().any(|x| x.contains("${")) =>
-            {
-                ResourcePattern::Whole(Template::new(text, vars))
+        let Some(cuts) = arn_colons(text) else {
+            return ResourcePattern::Whole(Template::for_glob(text, vars));
+        };
+        let [c0, c1, c2, c3, c4] = cuts;
+        let (head_str, tail) = (
+            text.get(..c4).unwrap_or_default(),
+            text.get(c4 + 1..).unwrap_or_default(),
+        );
+        // a variable outside the resource part (`arn:aws:s3:::${aws:PrincipalAccount}-x` is
+        // fine, `arn:aws:iam::${aws:PrincipalAccount}:…` is not) is substituted over the
+        // whole string instead of per segment
+        if vars && has_var(head_str) {
+            return ResourcePattern::Whole(Template::for_glob(text, vars));
+        }
+        let seg = |start: usize, end: usize| {
+            let s = head_str.get(start..end).unwrap_or_default();
+            if s == "*" {
+                HeadSeg::Any
+            } else if has_wild(s) {
+                HeadSeg::Pat(Box::new(Glob::new(s)))
+            } else {
+                HeadSeg::Lit(start, end)
             }
-            Some([a, b, c, d, e, tail]) => ResourcePattern::Arn {
-                head: Box::new([a, b, c, d, e].map(Glob::new)),
-                tail: Template::new(tail, vars),
-            },
-            None => ResourcePattern::Whole(Template::new(text, vars)),
+        };
+        ResourcePattern::Arn {
+            head_text: head_str.to_owned(),
+            head: [
+                seg(0, c0),
+                seg(c0 + 1, c1),
+                seg(c1 + 1, c2),
+                seg(c2 + 1, c3),
+                seg(c3 + 1, c4),
+            ],
+            tail: Template::for_glob(tail, vars),
         }
     }
 
@@ -126,13 +168,20 @@ impl ResourcePattern {
         let resource = target.full;
         match self {
             ResourcePattern::All => true,
-            ResourcePattern::Arn { head, tail } => {
+            ResourcePattern::Arn {
+                head_text,
+                head,
+                tail,
+            } => {
                 let Some(r) = &target.split else {
                     return false;
                 };
                 head.iter().zip(r.iter()).all(|(g, s)| match g {
-                    Glob::Exact(e) => e.eq_ignore_ascii_case(s),
-                    g => g.matches(s),
+                    HeadSeg::Lit(a, b) => head_text
+                        .get(*a..*b)
+                        .is_some_and(|e| e.eq_ignore_ascii_case(s)),
+                    HeadSeg::Any => true,
+                    HeadSeg::Pat(g) => g.matches(s),
                 }) && tail.glob(ctx).is_some_and(|g| g.matches(r[5]))
             }
             ResourcePattern::Whole(t) => t.glob(ctx).is_some_and(|g| g.matches(resource)),
@@ -143,25 +192,40 @@ impl ResourcePattern {
 /// A one-bit Bloom filter of an action's service prefix: `1 << (fnv(service) % 64)`,
 /// ASCII-case-insensitive, computed without allocating.
 pub(crate) fn service_bit(action: &str) -> u64 {
-    let svc = action.split(':').next().unwrap_or("");
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in svc.bytes() {
+    for b in action.bytes().take_while(|b| *b != b':') {
         h ^= u64::from(b.to_ascii_lowercase());
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     1u64 << (h % 64)
 }
 
-fn service_bits(patterns: &[&str], negated: bool) -> u64 {
+fn service_bits<'p>(patterns: impl Iterator<Item = &'p str>, negated: bool) -> u64 {
     if negated {
         return u64::MAX;
     }
     let mut bits = 0u64;
     for p in patterns {
-        match p.split_once(':') {
-            Some((svc, _)) if !svc.contains(['*', '?']) => bits |= service_bit(p),
-            _ => return u64::MAX,
+        // one pass: hash the service prefix as service_bit does, give up on a wildcard in it
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut colon = false;
+        for b in p.bytes() {
+            match b {
+                b':' => {
+                    colon = true;
+                    break;
+                }
+                b'*' | b'?' => return u64::MAX,
+                _ => {
+                    h ^= u64::from(b.to_ascii_lowercase());
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
         }
+        if !colon {
+            return u64::MAX;
+        }
+        bits |= 1u64 << (h % 64);
     }
     bits
 }
@@ -176,7 +240,7 @@ pub struct Statement {
     index: usize,
     effect: Effect,
     principal: Option<(bool, PrincipalSet)>,
-    actions: (bool, Vec<Glob>),
+    actions: (bool, Vec<ActionGlob>),
     resources: Option<(bool, Vec<ResourcePattern>)>,
     conditions: Vec<Condition>,
 }
@@ -205,10 +269,20 @@ impl Statement {
         self.service_bits & bit != 0
     }
 
-    /// Whether the statement's Action/NotAction covers `action` (case-insensitively).
-    pub(crate) fn action_matches(&self, action: &str) -> bool {
+    /// Probes of its action patterns (one that always passes for NotAction).
+    fn probes(&self) -> impl Iterator<Item = ActionProbe> + '_ {
         let (negated, pats) = &self.actions;
-        let hit = pats.iter().any(|g| g.matches_ignore_ascii_case(action));
+        let always = negated.then_some(ActionProbe::ALWAYS);
+        always
+            .into_iter()
+            .chain(pats.iter().filter(|_| !*negated).map(ActionGlob::probe))
+    }
+
+    /// Whether the statement's Action/NotAction covers `action` (case-insensitively), given
+    /// also `action_lower`, its ASCII-lowercased bytes.
+    pub(crate) fn action_matches_lower(&self, action: &str, action_lower: &[u8]) -> bool {
+        let (negated, pats) = &self.actions;
+        let hit = pats.iter().any(|g| g.matches_lower(action, action_lower));
         hit != *negated
     }
 
@@ -258,13 +332,29 @@ impl Statement {
 pub struct Policy {
     text: String,
     kind: PolicyKind,
-    doc: Json,
     version: Option<String>,
     id: Option<String>,
     statements: Vec<Statement>,
     size: usize,
     has_deny: bool,
-    spans: Vec<(usize, usize)>,
+    /// Every statement's action probes, flattened in statement order with the statement's
+    /// index: evaluation scans this small array and looks at a statement only when one of
+    /// its probes passes.
+    probes: Vec<(ActionProbe, usize)>,
+    /// A policy-level summary of the probes, checked first: the distinct literal-prefix
+    /// lengths (ascending) and a 256-bit Bloom filter of (length, tail) pairs; `probe_any`
+    /// when some probe passes every action (NotAction, a leading wildcard).
+    probe_lens: Vec<usize>,
+    probe_bloom: [u64; 4],
+    probe_any: bool,
+}
+
+/// Word and bit of a (literal-prefix length, tail) pair in a policy's probe Bloom filter.
+#[inline]
+fn bloom_bit(len: usize, tail: u64) -> (usize, u64) {
+    let h = (tail ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .wrapping_mul(0xff51_afd7_ed55_8ccd);
+    ((h >> 62) as usize, 1u64 << ((h >> 56) & 63))
 }
 
 /// A position in a policy document (1-based line and column), as IAM reports in
@@ -313,10 +403,36 @@ impl Policy {
     pub fn has_deny(&self) -> bool {
         self.has_deny
     }
+
+    /// False when no statement of the policy can match the action whose ASCII-lowercased
+    /// bytes are `action_lower` (then no probe passes either).
+    pub(crate) fn may_match_action(&self, action_lower: &[u8]) -> bool {
+        if self.probe_any {
+            return true;
+        }
+        for &len in &self.probe_lens {
+            if action_lower.len() < len {
+                break;
+            }
+            let (w, bit) = bloom_bit(len, tail8(action_lower, len));
+            if self.probe_bloom.get(w).is_some_and(|b| b & bit != 0) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Every statement's action probes with the statement's index, in statement order: a
+    /// statement can match an action only if one of its probes passes.
+    pub(crate) fn probes(&self) -> &[(ActionProbe, usize)] {
+        &self.probes
+    }
+
     /// Where statement `index` starts and ends (the position of its closing brace) in
     /// [`Policy::text`].
     pub fn statement_position(&self, index: usize) -> Option<(Position, Position)> {
-        let (s, e) = *self.spans.get(index)?;
+        // found on demand: only explanations and simulations ask
+        let (s, e) = *crate::json::statement_spans(&self.text).get(index)?;
         let (l1, c1) = crate::json::line_col(&self.text, s);
         let (l2, c2) = crate::json::line_col(&self.text, e.saturating_sub(1));
         Some((
@@ -333,7 +449,8 @@ impl Policy {
 
     /// The document as a JSON value (for re-serialisation).
     pub fn to_json(&self) -> serde_json::Value {
-        self.doc.to_value()
+        // the text was parsed and validated (no duplicate members) when the policy was built
+        serde_json::from_str(&self.text).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -382,8 +499,9 @@ type StageResult<T> = Result<T, (Stage, PolicyError)>;
 
 fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
     let chars_ok = if text.is_ascii() {
-        text.bytes()
-            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7f))
+        count_bytes(text.as_bytes(), |b| {
+            !matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7f)
+        }) == 0
     } else {
         text.chars().all(allowed_char)
     };
@@ -404,9 +522,9 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
     let mut id = None;
     let mut statement = None;
     for (k, v) in top {
-        match (k.as_str(), v) {
-            ("Version", Json::String(s)) => version = Some(s.clone()),
-            ("Id", Json::String(s)) => id = Some(s.clone()),
+        match (k.as_ref(), v) {
+            ("Version", Json::String(s)) => version = Some(s.to_string()),
+            ("Id", Json::String(s)) => id = Some(s.to_string()),
             ("Statement", v) => statement = Some(v),
             _ => return Err(PolicyError::syntax()),
         }
@@ -421,9 +539,9 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         (_, Some(_)) => return Err(err(PolicyErrorKind::Version, version_msg)),
     }
     let vars = version.as_deref() == Some("2012-10-17");
-    let stmts: Vec<&Json> = match statement {
-        Some(Json::Array(a)) if !a.is_empty() => a.iter().collect(),
-        Some(o @ Json::Object(_)) => vec![o],
+    let stmts = match statement {
+        Some(Json::Array(a)) if !a.is_empty() => a.as_slice(),
+        Some(o @ Json::Object(_)) => std::slice::from_ref(o),
         _ => return Err(PolicyError::syntax()),
     };
     let mut compiled = Vec::with_capacity(stmts.len());
@@ -466,29 +584,67 @@ fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         return Err(e);
     }
     let has_deny = compiled.iter().any(|s| s.effect == Effect::Deny);
+    let probes: Vec<(ActionProbe, usize)> = compiled
+        .iter()
+        .enumerate()
+        .flat_map(|(i, st)| st.probes().map(move |p| (p, i)))
+        .collect();
+    let mut probe_lens = Vec::new();
+    let mut probe_bloom = [0u64; 4];
+    let mut probe_any = false;
+    for (p, _) in &probes {
+        match p.key() {
+            None => probe_any = true,
+            Some((len, tail)) => {
+                if !probe_lens.contains(&len) {
+                    probe_lens.push(len);
+                }
+                let (w, bit) = bloom_bit(len, tail);
+                if let Some(b) = probe_bloom.get_mut(w) {
+                    *b |= bit;
+                }
+            }
+        }
+    }
+    probe_lens.sort_unstable();
     Ok(Policy {
         text: text.to_owned(),
         kind,
-        doc,
         version,
         id,
         size: policy_size(text),
         statements: compiled,
         has_deny,
-        spans: crate::json::statement_spans(text),
+        probes,
+        probe_lens,
+        probe_bloom,
+        probe_any,
     })
 }
 
-fn string_list(v: &Json) -> StageResult<Vec<&str>> {
+/// A string or an array of strings from the document, borrowed (no list is built).
+#[derive(Clone, Copy)]
+struct StrList<'j, 't>(&'j [Json<'t>]);
+
+impl<'j, 't> StrList<'j, 't> {
+    fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(self) -> impl ExactSizeIterator<Item = &'j str> + use<'j, 't> {
+        // string_list checked that every item is a string; exact size so that collecting
+        // allocates just enough
+        self.0.iter().map(|x| match x {
+            Json::String(s) => s.as_ref(),
+            _ => "",
+        })
+    }
+}
+
+fn string_list<'j, 't>(v: &'j Json<'t>) -> StageResult<StrList<'j, 't>> {
     match v {
-        Json::String(s) => Ok(vec![s.as_str()]),
-        Json::Array(a) => a
-            .iter()
-            .map(|x| match x {
-                Json::String(s) => Ok(s.as_str()),
-                _ => Err((Stage::Syntax, PolicyError::syntax())),
-            })
-            .collect(),
+        Json::String(_) => Ok(StrList(std::slice::from_ref(v))),
+        Json::Array(a) if a.iter().all(|x| matches!(x, Json::String(_))) => Ok(StrList(a)),
         _ => Err((Stage::Syntax, PolicyError::syntax())),
     }
 }
@@ -533,21 +689,21 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     if !r.starts_with("arn:") {
         return Err(fmt());
     }
-    let parts: Vec<&str> = r.splitn(6, ':').collect();
-    let partition = parts.get(1).copied().unwrap_or("");
-    if !PARTITIONS.contains(&partition) && !partition.contains('*') && !partition.contains('?') {
+    let (parts, n) = split6(r);
+    let partition = parts[1];
+    if !PARTITIONS.contains(&partition) && !has_wild(partition) {
         return Err(err(
             PolicyErrorKind::Resource,
             format!("Partition \"{partition}\" is not valid for resource \"{r}\"."),
         ));
     }
-    let vendor = parts.get(2).copied().unwrap_or("");
-    if parts.len() < 6 {
+    let vendor = parts[2];
+    if n < 6 {
         // a trailing wildcard may stand for the remaining segments
         if r.ends_with('*') && !vendor.is_empty() {
             return Ok(());
         }
-        if vendor.is_empty() || vendor.contains('*') || vendor.contains('?') {
+        if vendor.is_empty() || has_wild(vendor) {
             return Err(err(
                 PolicyErrorKind::Resource,
                 "Resource vendor must be fully qualified and cannot contain regexes.",
@@ -555,7 +711,7 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
         }
         return Err(fmt());
     }
-    if vendor.is_empty() || vendor.contains('*') || vendor.contains('?') {
+    if vendor.is_empty() || has_wild(vendor) {
         return Err(err(
             PolicyErrorKind::Resource,
             "Resource vendor must be fully qualified and cannot contain regexes.",
@@ -563,8 +719,7 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     }
     // a policy variable before the resource part contains colons of its own, so the segments
     // above are not the ARN's; skip the IAM-specific shape checks then
-    let head_has_var = parts[..5].iter().any(|p| p.contains("${"));
-    if vendor == "iam" && !head_has_var {
+    if vendor == "iam" && !parts[..5].iter().any(|p| has_var(p)) {
         if !parts[3].is_empty() {
             return Err(err(
                 PolicyErrorKind::Resource,
@@ -585,11 +740,27 @@ fn check_resource(r: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
+/// `s.splitn(6, ':')` into an array: the segments (unused ones empty) and how many there are.
+fn split6(s: &str) -> ([&str; 6], usize) {
+    let mut out = [""; 6];
+    let mut n = 0;
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b':' && n < 5 {
+            out[n] = s.get(start..i).unwrap_or_default();
+            n += 1;
+            start = i + 1;
+        }
+    }
+    out[n] = s.get(start..).unwrap_or_default();
+    (out, n + 1)
+}
+
 fn check_action(a: &str) -> Result<(), PolicyError> {
     if a == "*" {
         return Ok(());
     }
-    let colons = a.matches(':').count();
+    let colons = a.bytes().filter(|b| *b == b':').count();
     if colons == 0 {
         return Err(err(
             PolicyErrorKind::Action,
@@ -602,7 +773,11 @@ fn check_action(a: &str) -> Result<(), PolicyError> {
             "Actions/Condition can contain only one colon.",
         ));
     }
-    let vendor = a.split(':').next().unwrap_or("");
+    let vendor = a
+        .bytes()
+        .position(|b| b == b':')
+        .and_then(|i| a.get(..i))
+        .unwrap_or(a);
     if vendor.is_empty()
         || !vendor
             .bytes()
@@ -617,7 +792,7 @@ fn check_action(a: &str) -> Result<(), PolicyError> {
 }
 
 fn compile_statement(
-    s: &Json,
+    s: &Json<'_>,
     index: usize,
     kind: PolicyKind,
     vars: bool,
@@ -631,32 +806,32 @@ fn compile_statement(
     let mut resource = None;
     let mut condition = None;
     for (k, v) in m {
-        match k.as_str() {
+        match k.as_ref() {
             "Sid" => match v {
-                Json::String(x) => sid = Some(x.clone()),
+                Json::String(x) => sid = Some(x.to_string()),
                 _ => return Err(syn()),
             },
             "Effect" => match v {
-                Json::String(x) => effect = Some(x.as_str()),
+                Json::String(x) => effect = Some(x.as_ref()),
                 _ => return Err(syn()),
             },
             "Principal" | "NotPrincipal" => {
                 if principal.is_some() {
                     return Err(syn());
                 }
-                principal = Some((k.as_str() == "NotPrincipal", v));
+                principal = Some((k == "NotPrincipal", v));
             }
             "Action" | "NotAction" => {
                 if action.is_some() {
                     return Err(syn());
                 }
-                action = Some((k.as_str() == "NotAction", string_list(v)?));
+                action = Some((k == "NotAction", string_list(v)?));
             }
             "Resource" | "NotResource" => {
                 if resource.is_some() {
                     return Err(syn());
                 }
-                resource = Some((k.as_str() == "NotResource", string_list(v)?, k.as_str()));
+                resource = Some((k == "NotResource", string_list(v)?, k.as_ref()));
             }
             "Condition" => condition = Some(v),
             _ => return Err(syn()),
@@ -740,11 +915,11 @@ fn compile_statement(
                 ),
             ));
         }
-        for r in rs {
+        for r in rs.iter() {
             check_resource(r).map_err(|e| (Stage::ResourceFormat, e))?;
         }
     }
-    for a in &actions {
+    for a in actions.iter() {
         check_action(a).map_err(|e| (Stage::ActionFormat, e))?;
     }
     let resources = match resource {
@@ -811,7 +986,7 @@ fn compile_statement(
         )),
     };
     Ok(Statement {
-        service_bits: service_bits(&actions, not_action),
+        service_bits: service_bits(actions.iter(), not_action),
         sid,
         index,
         effect,
@@ -820,10 +995,98 @@ fn compile_statement(
             not_action,
             actions
                 .iter()
-                .map(|a| Glob::new(&a.to_ascii_lowercase()))
+                .map(|a| ActionGlob::new(a.to_ascii_lowercase()))
                 .collect(),
         ),
         resources,
         conditions,
     })
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::pattern::LowerBytes;
+
+    #[test]
+    fn service_bits_agree_with_service_bit() {
+        for p in ["s3:GetObject", "S3:get*", "secretsmanager:X", "iam:?"] {
+            assert_eq!(service_bits([p].into_iter(), false), service_bit(p), "{p}");
+        }
+        assert_eq!(
+            service_bits(["s3:a", "iam:b"].into_iter(), false),
+            service_bit("s3:x") | service_bit("iam:y")
+        );
+        for p in ["*", "s*:GetObject", "s?:x", "nocolon"] {
+            assert_eq!(service_bits([p].into_iter(), false), u64::MAX, "{p}");
+        }
+        assert_eq!(service_bits(["s3:a"].into_iter(), true), u64::MAX);
+    }
+
+    #[test]
+    fn policy_prefilter_never_hides_a_matching_statement() {
+        let actions = [
+            "s3:GetObject",
+            "S3:PUTOBJECT",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+            "iam:CreateUser",
+            "iam:x",
+            "a:b",
+            "ec2:DescribeInstances",
+        ];
+        let patterns = [
+            r#""s3:GetObject""#,
+            r#"["s3:put*","iam:?"]"#,
+            r#""secretsmanager:Get*Value""#,
+            r#""*""#,
+            r#""*:GetObject""#,
+            r#"["ec2:Describe*","a:b"]"#,
+            r#""iam:Create*""#,
+        ];
+        for (i, pat) in patterns.iter().enumerate() {
+            for not in [false, true] {
+                let key = if not { "NotAction" } else { "Action" };
+                let text = format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","{key}":{pat},"Resource":"*"}}]}}"#
+                );
+                let p = Policy::parse(&text, PolicyKind::Identity).unwrap();
+                for a in actions {
+                    let lower = LowerBytes::new(a);
+                    let hit = p
+                        .statements()
+                        .iter()
+                        .any(|st| st.action_matches_lower(a, lower.as_bytes()));
+                    if hit {
+                        assert!(p.may_match_action(lower.as_bytes()), "{i} {key} {a}");
+                    }
+                }
+            }
+        }
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:Put*"],"Resource":"*"}]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        assert!(!p.may_match_action(LowerBytes::new("iam:CreateUser").as_bytes()));
+        assert!(p.may_match_action(LowerBytes::new("s3:PutObjectAcl").as_bytes()));
+    }
+
+    #[test]
+    fn split6_is_splitn() {
+        for s in [
+            "",
+            "a",
+            "a:b",
+            "arn:aws:s3:::b:c:d",
+            "a:b:c:d:e:f:g",
+            "é:::",
+            ":::::",
+        ] {
+            let (parts, n) = split6(s);
+            let want: Vec<&str> = s.splitn(6, ':').collect();
+            assert_eq!(&parts[..n], want.as_slice(), "{s}");
+            assert!(parts[n..].iter().all(|p| p.is_empty()));
+        }
+    }
 }

@@ -50,13 +50,13 @@ fn invalid(key: &str, value: &str) -> PolicyError {
     )
 }
 
-fn strings(v: &Json) -> Result<Vec<&str>, PolicyError> {
+fn strings<'j>(v: &'j Json<'_>) -> Result<Vec<&'j str>, PolicyError> {
     match v {
-        Json::String(s) => Ok(vec![s.as_str()]),
+        Json::String(s) => Ok(vec![s.as_ref()]),
         Json::Array(a) if !a.is_empty() => a
             .iter()
             .map(|x| match x {
-                Json::String(s) => Ok(s.as_str()),
+                Json::String(s) => Ok(s.as_ref()),
                 _ => Err(PolicyError::syntax()),
             })
             .collect(),
@@ -115,7 +115,7 @@ fn parse_aws(v: &str) -> Option<AwsEntry> {
 }
 
 impl PrincipalSet {
-    pub(crate) fn parse(v: &Json) -> Result<PrincipalSet, PolicyError> {
+    pub(crate) fn parse(v: &Json<'_>) -> Result<PrincipalSet, PolicyError> {
         let mut set = PrincipalSet {
             any: false,
             aws: Vec::new(),
@@ -132,7 +132,7 @@ impl PrincipalSet {
             Json::Object(m) if !m.is_empty() => {
                 for (k, val) in m {
                     let items = strings(val)?;
-                    match k.as_str() {
+                    match k.as_ref() {
                         "AWS" => {
                             for i in items {
                                 match parse_aws(i) {
