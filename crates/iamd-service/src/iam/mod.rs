@@ -363,15 +363,14 @@ pub struct AccountCounts {
     pub root_keys: usize,
 }
 
-/// The IAM state of every account.
 /// A role (or its absence) and the generation it was read at.
 type CachedRole = (u64, Option<Arc<RoleRecord>>);
 
+/// The IAM state of every account.
 pub struct Iam {
     store: Arc<dyn Store>,
     /// Roles read by AssumeRole, with the generation they were read at.
-    role_cache:
-        std::sync::RwLock<std::collections::HashMap<String, (u64, Option<Arc<RoleRecord>>)>>,
+    role_cache: std::sync::RwLock<std::collections::HashMap<String, CachedRole>>,
     /// Moves after every write transaction (committed or not): caches of IAM-derived data (the
     /// compiled policies of principals) are valid while it stays the same.
     generation: std::sync::atomic::AtomicU64,
