@@ -125,14 +125,18 @@ def main():
         from urllib.parse import quote
         for name, url in servers.items():
             key, secret, role = prepare_assumer(url)
-            body = f"Action=AssumeRole&Version=2011-06-15&RoleArn={quote(role, safe='')}&RoleSessionName=bench"
-            rows.append(("AssumeRole (trust + identity policy, sealed session)", name,
-                         *wrk(url, "sts", body, None, key, secret, a.duration, a.connections)))
             creds = client(url, "sts", key, secret).assume_role(RoleArn=role, RoleSessionName="gci")["Credentials"]
-            rows.append(("GetCallerIdentity with session credentials (after the AssumeRole run)", name,
-                         *wrk(url, "sts", "Action=GetCallerIdentity&Version=2011-06-15", None,
-                              creds["AccessKeyId"], creds["SecretAccessKey"], a.duration, a.connections,
-                              token=creds["SessionToken"])))
+            gci = "Action=GetCallerIdentity&Version=2011-06-15"
+            rows.append(("GetCallerIdentity with session credentials, fresh server", name,
+                         *wrk(url, "sts", gci, None, creds["AccessKeyId"], creds["SecretAccessKey"],
+                              a.duration, a.connections, token=creds["SessionToken"])))
+            body = f"Action=AssumeRole&Version=2011-06-15&RoleArn={quote(role, safe='')}&RoleSessionName=bench"
+            ar = wrk(url, "sts", body, None, key, secret, a.duration, a.connections)
+            rows.append(("AssumeRole (trust + identity policy, sealed session)", name, *ar))
+            issued = int(ar[0] * a.duration)
+            rows.append((f"GetCallerIdentity with session credentials, after ~{issued:,} sessions were issued", name,
+                         *wrk(url, "sts", gci, None, creds["AccessKeyId"], creds["SecretAccessKey"],
+                              a.duration, a.connections, token=creds["SessionToken"])))
     if "cu" in scen:
         for name, url in servers.items():
             rps = create_users(url, 2000, prefix="cu")

@@ -14,6 +14,10 @@ pub const CASES: &[(&str, Case)] = &[
     ("versions_detect_conflicts", versions_detect_conflicts),
     ("delete_semantics", delete_semantics),
     ("list_is_scoped_and_ordered", list_is_scoped_and_ordered),
+    (
+        "list_after_pages_in_key_order",
+        list_after_pages_in_key_order,
+    ),
     ("error_rolls_back_everything", error_rolls_back_everything),
     (
         "clear_removes_records_not_meta",
@@ -134,6 +138,31 @@ fn list_is_scoped_and_ordered(s: &dyn Store) {
     assert_eq!(all[0], ("0".into(), "y".into()));
     assert_eq!(all[4], ("2".into(), "z".into()));
     assert!(s.read(|tx| tx.list("user", "3")).unwrap().is_empty());
+}
+
+fn list_after_pages_in_key_order(s: &dyn Store) {
+    s.write(|tx| {
+        for k in ["d", "b", "a", "c", "e"] {
+            tx.put("user", "1", k, k.as_bytes(), Expect::Absent)?;
+        }
+        tx.put("user", "2", "a0", b"x", Expect::Absent)?;
+        tx.put("role", "1", "b0", b"x", Expect::Absent)
+    })
+    .unwrap();
+    let keys = |after: Option<&str>, limit: usize| -> Vec<String> {
+        s.read(|tx| tx.list_after("user", "1", after, limit))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.key)
+            .collect()
+    };
+    assert_eq!(keys(None, 2), ["a", "b"]);
+    assert_eq!(keys(Some("b"), 2), ["c", "d"]);
+    assert_eq!(keys(Some("d"), 2), ["e"]);
+    assert!(keys(Some("e"), 2).is_empty());
+    assert_eq!(keys(Some("bb"), 10), ["c", "d", "e"]);
+    assert_eq!(keys(None, 100).len(), 5);
+    assert!(keys(None, 0).is_empty());
 }
 
 #[derive(Debug)]

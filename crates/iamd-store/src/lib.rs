@@ -72,6 +72,15 @@ pub trait Tx {
     fn get(&mut self, kind: &str, account: &str, key: &str) -> Result<Option<Record>, StoreError>;
     /// Records of one kind in one account, ordered by key.
     fn list(&mut self, kind: &str, account: &str) -> Result<Vec<Record>, StoreError>;
+    /// Up to `limit` records of one kind in one account whose key sorts after `after` (all keys
+    /// when `None`), ordered by key: one page of a listing, without reading the rest.
+    fn list_after(
+        &mut self,
+        kind: &str,
+        account: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError>;
     /// Records of one kind in every account, ordered by account then key.
     fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError>;
     /// Writes `data`; returns the new version.

@@ -837,6 +837,8 @@ const SQL_GET: &str = "SELECT kind, account, key, version, data FROM records
      WHERE kind = $1 AND account = $2 AND key = $3";
 const SQL_LIST: &str = "SELECT kind, account, key, version, data FROM records
      WHERE kind = $1 AND account = $2 ORDER BY key";
+const SQL_LIST_AFTER: &str = "SELECT kind, account, key, version, data FROM records
+     WHERE kind = $1 AND account = $2 AND key > $3 ORDER BY key LIMIT $4";
 const SQL_LIST_KIND: &str = "SELECT kind, account, key, version, data FROM records
      WHERE kind = $1 ORDER BY account, key";
 const SQL_CREATE: &str = "INSERT INTO records (kind, account, key, version, data)
@@ -948,6 +950,18 @@ impl Tx for PgTx<'_, '_> {
 
     fn list(&mut self, kind: &str, account: &str) -> Result<Vec<Record>, StoreError> {
         self.records(SQL_LIST, &[&kind, &account])
+    }
+
+    fn list_after(
+        &mut self,
+        kind: &str,
+        account: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let after = after.unwrap_or("");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.records(SQL_LIST_AFTER, &[&kind, &account, &after, &limit])
     }
 
     fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError> {

@@ -131,6 +131,31 @@ impl Tx for SqliteTx<'_> {
         rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
     }
 
+    fn list_after(
+        &mut self,
+        kind: &str,
+        account: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut s = self
+            .tx
+            .prepare_cached(
+                "SELECT kind, account, key, version, data FROM records
+                 WHERE kind = ?1 AND account = ?2 AND key > ?3 ORDER BY key LIMIT ?4",
+            )
+            .map_err(unavailable)?;
+        // Every key sorts after the empty string.
+        let rows = s
+            .query_map(
+                params![kind, account, after.unwrap_or(""), limit],
+                row_to_record,
+            )
+            .map_err(unavailable)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    }
+
     fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError> {
         let mut s = self
             .tx

@@ -464,24 +464,34 @@ impl Iam {
         page: PageReq<'_>,
         keep: impl Fn(&T) -> bool,
     ) -> Result<Page<T>, Error> {
-        let after = decode_marker(page.marker)?;
+        let mut after = decode_marker(page.marker)?;
         let max = page_size(page);
-        let records = self.read(|tx| tx.list(T::KIND, acct).map_err(Error::from))?;
         let mut out: Vec<T> = Vec::new();
         let mut more = false;
-        for r in records {
-            if after.as_deref().is_some_and(|a| r.key.as_str() <= a) {
-                continue;
+        // Read the store a chunk at a time from the marker on: a page of a large account costs
+        // about a page of reads, not the whole account (filters may skip records, so loop).
+        let chunk = max + 1;
+        'pages: loop {
+            let records = self.read(|tx| {
+                tx.list_after(T::KIND, acct, after.as_deref(), chunk)
+                    .map_err(Error::from)
+            })?;
+            let exhausted = records.len() < chunk;
+            for r in records {
+                after = Some(r.key.clone());
+                let rec: T = from_json(&r.data)?;
+                if prefix.is_some_and(|p| !rec.path().starts_with(p)) || !keep(&rec) {
+                    continue;
+                }
+                if out.len() == max {
+                    more = true;
+                    break 'pages;
+                }
+                out.push(rec);
             }
-            let rec: T = from_json(&r.data)?;
-            if prefix.is_some_and(|p| !rec.path().starts_with(p)) || !keep(&rec) {
-                continue;
-            }
-            if out.len() == max {
-                more = true;
+            if exhausted {
                 break;
             }
-            out.push(rec);
         }
         let marker = if more {
             out.last().map(|l| encode_marker(&l.key()))
