@@ -20,9 +20,10 @@ fi
 py=bench/.venv/bin/python
 tmp=$(mktemp -d)
 schema="bench_$(date +%s)"
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  # start() runs in a command substitution (a subshell), so pids are kept in a file.
+  for p in $(cat "$tmp/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   psql "$pg" -q -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
@@ -35,7 +36,7 @@ start() { # name store-args...
   local port; port=$(free_port)
   target/release/iamd serve --dev --listen "127.0.0.1:$port" --data-dir "$tmp/$name" \
     --master-key-file "$tmp/master.key" "$@" >"$tmp/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >> "$tmp/pids"
   wait_http "http://127.0.0.1:$port/_iamd/health"
   echo "http://127.0.0.1:$port/"
 }
