@@ -6,11 +6,15 @@ import concurrent.futures
 import json
 import os
 import secrets
+import socket
 import subprocess
+import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import botocore.exceptions
 import pytest
+import requests
 
 from conftest import Server
 
@@ -36,6 +40,73 @@ def nodes(tmp_path):
             assert s.stop() == 0, s.logs()
     subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
                    capture_output=True, timeout=30)
+
+
+class Proxy:
+    """A TCP relay between the nodes and PostgreSQL that the test can cut and restore: the
+    database "goes away" for the nodes without stopping the machine's PostgreSQL server."""
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.conns = []
+        self.listener = None
+        self.lock = threading.Lock()
+
+    def start(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the listening
+        # socket alive until that accept() returned.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                c.close()
+            self.conns = []
 
 
 def eventually(fn, timeout=1.0):
@@ -76,6 +147,18 @@ def test_changes_through_one_node_are_enforced_by_the_other(nodes):
     # Secrets written through B are read through A, still encrypted with the shared key.
     b.client("secretsmanager").create_secret(Name="shared/one", SecretString="v1")
     eventually(lambda: a.client("secretsmanager").get_secret_value(SecretId="shared/one"))
+    # A session issued by A is accepted by B (shared master key; nothing stored per session).
+    iam_a.put_user_policy(UserName="alice", PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    role_arn = iam_a.create_role(RoleName="Shared", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "AWS": "arn:aws:iam::000000000000:user/alice"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    alice_a = a.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
+    creds = eventually(lambda: alice_a.assume_role(RoleArn=role_arn, RoleSessionName="s1"))["Credentials"]
+    session_b = b.client("sts", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                         token=creds["SessionToken"])
+    who = eventually(lambda: session_b.get_caller_identity())
+    assert who["Arn"] == "arn:aws:sts::000000000000:assumed-role/Shared/s1"
     # A deleted key stops on the other node too.
     iam_a.delete_access_key(UserName="alice", AccessKeyId=k["AccessKeyId"])
     eventually(lambda: assert_code(alice_b.list_users, "InvalidClientTokenId"))
@@ -104,6 +187,59 @@ def test_concurrent_creates_through_both_nodes_create_each_name_once(nodes):
         assert sorted(codes) == ["EntityAlreadyExists", "OK"], (name, codes)
     users = clients["a"].get_paginator("list_users").paginate().build_full_result()["Users"]
     assert sorted(u["UserName"] for u in users) == names
+
+
+@pytest.fixture
+def proxied_nodes(tmp_path):
+    parts = urlsplit(PG)
+    proxy = Proxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    proxy.start()
+    netloc = (parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else "") + f"127.0.0.1:{proxy.port}"
+    schema = f"e2e_{secrets.token_hex(6)}"
+    query = (parts.query + "&" if parts.query else "") + f"schema={schema}&connect_timeout=2"
+    url = urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    key = tmp_path / "master.key"
+    key.write_bytes(os.urandom(32))
+    a = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "a").start()
+    b = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "b").start()
+    yield proxy, a, b
+    proxy.start() if proxy.listener.fileno() == -1 else None
+    for s in (a, b):
+        if s.proc.poll() is None:
+            assert s.stop() == 0, s.logs()
+    subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
+                   capture_output=True, timeout=30)
+
+
+def test_database_outage_fails_clearly_and_both_nodes_recover(proxied_nodes):
+    proxy, a, b = proxied_nodes
+    a.client("iam").create_user(UserName="before")
+    # Both nodes know the account and the user before the database goes away.
+    eventually(lambda: b.client("iam").get_user(UserName="before"))
+    proxy.stop()
+    # Writes cannot be acknowledged: a clear AWS-style error, quickly, and no crash.
+    for node in (a, b):
+        started = time.monotonic()
+        try:
+            node.client("iam").create_user(UserName=f"during-{node.port}")
+            raise AssertionError("a write succeeded while the database was unreachable")
+        except botocore.exceptions.ClientError as e:
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 503, e.response
+            assert e.response["Error"]["Code"] == "ServiceUnavailable", e.response
+        assert time.monotonic() - started < 30
+        # Still up: what needs no database keeps working, and health says the store is away.
+        assert node.proc.poll() is None, node.logs()
+        assert node.client("sts").get_caller_identity()["Account"] == "000000000000"
+        health = requests.get(f"{node.url}/_iamd/health", timeout=10)
+        assert (health.status_code, health.json()["status"]) == (503, "unavailable")
+        assert "panicked" not in node.logs()
+    # The database comes back: both nodes serve again without a restart of their own.
+    proxy.start()
+    for node in (a, b):
+        eventually(lambda: node.client("iam").create_user(UserName=f"after-{node.port}"), timeout=20)
+    names = {u["UserName"] for u in a.client("iam").list_users()["Users"]}
+    assert {"before", f"after-{a.port}", f"after-{b.port}"} <= names
+    assert not any(n.startswith("during-") for n in names)
 
 
 def test_stopping_one_node_leaves_the_other_serving(nodes):
