@@ -124,6 +124,18 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// A counter that grows with every committed write transaction.
     fn revision(&self) -> Result<i64, StoreError>;
+    /// A feed of committed revisions pushed by the database (PostgreSQL `LISTEN`), for nodes
+    /// sharing one database; `None` when the backend has none (SQLite: one process).
+    fn changes(&self) -> Option<Result<Box<dyn ChangeFeed>, StoreError>> {
+        None
+    }
+}
+
+/// Committed revisions as the database announces them.
+pub trait ChangeFeed: Send {
+    /// Waits up to `timeout` for a revision: `Ok(None)` on timeout, `Err` when the feed is lost
+    /// (the caller subscribes again and compares [`Store::revision`]).
+    fn wait(&mut self, timeout: std::time::Duration) -> Result<Option<i64>, StoreError>;
 }
 
 /// Typed closure transactions over any [`Store`].

@@ -680,9 +680,22 @@ impl Drop for PostgresStore {
     }
 }
 
+impl crate::ChangeFeed for Subscription {
+    fn wait(&mut self, timeout: Duration) -> Result<Option<i64>, StoreError> {
+        self.recv_timeout(timeout)
+    }
+}
+
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn changes(&self) -> Option<Result<Box<dyn crate::ChangeFeed>, StoreError>> {
+        Some(
+            self.subscribe()
+                .map(|s| Box::new(s) as Box<dyn crate::ChangeFeed>),
+        )
     }
 
     fn write_dyn(

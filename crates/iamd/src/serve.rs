@@ -222,10 +222,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 /// Several nodes over one database: whatever another node commits reaches this node's in-memory
-/// views within `REFRESH_PERIOD`. The store's revision grows with every committed write; when it
-/// moves, the views are rebuilt. (The PostgreSQL change feed can shorten the wait; polling is the
-/// backstop that survives a lost notification or connection.) A store that is unreachable is
-/// retried on the next tick; requests meanwhile fail with ServiceUnavailable on their own writes.
+/// views at once through the database's change feed (PostgreSQL `LISTEN`/`NOTIFY`), and within
+/// `REFRESH_PERIOD` through a revision check that backs the feed up if a notification or the
+/// listening connection is lost. A store that is unreachable is retried on the next tick; requests
+/// meanwhile fail with ServiceUnavailable on their own writes.
 const REFRESH_PERIOD: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn spawn_refresher(core: Arc<Iamd>, store: Arc<dyn iamd_store::Store>) {
@@ -233,8 +233,23 @@ fn spawn_refresher(core: Arc<Iamd>, store: Arc<dyn iamd_store::Store>) {
         .name("iamd-refresh".into())
         .spawn(move || {
             let mut seen = store.revision().ok();
+            let mut feed: Option<Box<dyn iamd_store::ChangeFeed>> = None;
             loop {
-                std::thread::sleep(REFRESH_PERIOD);
+                if feed.is_none() {
+                    feed = match store.changes() {
+                        Some(Ok(f)) => Some(f),
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "change feed unavailable; polling");
+                            None
+                        }
+                        None => None,
+                    };
+                }
+                match feed.as_mut().map(|f| f.wait(REFRESH_PERIOD)) {
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) => feed = None,
+                    None => std::thread::sleep(REFRESH_PERIOD),
+                }
                 match store.revision() {
                     Ok(rev) if Some(rev) != seen => match core.refresh_from_store() {
                         Ok(()) => seen = Some(rev),
@@ -243,7 +258,12 @@ fn spawn_refresher(core: Arc<Iamd>, store: Arc<dyn iamd_store::Store>) {
                         }
                     },
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "store unreachable; retrying"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "store unreachable; retrying");
+                        if feed.is_none() {
+                            std::thread::sleep(REFRESH_PERIOD);
+                        }
+                    }
                 }
             }
         });
