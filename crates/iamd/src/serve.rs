@@ -206,6 +206,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         listen = %local,
         store = store.backend(),
+        master_key = %master.fingerprint(),
         version = env!("CARGO_PKG_VERSION"),
         "iamd is serving"
     );
