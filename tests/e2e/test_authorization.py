@@ -335,3 +335,34 @@ def test_request_condition_keys_version_stage_and_request_tags(dev):
                     Tags=[{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": "x"}])[1] == \
         "AccessDeniedException"
     assert error_of(sm.create_secret, Name="t4", SecretString="t")[1] == "AccessDeniedException"
+
+
+def test_trust_principals_are_held_by_unique_id(dev):
+    """IAM converts a trust policy's user/role principals to unique ids on save: a principal
+    deleted and recreated under the same name is no longer trusted, and GetRole shows the old id
+    (aws-semantics.md §2.2, reference_policies_elements_principal.html)."""
+    iam = dev.client("iam")
+    assume = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    key, secret = make_user(dev, "ops", assume)
+    old_id = iam.get_user(UserName="ops")["User"]["UserId"]
+    user_arn = f"arn:aws:iam::{ACCT}:user/ops"
+    role_arn = iam.create_role(RoleName="OpsRole", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    dev.client("sts", key=key, secret=secret).assume_role(RoleArn=role_arn, RoleSessionName="s1")
+    # Delete the user and create another one with the same name.
+    iam.delete_access_key(UserName="ops", AccessKeyId=key)
+    iam.delete_user_policy(UserName="ops", PolicyName="p")
+    iam.delete_user(UserName="ops")
+    key2, secret2 = make_user(dev, "ops", assume)
+    status, code, _ = error_of(dev.client("sts", key=key2, secret=secret2).assume_role,
+                               RoleArn=role_arn, RoleSessionName="s1")
+    assert (status, code) == (403, "AccessDenied")
+    shown = iam.get_role(RoleName="OpsRole")["Role"]["AssumeRolePolicyDocument"]
+    assert shown["Statement"][0]["Principal"]["AWS"] == old_id
+    # Saving the policy again binds the new user.
+    iam.update_assume_role_policy(RoleName="OpsRole", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"}]}))
+    dev.client("sts", key=key2, secret=secret2).assume_role(RoleArn=role_arn, RoleSessionName="s1")

@@ -192,6 +192,21 @@ impl Iamd {
         Ok(claims)
     }
 
+    /// A role's trust policy as AWS holds it now (see [`crate::iam::effective_trust`]), with the
+    /// principals' current unique ids from the generation-validated cache.
+    pub fn role_trust(&self, role: &crate::iam::RoleRecord) -> String {
+        if role.trust_ids.is_empty() {
+            return role.trust.clone();
+        }
+        crate::iam::effective_trust(role, |arn| {
+            let rest = arn.strip_prefix("arn:aws:iam::")?;
+            let (account, resource) = rest.split_once(':')?;
+            let (kind, full) = resource.split_once('/')?;
+            let name = full.rsplit('/').next()?;
+            self.current_id(kind, account, name)
+        })
+    }
+
     /// The unique id of a user or role as IAM has it now (`None`: it does not exist), cached
     /// while the IAM generation stays the same.
     fn current_id(&self, kind: &str, account: &str, name: &str) -> Option<String> {

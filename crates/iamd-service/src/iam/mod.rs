@@ -936,7 +936,7 @@ impl Iam {
             if load::<RoleRecord>(tx, acct, name)?.is_some() {
                 return Err(RoleRecord::already_exists(name));
             }
-            check_trust_principals(tx, trust)?;
+            let trust_ids = check_trust_principals(tx, trust)?;
             if let Some(b) = boundary {
                 load_policy(tx, acct, b, Missing::Boundary)?;
             }
@@ -952,6 +952,7 @@ impl Iam {
                 boundary: boundary.map(str::to_owned),
                 inline: Default::default(),
                 attached: Vec::new(),
+                trust_ids: trust_ids.clone(),
             };
             save(tx, acct, &rec, None)?;
             Ok(rec)
@@ -985,7 +986,7 @@ impl Iam {
     ) -> Result<(), Error> {
         self.update::<RoleRecord, _>(acct, name, |tx, r| {
             validate_policy_document(DocKind::Trust, doc)?;
-            check_trust_principals(tx, doc)?;
+            r.trust_ids = check_trust_principals(tx, doc)?;
             r.trust = doc.to_owned();
             Ok(())
         })
@@ -1624,7 +1625,11 @@ fn trust_aws_principals(doc: &str) -> Vec<String> {
 /// §2.2, recorded). Accounts, account roots, sessions and `*` are not checked. (AWS also rewrites
 /// the stored principal to the entity's unique id; iamd keeps the ARN — a named entity deleted
 /// and recreated is therefore trusted again, where AWS would show the stale id.)
-fn check_trust_principals(tx: &mut dyn Tx, doc: &str) -> Result<(), Error> {
+fn check_trust_principals(
+    tx: &mut dyn Tx,
+    doc: &str,
+) -> Result<std::collections::BTreeMap<String, String>, Error> {
+    let mut ids = std::collections::BTreeMap::new();
     for arn in trust_aws_principals(doc) {
         let Some(rest) = arn.strip_prefix("arn:aws:iam::") else {
             continue;
@@ -1638,20 +1643,36 @@ fn check_trust_principals(tx: &mut dyn Tx, doc: &str) -> Result<(), Error> {
         };
         let cut = full.rfind('/').map_or(0, |i| i + 1);
         let (path, name) = (format!("/{}", &full[..cut]), &full[cut..]);
-        let exists = match kind {
+        let id = match kind {
             "user" => load::<UserRecord>(tx, account, name)?
-                .is_some_and(|(u, _)| u.path == path && u.name == name),
+                .filter(|(u, _)| u.path == path && u.name == name)
+                .map(|(u, _)| u.id),
             _ => load::<RoleRecord>(tx, account, name)?
-                .is_some_and(|(r, _)| r.path == path && r.name == name),
+                .filter(|(r, _)| r.path == path && r.name == name)
+                .map(|(r, _)| r.id),
         };
-        if !exists {
+        let Some(id) = id else {
             return Err(Error::aws(
                 "MalformedPolicyDocument",
                 format!("Invalid principal in policy: \"AWS\":\"{arn}\""),
             ));
+        };
+        ids.insert(arn, id);
+    }
+    Ok(ids)
+}
+
+/// The trust policy as AWS holds it now: principals whose entity was deleted (or deleted and
+/// recreated, with a new unique id) appear as the unique id they had, which matches nobody.
+/// `current` answers the unique id an ARN's entity has now.
+pub fn effective_trust(role: &RoleRecord, current: impl Fn(&str) -> Option<String>) -> String {
+    let mut text = role.trust.clone();
+    for (arn, id) in &role.trust_ids {
+        if current(arn).as_deref() != Some(id.as_str()) {
+            text = text.replace(&format!("\"{arn}\""), &format!("\"{id}\""));
         }
     }
-    Ok(())
+    text
 }
 
 /// Reads the default version's document of a managed policy (customer or AWS managed).

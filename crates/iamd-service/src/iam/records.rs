@@ -106,6 +106,11 @@ pub struct RoleRecord {
     pub inline: BTreeMap<String, String>,
     #[serde(default)]
     pub attached: Vec<String>,
+    /// The unique id of every user and role the trust policy names, as they were when the policy
+    /// was saved: AWS stores trust principals by unique id, so a principal deleted and recreated
+    /// under the same name is no longer trusted (and GetRole shows the stale id).
+    #[serde(default)]
+    pub trust_ids: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -612,10 +612,12 @@ fn create_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 }
 
 fn get_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let r = ctx
+    let mut r = ctx
         .core
         .iam
         .get::<RoleRecord>(acct(ctx), s(input, "RoleName"))?;
+    // Principals deleted since the policy was saved show as their unique id, as on AWS.
+    r.trust = ctx.core.role_trust(&r);
     Ok(one("Role", role_out(acct(ctx), &r, true)))
 }
 

@@ -318,7 +318,9 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let trust = ResourcePolicy {
         doc: PolicyDoc {
             id: role_arn.clone(),
-            text: role.trust.clone(),
+            // A trusted user or role deleted (and maybe recreated) since the policy was saved
+            // is trusted no more: AWS holds trust principals by unique id.
+            text: ctx.core.role_trust(&role),
         },
         kind: ResourcePolicyKind::RoleTrust,
     };
