@@ -522,3 +522,33 @@ def test_revoking_sessions_with_token_issue_time_and_source_identity(dev):
         {"AWS": PROVIDER}, action=["sts:AssumeRole", "sts:SetSourceIdentity"]))
     out = sts.assume_role(RoleArn=arn, RoleSessionName="si", SourceIdentity="alice")
     assert out["SourceIdentity"] == "alice"
+
+
+def test_session_key_rotation(tmp_path):
+    """`--session-key-id`: new tokens are sealed under the new id; the previous id stays valid,
+    older ids are refused (design §5: sealing keys carry ids and rotate)."""
+    from conftest import Server
+    s = Server("--dev", data_dir=tmp_path).start()
+    try:
+        iam = s.client("iam")
+        iam.create_user(UserName="rot")
+        k = iam.create_access_key(UserName="rot")["AccessKey"]
+        c1 = s.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"]).get_session_token()["Credentials"]
+    finally:
+        assert s.stop() == 0
+    sess = lambda srv, c: srv.client("sts", key=c["AccessKeyId"], secret=c["SecretAccessKey"],  # noqa: E731
+                                     token=c["SessionToken"])
+    s2 = Server("--dev", "--session-key-id", "2", data_dir=tmp_path).start()
+    try:
+        assert sess(s2, c1).get_caller_identity()["Arn"].endswith(":user/rot")
+        c2 = s2.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"]).get_session_token()["Credentials"]
+    finally:
+        assert s2.stop() == 0
+    s3 = Server("--dev", "--session-key-id", "3", data_dir=tmp_path).start()
+    try:
+        assert sess(s3, c2).get_caller_identity()["Arn"].endswith(":user/rot")
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sess(s3, c1).get_caller_identity()
+        assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    finally:
+        assert s3.stop() == 0

@@ -19,7 +19,10 @@ fn app(dev: bool) -> axum::Router {
         store,
         &MasterKey::generate().unwrap(),
         Arc::new(ManualClock::new(1_800_000_000)),
-        Options { dev },
+        Options {
+            dev,
+            ..Options::default()
+        },
     )
     .unwrap();
     router(AppState::new(Arc::new(core)))
@@ -146,7 +149,10 @@ async fn expired_and_altered_session_tokens() {
             store,
             &MasterKey::generate().unwrap(),
             clock.clone(),
-            Options { dev: true },
+            Options {
+                dev: true,
+                ..Options::default()
+            },
         )
         .unwrap(),
     );

@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub struct Options {
     /// `--dev`: `test`/`test` and 12-digit key ids authenticate as account roots.
     pub dev: bool,
+    /// The id of the key that seals new session tokens (`--session-key-id`); tokens of the id
+    /// before it are still accepted. 0 means the default, 1.
+    pub session_key_id: u8,
 }
 
 pub struct Iamd {
@@ -83,7 +86,7 @@ impl Iamd {
             clock,
             secrets: crate::secrets::Secrets::open(store.clone(), master)?,
             iam: crate::iam::Iam::new(store.clone()),
-            sessions: crate::sessions::SessionKeys::new(master),
+            sessions: crate::sessions::SessionKeys::with_current(master, options.session_key_id),
             mfa_seal: master.sealing_key(b"mfa-seed v1"),
             mfa_used: crate::iam::mfa::UsedCodes::default(),
             store,

@@ -16,7 +16,10 @@ use zeroize::Zeroize;
 /// The key id new tokens are sealed with.
 pub const CURRENT_KEY_ID: u8 = 1;
 /// Key ids that still open (rotation keeps the previous one for the longest session lifetime).
-const KNOWN_KEY_IDS: &[u8] = &[1];
+/// How many key ids before the current one are still accepted after a rotation: the previous
+/// one, so sessions issued just before a rotation live out their lifetime (at most 36 hours);
+/// rotating twice retires the oldest.
+const ACCEPTED_PREVIOUS: u8 = 1;
 
 const AAD_PREFIX: &[u8] = b"iamd session token";
 
@@ -111,6 +114,7 @@ pub enum TokenError {
 /// The sealing keys of session tokens, by key id.
 pub struct SessionKeys {
     keys: Vec<(u8, SealingKey)>,
+    current: u8,
 }
 
 impl std::fmt::Debug for SessionKeys {
@@ -127,14 +131,22 @@ fn aad(key_id: u8) -> Vec<u8> {
 
 impl SessionKeys {
     pub fn new(master: &MasterKey) -> Self {
-        let keys = KNOWN_KEY_IDS
-            .iter()
+        Self::with_current(master, CURRENT_KEY_ID)
+    }
+
+    /// Keys for sealing with key id `current` (1–255; 0 is treated as 1) and opening tokens of
+    /// `current` and the id before it. Rotating = every node moves to the next id (`iamd serve
+    /// --session-key-id`); each id's key is derived from the master key, so nothing is stored.
+    pub fn with_current(master: &MasterKey, current: u8) -> Self {
+        let current = current.max(1);
+        let oldest = current.saturating_sub(ACCEPTED_PREVIOUS).max(1);
+        let keys = (oldest..=current)
             .map(|id| {
                 let purpose = format!("session-token v{id}");
-                (*id, master.sealing_key(purpose.as_bytes()))
+                (id, master.sealing_key(purpose.as_bytes()))
             })
             .collect();
-        Self { keys }
+        Self { keys, current }
     }
 
     fn key(&self, id: u8) -> Option<&SealingKey> {
@@ -144,15 +156,15 @@ impl SessionKeys {
     /// Seals claims into a session token.
     pub fn seal(&self, claims: &SessionClaims) -> Result<String, crate::error::Error> {
         let key = self
-            .key(CURRENT_KEY_ID)
+            .key(self.current)
             .ok_or_else(|| crate::error::Error::Internal("no current session-token key".into()))?;
         let mut json = serde_json::to_vec(claims)
             .map_err(|e| crate::error::Error::Internal(format!("encoding claims: {e}")))?;
-        let sealed = key.seal(&aad(CURRENT_KEY_ID), &json);
+        let sealed = key.seal(&aad(self.current), &json);
         json.zeroize();
         let sealed = sealed?;
         let mut blob = Vec::with_capacity(1 + sealed.len());
-        blob.push(CURRENT_KEY_ID);
+        blob.push(self.current);
         blob.extend_from_slice(&sealed);
         Ok(base64::engine::general_purpose::STANDARD.encode(blob))
     }
@@ -176,6 +188,28 @@ impl SessionKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rotation_accepts_the_previous_key_id_only() {
+        let mk = MasterKey::generate().unwrap();
+        let v1 = SessionKeys::with_current(&mk, 1).seal(&claims()).unwrap();
+        let v2_keys = SessionKeys::with_current(&mk, 2);
+        let v2 = v2_keys.seal(&claims()).unwrap();
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(&v2)
+                .unwrap()[0],
+            2
+        );
+        // After one rotation, tokens of both ids open; after two, the oldest is retired.
+        assert!(v2_keys.open(&v1).is_ok());
+        assert!(v2_keys.open(&v2).is_ok());
+        let v3_keys = SessionKeys::with_current(&mk, 3);
+        assert!(v3_keys.open(&v1).is_err());
+        assert!(v3_keys.open(&v2).is_ok());
+        // A node that has not rotated yet does not accept the newer id.
+        assert!(SessionKeys::with_current(&mk, 1).open(&v2).is_err());
+    }
 
     fn claims() -> SessionClaims {
         SessionClaims {

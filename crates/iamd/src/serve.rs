@@ -40,6 +40,11 @@ pub struct ServeArgs {
     /// Management account id to create on first start (12 digits; random if omitted).
     #[arg(long, env = "IAMD_ACCOUNT_ID")]
     account_id: Option<String>,
+    /// Id of the key that seals new session tokens (1–255). Rotate by moving every node to the
+    /// next id: tokens sealed under the previous id stay valid until they expire, older ids are
+    /// refused. Each id's key is derived from the master key.
+    #[arg(long, env = "IAMD_SESSION_KEY_ID", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..))]
+    session_key_id: u8,
     /// File holding the 32-byte master key (raw or 64 hex digits). Default:
     /// `<data-dir>/master.key`, generated on first start.
     #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
@@ -173,7 +178,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             store.clone(),
             &master,
             Arc::new(SystemClock),
-            Options { dev: args.dev },
+            Options {
+                dev: args.dev,
+                session_key_id: args.session_key_id,
+            },
         )
         .map_err(|e| format!("loading state: {e}"))?,
     );
