@@ -5,7 +5,9 @@
 //! in-memory snapshot can later replace the store reads behind this one API. Every change is one
 //! closure transaction; every failure leaves the store as it was.
 
+pub mod details;
 pub mod doc;
+pub mod login;
 pub mod mfa;
 pub mod records;
 
@@ -604,11 +606,15 @@ impl Iam {
         Ok(())
     }
 
-    /// Deletes a user that owns nothing any more (AWS's order: keys, inline policies, attached
+    /// Deletes a user that owns nothing any more (AWS's order: login profile, keys, inline policies, attached
     /// policies, group memberships).
     pub fn delete_user(&self, acct: &str, name: &str) -> Result<(), Error> {
         self.write(|tx| {
             let (rec, v) = must::<UserRecord>(tx, acct, name)?;
+            // AWS's DeleteUser documentation lists the password (login profile) first.
+            if login::load_profile(tx, acct, &rec.id)?.is_some() {
+                return Err(delete_conflict("must delete login profile first."));
+            }
             if accounts::account_keys(tx, acct)?
                 .iter()
                 .any(|k| k.user.as_deref() == Some(rec.name.as_str()))

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 // --- input helpers ----------------------------------------------------------------------------
 
-fn s<'a>(input: &'a Value, name: &str) -> &'a str {
+pub(super) fn s<'a>(input: &'a Value, name: &str) -> &'a str {
     input.str(name).unwrap_or_default()
 }
 
@@ -26,7 +26,7 @@ fn path_in<'a>(input: &'a Value, name: &str) -> &'a str {
     input.str(name).unwrap_or("/")
 }
 
-fn page(input: &Value) -> PageReq<'_> {
+pub(super) fn page(input: &Value) -> PageReq<'_> {
     PageReq {
         marker: input.str("Marker"),
         max_items: input.i64("MaxItems"),
@@ -45,7 +45,7 @@ fn tags_in(input: &Value) -> Vec<Tag> {
         .collect()
 }
 
-fn acct<'a>(ctx: &'a Ctx<'_>) -> &'a str {
+pub(super) fn acct<'a>(ctx: &'a Ctx<'_>) -> &'a str {
     &ctx.caller.account
 }
 
@@ -75,11 +75,11 @@ fn key_scope<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Result<KeyScope<'a>, Err
 
 // --- output helpers ---------------------------------------------------------------------------
 
-fn ts(t: i64) -> Value {
+pub(super) fn ts(t: i64) -> Value {
     Value::Timestamp(OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }
 
-fn tags_out(tags: &[Tag]) -> Value {
+pub(super) fn tags_out(tags: &[Tag]) -> Value {
     tags.iter()
         .map(|t| {
             Value::builder()
@@ -90,7 +90,7 @@ fn tags_out(tags: &[Tag]) -> Value {
         .collect()
 }
 
-fn boundary_out(b: &Option<String>) -> Option<Value> {
+pub(super) fn boundary_out(b: &Option<String>) -> Option<Value> {
     b.as_ref().map(|arn| {
         Value::builder()
             .set("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
@@ -132,7 +132,7 @@ pub(super) fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
         .build()
 }
 
-fn group_out(acct: &str, g: &GroupRecord) -> Value {
+pub(super) fn group_out(acct: &str, g: &GroupRecord) -> Value {
     Value::builder()
         .set("Path", g.path.as_str())
         .set("GroupName", g.name.as_str())
@@ -143,7 +143,7 @@ fn group_out(acct: &str, g: &GroupRecord) -> Value {
 }
 
 /// A role; `full` adds tags, permissions boundary and RoleLastUsed (GetRole, CreateRole).
-fn role_out(acct: &str, r: &RoleRecord, full: bool) -> Value {
+pub(super) fn role_out(acct: &str, r: &RoleRecord, full: bool) -> Value {
     let b = Value::builder()
         .set("Path", r.path.as_str())
         .set("RoleName", r.name.as_str())
@@ -164,7 +164,7 @@ fn role_out(acct: &str, r: &RoleRecord, full: bool) -> Value {
 
 /// A managed policy; `full` adds what only GetPolicy returns (description, tags). `boundary_uses`
 /// is how many users and roles have it as permissions boundary.
-fn policy_out(acct: &str, p: &PolicyRecord, full: bool, boundary_uses: i64) -> Value {
+pub(super) fn policy_out(acct: &str, p: &PolicyRecord, full: bool, boundary_uses: i64) -> Value {
     Value::builder()
         .set("PolicyName", p.name.as_str())
         .set("PolicyId", p.id.as_str())
@@ -184,7 +184,7 @@ fn policy_out(acct: &str, p: &PolicyRecord, full: bool, boundary_uses: i64) -> V
         .build()
 }
 
-fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: bool) -> Value {
+pub(super) fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: bool) -> Value {
     Value::builder()
         .set_opt("Document", with_doc.then(|| url_encode(&v.document)))
         .set("VersionId", v.id.as_str())
@@ -195,7 +195,12 @@ fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: bool) -> Val
 
 /// An instance profile with its roles; `tags` only for Get/Create (the list operations do not
 /// return tags).
-fn profile_out(acct: &str, p: &InstanceProfileRecord, roles: &[RoleRecord], tags: bool) -> Value {
+pub(super) fn profile_out(
+    acct: &str,
+    p: &InstanceProfileRecord,
+    roles: &[RoleRecord],
+    tags: bool,
+) -> Value {
     Value::builder()
         .set("Path", p.path.as_str())
         .set("InstanceProfileName", p.name.as_str())
