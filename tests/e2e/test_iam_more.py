@@ -105,8 +105,9 @@ def test_login_profile_bad_inputs_change_nothing(dev):
     assert iam.get_login_profile(UserName="bob")["LoginProfile"] == before
     # Too long a password is refused by the model's length (1..128).
     raw = dev.client("iam", parameter_validation=False)
-    code, _, status = fails(raw.update_login_profile, UserName="bob", Password="x" * 129)
+    code, msg, status = fails(raw.update_login_profile, UserName="bob", Password="x" * 129)
     assert (code, status) == ("ValidationError", 400)
+    assert "x" * 129 not in msg  # the model marks the password sensitive: never echoed
     assert iam.get_login_profile(UserName="bob")["LoginProfile"] == before
     assert_password_nowhere(dev, PASSWORD, PASSWORD2, "x" * 129, hash_stored=True)
 
