@@ -1693,6 +1693,51 @@ fn policy_document(tx: &mut dyn Tx, acct: &str, arn: &str) -> Result<Option<Stri
         .map(|v| v.document))
 }
 
+/// An entity's inline policies (ids `<kind>/<entity>/<policy>`) and attached managed policies
+/// (ids = ARNs; a policy deleted while still attached grants nothing), appended to `out`.
+fn collect_policies(
+    tx: &mut dyn Tx,
+    acct: &str,
+    kind: &str,
+    entity: &str,
+    inline: &std::collections::BTreeMap<String, String>,
+    attached: &[String],
+    out: &mut Vec<crate::authz::PolicyDoc>,
+) -> Result<(), Error> {
+    for (name, text) in inline {
+        out.push(crate::authz::PolicyDoc {
+            id: format!("{kind}/{entity}/{name}"),
+            text: text.clone(),
+        });
+    }
+    for arn in attached {
+        if let Some(text) = policy_document(tx, acct, arn)? {
+            out.push(crate::authz::PolicyDoc {
+                id: arn.clone(),
+                text,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A permissions boundary's document. Fail closed: a boundary that no longer resolves allows
+/// nothing.
+fn boundary_document(
+    tx: &mut dyn Tx,
+    acct: &str,
+    boundary: Option<&String>,
+) -> Result<Option<crate::authz::PolicyDoc>, Error> {
+    let Some(arn) = boundary else { return Ok(None) };
+    Ok(Some(crate::authz::PolicyDoc {
+        id: arn.clone(),
+        text: policy_document(tx, acct, arn)?.unwrap_or_else(|| {
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
+                .to_owned()
+        }),
+    }))
+}
+
 impl Iam {
     /// Everything the policy engine evaluates for an IAM user: its inline and attached policies,
     /// those of its groups, its permissions boundary and its tags
@@ -1703,65 +1748,45 @@ impl Iam {
         acct: &str,
         user: &str,
     ) -> Result<crate::authz::PrincipalPolicies, Error> {
-        use crate::authz::{PolicyDoc, PrincipalPolicies};
+        use crate::authz::PrincipalPolicies;
         self.read(|tx| {
             let Some((u, _)) = load::<UserRecord>(tx, acct, user)? else {
                 return Ok(PrincipalPolicies::default());
             };
             let mut identity = Vec::new();
-            for (name, text) in &u.inline {
-                identity.push(PolicyDoc {
-                    id: format!("user/{}/{name}", u.name),
-                    text: text.clone(),
-                });
-            }
-            for arn in &u.attached {
-                if let Some(text) = policy_document(tx, acct, arn)? {
-                    identity.push(PolicyDoc {
-                        id: arn.clone(),
-                        text,
-                    });
-                }
-            }
+            collect_policies(
+                tx,
+                acct,
+                "user",
+                &u.name,
+                &u.inline,
+                &u.attached,
+                &mut identity,
+            )?;
             // Membership is recorded by group id (renames keep it).
-            let groups: Vec<GroupRecord> = if u.groups.is_empty() {
-                Vec::new()
-            } else {
-                all::<GroupRecord>(tx, acct)?
-                    .into_iter()
-                    .filter(|g| u.groups.contains(&g.id))
-                    .collect()
-            };
-            for group in &groups {
-                for (name, text) in &group.inline {
-                    identity.push(PolicyDoc {
-                        id: format!("group/{}/{name}", group.name),
-                        text: text.clone(),
-                    });
-                }
-                for arn in &group.attached {
-                    if let Some(text) = policy_document(tx, acct, arn)? {
-                        identity.push(PolicyDoc {
-                            id: arn.clone(),
-                            text,
-                        });
+            if !u.groups.is_empty() {
+                for g in all::<GroupRecord>(tx, acct)? {
+                    if u.groups.contains(&g.id) {
+                        collect_policies(
+                            tx,
+                            acct,
+                            "group",
+                            &g.name,
+                            &g.inline,
+                            &g.attached,
+                            &mut identity,
+                        )?;
                     }
                 }
             }
-            // Fail closed: a boundary that no longer resolves allows nothing.
-            let boundary = match &u.boundary {
-                Some(arn) => Some(PolicyDoc {
-                    id: arn.clone(),
-                    text: policy_document(tx, acct, arn)?.unwrap_or_else(|| {
-                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#.to_owned()
-                    }),
-                }),
-                None => None,
-            };
             Ok(PrincipalPolicies {
                 identity,
-                boundary,
-                tags: u.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+                boundary: boundary_document(tx, acct, u.boundary.as_ref())?,
+                tags: u
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect(),
                 session: None,
             })
         })
@@ -1777,40 +1802,29 @@ impl Iam {
         acct: &str,
         role: &str,
     ) -> Result<crate::authz::PrincipalPolicies, Error> {
-        use crate::authz::{PolicyDoc, PrincipalPolicies};
+        use crate::authz::PrincipalPolicies;
         self.read(|tx| {
             let Some((r, _)) = load::<RoleRecord>(tx, acct, role)? else {
                 return Ok(PrincipalPolicies::default());
             };
             let mut identity = Vec::new();
-            for (name, text) in &r.inline {
-                identity.push(PolicyDoc {
-                    id: format!("role/{}/{name}", r.name),
-                    text: text.clone(),
-                });
-            }
-            for arn in &r.attached {
-                if let Some(text) = policy_document(tx, acct, arn)? {
-                    identity.push(PolicyDoc {
-                        id: arn.clone(),
-                        text,
-                    });
-                }
-            }
-            // Fail closed: a boundary that no longer resolves allows nothing.
-            let boundary = match &r.boundary {
-                Some(arn) => Some(PolicyDoc {
-                    id: arn.clone(),
-                    text: policy_document(tx, acct, arn)?.unwrap_or_else(|| {
-                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#.to_owned()
-                    }),
-                }),
-                None => None,
-            };
+            collect_policies(
+                tx,
+                acct,
+                "role",
+                &r.name,
+                &r.inline,
+                &r.attached,
+                &mut identity,
+            )?;
             Ok(PrincipalPolicies {
                 identity,
-                boundary,
-                tags: r.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+                boundary: boundary_document(tx, acct, r.boundary.as_ref())?,
+                tags: r
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect(),
                 session: None,
             })
         })
