@@ -133,6 +133,20 @@ fn inline(
         .collect()
 }
 
+/// An entity's inline policies (reported as `kind`) and its attached managed policies.
+fn entity_policies(
+    ctx: &Ctx<'_>,
+    kind: &'static str,
+    inline_docs: &std::collections::BTreeMap<String, String>,
+    attached: &[String],
+) -> Result<Vec<Source>, Error> {
+    let mut out = inline(kind, inline_docs)?;
+    for a in attached {
+        out.extend(managed(ctx, a)?);
+    }
+    Ok(out)
+}
+
 /// The simulated principal: its facts, identity policies and boundary.
 struct Principal {
     facts: PrincipalFacts,
@@ -161,10 +175,7 @@ fn load_principal(ctx: &Ctx<'_>, arn: &str) -> Result<Principal, Error> {
                 .iam
                 .get::<UserRecord>(acct, name)
                 .map_err(|_| no_entity())?;
-            identity.extend(inline("user", &u.inline)?);
-            for a in &u.attached {
-                identity.extend(managed(ctx, a)?);
-            }
+            identity.extend(entity_policies(ctx, "user", &u.inline, &u.attached)?);
             let groups = ctx.core.iam.list_groups_for_user(
                 acct,
                 name,
@@ -174,10 +185,7 @@ fn load_principal(ctx: &Ctx<'_>, arn: &str) -> Result<Principal, Error> {
                 },
             )?;
             for g in &groups.items {
-                identity.extend(inline("group", &g.inline)?);
-                for a in &g.attached {
-                    identity.extend(managed(ctx, a)?);
-                }
+                identity.extend(entity_policies(ctx, "group", &g.inline, &g.attached)?);
             }
             let mut facts = PrincipalFacts::user(acct, &u.path, &u.name, &u.id);
             facts.tags = u
@@ -193,10 +201,7 @@ fn load_principal(ctx: &Ctx<'_>, arn: &str) -> Result<Principal, Error> {
                 .iam
                 .get::<GroupRecord>(acct, name)
                 .map_err(|_| no_entity())?;
-            identity.extend(inline("group", &g.inline)?);
-            for a in &g.attached {
-                identity.extend(managed(ctx, a)?);
-            }
+            identity.extend(entity_policies(ctx, "group", &g.inline, &g.attached)?);
             // A group is simulated as an anonymous member of it.
             (
                 PrincipalFacts::user(acct, "/", "simulated", "AIDASIMULATEDGROUP00"),
@@ -209,10 +214,7 @@ fn load_principal(ctx: &Ctx<'_>, arn: &str) -> Result<Principal, Error> {
                 .iam
                 .get::<RoleRecord>(acct, name)
                 .map_err(|_| no_entity())?;
-            identity.extend(inline("role", &r.inline)?);
-            for a in &r.attached {
-                identity.extend(managed(ctx, a)?);
-            }
+            identity.extend(entity_policies(ctx, "role", &r.inline, &r.attached)?);
             let now = time::OffsetDateTime::from_unix_timestamp(ctx.core.now())
                 .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
             let mut facts = PrincipalFacts::role_session(
