@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -126,15 +127,58 @@ impl Hasher for Fnv {
 }
 
 /// Context keys of a request. Key names are case-insensitive (`aws:SourceIP` ≡ `AWS:SourceIp`).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A context may sit on a shared, immutable base ([`Context::with_base`]): the keys a caller
+/// carries on every request (its principal keys) are built once and shared, and each request
+/// adds only its own keys on top. Keys set on top hide the base's keys of the same name.
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     keys: HashMap<String, ContextEntry, BuildHasherDefault<Fnv>>,
+    base: Option<Arc<Context>>,
+}
+
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.len() == other.len()
+            && self.iter().all(|e| {
+                other
+                    .get(&e.name)
+                    .is_some_and(|o| o.values == e.values && o.multi == e.multi)
+            })
+    }
 }
 
 impl Context {
     /// An empty context.
     pub fn new() -> Context {
         Context::default()
+    }
+
+    /// An empty context on top of `base`: lookups fall through to `base` for keys not set here.
+    pub fn with_base(base: Arc<Context>) -> Context {
+        // One level only, so iteration stays simple: a layered base is flattened first.
+        let base = if base.base.is_some() {
+            let mut flat = (*base).clone();
+            flat.flatten();
+            Arc::new(flat)
+        } else {
+            base
+        };
+        Context {
+            keys: HashMap::default(),
+            base: Some(base),
+        }
+    }
+
+    /// Copies the base's keys (those not hidden) into this context and drops the base.
+    fn flatten(&mut self) {
+        if let Some(base) = self.base.take() {
+            for (k, e) in &base.keys {
+                if !self.keys.contains_key(k) {
+                    self.keys.insert(k.clone(), e.clone());
+                }
+            }
+        }
     }
 
     /// Sets a single-valued key, replacing any previous value.
@@ -169,41 +213,59 @@ impl Context {
 
     /// Removes a key.
     pub fn remove(&mut self, key: &str) -> Option<ContextEntry> {
-        self.keys.remove(&key.to_ascii_lowercase())
+        let lower = key.to_ascii_lowercase();
+        if self
+            .base
+            .as_ref()
+            .is_some_and(|b| b.keys.contains_key(&lower))
+        {
+            self.flatten();
+        }
+        self.keys.remove(&lower)
     }
 
     /// Looks a key up, case-insensitively.
     pub fn get(&self, key: &str) -> Option<&ContextEntry> {
         if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.keys.get(&key.to_ascii_lowercase())
+            self.get_lower(&key.to_ascii_lowercase())
         } else {
-            self.keys.get(key)
+            self.get_lower(key)
         }
     }
 
     /// Looks a key up by its already-lowercased name (no allocation).
     pub(crate) fn get_lower(&self, key_lower: &str) -> Option<&ContextEntry> {
-        self.keys.get(key_lower)
+        match self.keys.get(key_lower) {
+            Some(e) => Some(e),
+            None => self.base.as_ref().and_then(|b| b.keys.get(key_lower)),
+        }
     }
 
     /// Adds every key of `other`, replacing keys present in both.
-    pub fn extend(&mut self, other: Context) {
+    pub fn extend(&mut self, mut other: Context) {
+        other.flatten();
         self.keys.extend(other.keys);
     }
 
     /// All entries (unordered).
     pub fn iter(&self) -> impl Iterator<Item = &ContextEntry> {
-        self.keys.values()
+        let hidden = |k: &String| self.keys.contains_key(k);
+        self.keys.values().chain(
+            self.base
+                .iter()
+                .flat_map(move |b| b.keys.iter().filter(move |(k, _)| !hidden(k)))
+                .map(|(_, e)| e),
+        )
     }
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.iter().count()
     }
 
     /// Whether there is no key.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.base.as_ref().is_none_or(|b| b.is_empty())
     }
 }
 
@@ -555,6 +617,44 @@ mod tests {
         );
         assert_eq!(text(&c, "aws:SourceIdentity").as_deref(), Some("alice"));
         assert_eq!(p.role_name(), Some("Reader"));
+    }
+
+    #[test]
+    fn layered_context_reads_through_and_hides_the_base() {
+        let mut base = Context::new();
+        base.set("aws:username", "bob")
+            .set("aws:PrincipalAccount", "1");
+        let base = Arc::new(base);
+        let mut c = Context::with_base(base.clone());
+        assert_eq!(text(&c, "AWS:Username").as_deref(), Some("bob"));
+        c.set("aws:principalaccount", "2")
+            .set("aws:CurrentTime", "x");
+        assert_eq!(text(&c, "aws:PrincipalAccount").as_deref(), Some("2"));
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.iter().count(), 3);
+        // The shared base is never changed by the layer on top.
+        assert_eq!(text(&base, "aws:PrincipalAccount").as_deref(), Some("1"));
+        // Removing a base key hides it in this context only.
+        assert!(c.remove("aws:username").is_some());
+        assert!(c.get("aws:username").is_none());
+        assert_eq!(text(&base, "aws:username").as_deref(), Some("bob"));
+        let mut flat = Context::new();
+        flat.set("aws:PrincipalAccount", "2")
+            .set("aws:CurrentTime", "x");
+        assert_eq!(c, flat);
+        // A layered context used as a base is flattened, with its own keys winning.
+        let mut top = Context::with_base(base.clone());
+        top.set("aws:username", "carol");
+        let mut c2 = Context::with_base(Arc::new(top));
+        c2.set("k", "v");
+        assert_eq!(text(&c2, "aws:username").as_deref(), Some("carol"));
+        assert_eq!(c2.len(), 3);
+        let mut other = Context::with_base(base);
+        other.set("aws:PrincipalAccount", "3");
+        let mut c3 = Context::new();
+        c3.extend(other);
+        assert_eq!(text(&c3, "aws:username").as_deref(), Some("bob"));
+        assert_eq!(text(&c3, "aws:PrincipalAccount").as_deref(), Some("3"));
     }
 
     #[test]

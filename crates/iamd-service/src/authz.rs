@@ -287,20 +287,56 @@ pub struct AuthzRequest<'a> {
     pub resource_policy: Option<ResourcePolicy>,
 }
 
+/// A caller as the engine sees it, built once per credential and shared by its requests: the
+/// compiled policies, the principal's facts, and the principal's context keys (`aws:PrincipalArn`,
+/// `aws:userid`, tags, session facts, …), which each request layers its own keys on.
+#[derive(Debug)]
+pub struct CallerView {
+    pub policies: Arc<CompiledPolicies>,
+    pub facts: PrincipalFacts,
+    base: Arc<Context>,
+}
+
+impl CallerView {
+    pub fn new(caller: &Caller, policies: Arc<CompiledPolicies>) -> CallerView {
+        let facts = principal_facts(caller, &policies.tags);
+        // `aws:MultiFactorAuthAge` depends on the request time: `decide` sets it per request.
+        let base = Arc::new(principal_context(&facts, time::OffsetDateTime::UNIX_EPOCH));
+        CallerView {
+            policies,
+            facts,
+            base,
+        }
+    }
+
+    /// The request context: the principal's keys plus the request's own and its time.
+    fn context(&self, request: Context, now: time::OffsetDateTime) -> Context {
+        let mut context = Context::with_base(self.base.clone());
+        context.extend(request);
+        if let Some(s) = &self.facts.session
+            && s.mfa_authenticated
+            && let Some(at) = s.mfa_authenticated_at
+        {
+            context.set("aws:MultiFactorAuthAge", (now - at).whole_seconds().max(0));
+        }
+        context.set("aws:CurrentTime", now);
+        context.set("aws:EpochTime", now.unix_timestamp());
+        context.set("aws:SecureTransport", false);
+        context
+    }
+}
+
 /// Decides a request; `Ok(())` only on an explicit Allow by AWS's rules.
 pub fn decide(
     cache: &PolicyCache,
-    caller: &Caller,
-    policies: &CompiledPolicies,
+    view: &CallerView,
     req: AuthzRequest<'_>,
     now: time::OffsetDateTime,
 ) -> Result<(), Error> {
-    let facts = principal_facts(caller, &policies.tags);
-    let mut context = principal_context(&facts, now);
-    context.extend(req.context);
-    context.set("aws:CurrentTime", now);
-    context.set("aws:EpochTime", now.unix_timestamp());
-    context.set("aws:SecureTransport", false);
+    let facts = &view.facts;
+    let policies = &*view.policies;
+    let context = view.context(req.context, now);
+    let caller_account = facts.account.as_str();
 
     let resource_policy = req
         .resource_policy
@@ -343,10 +379,10 @@ pub fn decide(
     };
     let resource = req.resource.unwrap_or("*");
     let request = Request {
-        principal: &facts,
+        principal: facts,
         action: req.action,
         resource,
-        resource_account: Some(req.resource_account.unwrap_or(&caller.account)),
+        resource_account: Some(req.resource_account.unwrap_or(caller_account)),
         context: &context,
     };
     let decision = evaluate(&request, &set);
@@ -421,12 +457,11 @@ mod tests {
             identity: vec![doc("cml-read", SEED002)],
             ..Default::default()
         };
-        let pols = compile(&cache, &pols).unwrap();
+        let pols = Arc::new(compile(&cache, &pols).unwrap());
         let now = time::OffsetDateTime::UNIX_EPOCH;
         decide(
             &cache,
-            &user(),
-            &pols,
+            &CallerView::new(&user(), pols.clone()),
             req("secretsmanager:GetSecretValue", SECRET),
             now,
         )
@@ -434,8 +469,7 @@ mod tests {
         let other = "arn:aws:secretsmanager:us-east-2:111122223333:secret:other/thing-AbCdEf";
         match decide(
             &cache,
-            &user(),
-            &pols,
+            &CallerView::new(&user(), pols.clone()),
             req("secretsmanager:GetSecretValue", other),
             now,
         ) {
@@ -454,8 +488,7 @@ mod tests {
         assert!(
             decide(
                 &cache,
-                &user(),
-                &CompiledPolicies::default(),
+                &CallerView::new(&user(), Arc::default()),
                 req("secretsmanager:GetSecretValue", SECRET),
                 now
             )
@@ -481,8 +514,13 @@ mod tests {
             ),
             kind: ResourcePolicyKind::Generic,
         });
-        let pols = compile(&cache, &pols).unwrap();
-        match decide(&cache, &user(), &pols, r, time::OffsetDateTime::UNIX_EPOCH) {
+        let pols = Arc::new(compile(&cache, &pols).unwrap());
+        match decide(
+            &cache,
+            &CallerView::new(&user(), pols.clone()),
+            r,
+            time::OffsetDateTime::UNIX_EPOCH,
+        ) {
             Err(Error::Aws { message, .. }) => {
                 assert!(
                     message.ends_with("with an explicit deny in a resource-based policy"),
@@ -505,8 +543,7 @@ mod tests {
         let now = time::OffsetDateTime::UNIX_EPOCH;
         decide(
             &cache,
-            &root,
-            &CompiledPolicies::default(),
+            &CallerView::new(&root, Arc::default()),
             req("secretsmanager:GetSecretValue", SECRET),
             now,
         )
@@ -515,7 +552,7 @@ mod tests {
         let foreign = "arn:aws:secretsmanager:us-east-2:444455556666:secret:x-AbCdEf";
         let mut r = req("secretsmanager:GetSecretValue", foreign);
         r.resource_account = Some("444455556666");
-        assert!(decide(&cache, &root, &CompiledPolicies::default(), r, now).is_err());
+        assert!(decide(&cache, &CallerView::new(&root, Arc::default()), r, now).is_err());
     }
 
     #[test]

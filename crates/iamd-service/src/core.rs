@@ -22,6 +22,15 @@ pub struct Options {
     pub session_key_id: u8,
 }
 
+/// One entry of the caller-view cache, with what it was built for.
+struct CachedView {
+    generation: u64,
+    issued_at: Option<i64>,
+    account: String,
+    principal: crate::accounts::Principal,
+    view: Arc<authz::CallerView>,
+}
+
 pub struct Iamd {
     pub accounts: Accounts,
     policy_cache: authz::PolicyCache,
@@ -32,6 +41,9 @@ pub struct Iamd {
     /// Compiled policies per principal, with the IAM generation they were built at.
     principal_cache:
         std::sync::RwLock<std::collections::HashMap<String, (u64, Arc<authz::CompiledPolicies>)>>,
+    /// The engine's view of each credential (see [`authz::CallerView`]), by access key id, with
+    /// the IAM generation it was built at.
+    caller_views: std::sync::RwLock<std::collections::HashMap<String, CachedView>>,
     pub clock: Arc<dyn Clock>,
     /// IAM users, groups, roles, policies and instance profiles.
     pub iam: crate::iam::Iam,
@@ -81,6 +93,7 @@ impl Iamd {
             accounts: Accounts::open(store.clone(), master, options.dev)?,
             policy_cache: authz::PolicyCache::default(),
             principal_cache: Default::default(),
+            caller_views: Default::default(),
             session_cache: Default::default(),
             entity_ids: Default::default(),
             clock,
@@ -302,7 +315,7 @@ impl Iamd {
         // AWS-managed policies (`arn:aws:iam::aws:policy/…`) belong to no customer account;
         // reading them is judged as in the caller's own account.
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
-        let policies = self.compiled_policies(caller)?;
+        let view = self.caller_view(caller)?;
         let mut context = request_context;
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set(
@@ -321,8 +334,7 @@ impl Iamd {
             .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
         authz::decide(
             &self.policy_cache,
-            caller,
-            &policies,
+            &view,
             authz::AuthzRequest {
                 service,
                 action,
@@ -333,6 +345,46 @@ impl Iamd {
             },
             now,
         )
+    }
+
+    /// The engine's view of the caller, cached per access key id while the IAM generation stays
+    /// the same. An entry is used only for the very caller it was built for (same account,
+    /// principal and session issue time), so a reused key id can never borrow another's view.
+    fn caller_view(&self, caller: &Caller) -> Result<Arc<authz::CallerView>, Error> {
+        let generation = self.iam.generation();
+        let issued_at = caller.session.as_ref().map(|s| s.issued_at);
+        let fits = |c: &CachedView| {
+            c.generation == generation
+                && c.issued_at == issued_at
+                && c.account == caller.account
+                && c.principal == caller.principal
+        };
+        if let Ok(cache) = self.caller_views.read()
+            && let Some(c) = cache.get(&caller.access_key_id)
+            && fits(c)
+        {
+            return Ok(c.view.clone());
+        }
+        let view = Arc::new(authz::CallerView::new(
+            caller,
+            self.compiled_policies(caller)?,
+        ));
+        if let Ok(mut cache) = self.caller_views.write() {
+            if cache.len() >= 100_000 {
+                cache.clear();
+            }
+            cache.insert(
+                caller.access_key_id.clone(),
+                CachedView {
+                    generation,
+                    issued_at,
+                    account: caller.account.clone(),
+                    principal: caller.principal.clone(),
+                    view: view.clone(),
+                },
+            );
+        }
+        Ok(view)
     }
 
     /// The caller's compiled policies, from the per-principal cache. An entry is valid while the
@@ -381,10 +433,10 @@ impl Iamd {
         caller: &Caller,
         req: authz::AuthzRequest<'_>,
     ) -> Result<(), Error> {
-        let policies = self.compiled_policies(caller)?;
+        let view = self.caller_view(caller)?;
         let now = time::OffsetDateTime::from_unix_timestamp(self.now())
             .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
-        authz::decide(&self.policy_cache, caller, &policies, req, now)
+        authz::decide(&self.policy_cache, &view, req, now)
     }
 
     /// The identity policies, boundary, tags and session policies of the caller. Account roots
