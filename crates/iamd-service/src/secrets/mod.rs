@@ -9,6 +9,11 @@
 //! Secrets scheduled for deletion are purged once their deletion date passes: reads treat them
 //! as gone from that instant ([`Secrets::find`]), and the next write in the same account and
 //! region removes their records in its transaction.
+//!
+//! Replication: a replica is a secret of its own in its region (same name and ARN suffix,
+//! `primary_region` set) whose versions are copies of the primary's, sealed again under the
+//! replica's ARN. [`Secrets::mutate`] adds to every write of a primary the writes that keep its
+//! in-sync replicas equal to it, in the same transaction.
 
 pub mod crypto;
 pub mod password;
