@@ -308,12 +308,18 @@ def test_tags_policy_batch_and_random_password(dev):
 
 def test_no_plaintext_value_under_the_data_dir(dev):
     c = sm(dev)
-    markers = [f"PLAINTEXT-MARKER-{i}-q8Zr2" for i in range(4)]
+    markers = [f"PLAINTEXT-MARKER-{i}-q8Zr2" for i in range(5)]
     c.create_secret(Name="at-rest/a", SecretString=markers[0])
     c.put_secret_value(SecretId="at-rest/a", SecretString=markers[1])
     c.update_secret(SecretId="at-rest/a", SecretString=markers[2])
     c.create_secret(Name="at-rest/b", SecretBinary=markers[3].encode())
     assert c.get_secret_value(SecretId="at-rest/a", VersionStage="AWSPREVIOUS")["SecretString"] == markers[1]
+    # Replicas hold their own sealed copies (issue 6): replicated values are scanned too.
+    c.replicate_secret_to_regions(SecretId="at-rest/a", AddReplicaRegions=[{"Region": "eu-west-1"}])
+    c.put_secret_value(SecretId="at-rest/a", SecretString=markers[4])
+    assert sm(dev, region="eu-west-1").get_secret_value(SecretId="at-rest/a")["SecretString"] == markers[4]
+    assert sm(dev, region="eu-west-1").get_secret_value(
+        SecretId="at-rest/a", VersionStage="AWSPREVIOUS")["SecretString"] == markers[2]
     files = [f for f in dev.data_dir.rglob("*") if f.is_file()]
     pg = os.environ.get("IAMD_E2E_POSTGRES_URL")
     if pg:

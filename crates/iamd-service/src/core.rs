@@ -493,7 +493,8 @@ impl Iamd {
 
     /// What the resource contributes to a decision: its resource-based policy (a secret's) and
     /// its context keys (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`,
-    /// `secretsmanager:SecretId`, per the Service Authorization Reference).
+    /// `secretsmanager:SecretId`, `secretsmanager:SecretPrimaryRegion`, per the Service
+    /// Authorization Reference).
     fn resource_facts(
         &self,
         arn: &str,
@@ -514,6 +515,11 @@ impl Iamd {
         }
         let secret = self.secrets.find(account, region, arn, self.now())?;
         context.set("secretsmanager:SecretId", secret.meta.arn.as_str());
+        // The region the secret was created in: a replica's primary region.
+        context.set(
+            "secretsmanager:SecretPrimaryRegion",
+            secret.meta.primary_region(),
+        );
         for tag in &secret.meta.tags {
             context.set(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
             context.set(

@@ -14,7 +14,8 @@ use crate::error::Error;
 use crate::secrets::password::{PasswordSpec, generate};
 use crate::secrets::policy::validate_resource_policy;
 use crate::secrets::{
-    AWSCURRENT, Plain, Secret, SecretMeta, Secrets, Tag, VersionMeta, Write, arn_suffix, valid_name,
+    AWSCURRENT, Plain, Replica, Sealed, Secret, SecretMeta, Secrets, Tag, VersionMeta, Write,
+    arn_in_region, arn_suffix, valid_name, valid_replica_region,
 };
 use iamd_api::{Service, Value};
 use std::sync::Arc;
@@ -63,6 +64,9 @@ pub const OPS: &[OpSpec] = &[
     op!("ValidateResourcePolicy",    optional_secret_resource, false, validate_resource_policy_op),
     op!("RotateSecret",              secret_resource, true,  rotate_secret),
     op!("CancelRotateSecret",        secret_resource, true,  cancel_rotate_secret),
+    op!("ReplicateSecretToRegions",  secret_resource, true,  replicate_secret_to_regions),
+    op!("RemoveRegionsFromReplication", secret_resource, true, remove_regions_from_replication),
+    op!("StopReplicationToReplica",  secret_resource, true,  stop_replication_to_replica),
 ];
 
 // --- messages ------------------------------------------------------------------------------
@@ -109,6 +113,46 @@ fn no_value_for_version(id: &str) -> Error {
     Error::aws(
         "ResourceNotFoundException",
         format!("Secrets Manager can't find the specified secret value for VersionId: {id}"),
+    )
+}
+
+/// Every write to a replica, in its region. Recorded from AWS for DeleteSecret
+/// (gruntwork-io/cloud-nuke#435, rebuy-de/aws-nuke#1127) and PutResourcePolicy
+/// (lgallard/terraform-aws-secrets-manager#188); moto pins the same text for the other writes.
+fn replica_read_only() -> Error {
+    Error::aws(
+        "InvalidParameterException",
+        "Operation not permitted on a replica secret. Call must be made in primary secret's region.",
+    )
+}
+
+/// DeleteSecret on a primary that still has replicas, with the regions in the order they were
+/// added (recorded from AWS in gruntwork-io/cloud-nuke#435 and rebuy-de/aws-nuke#1127).
+fn still_has_replicas(meta: &SecretMeta) -> Error {
+    let regions: Vec<&str> = meta.replicas.iter().map(|r| r.region.as_str()).collect();
+    Error::aws(
+        "InvalidParameterException",
+        format!(
+            "You can't delete secret {} that still has replica regions [{}].",
+            meta.arn,
+            regions.join(", ")
+        ),
+    )
+}
+
+/// A replica region that is the primary's own, unknown, or missing: AWS's text for the first
+/// is recorded in aws-samples/aws-health-aware#32 (a Terraform run against AWS) and pinned by
+/// moto; iamd uses it for the others too [open].
+fn invalid_replica_region() -> Error {
+    Error::aws("InvalidParameterException", "Invalid replica region.")
+}
+
+/// StopReplicationToReplica on a secret that is not a replica [open: AWS's text is not
+/// recorded anywhere we found].
+fn not_a_replica() -> Error {
+    Error::aws(
+        "InvalidParameterException",
+        "Operation not permitted on a primary secret. Call must be made on a replica secret.",
     )
 }
 
@@ -228,8 +272,57 @@ fn stages_map(meta: &SecretMeta) -> Option<Value> {
     (!entries.is_empty()).then_some(Value::Map(entries))
 }
 
+/// One `ReplicationStatus` entry: the region, its key (AWS shows `alias/aws/secretsmanager`
+/// for the AWS-managed key), status and message (AWS's examples in API_DescribeSecret and
+/// API_RemoveRegionsFromReplication: `InSync`, `Replication succeeded`), and the replica's
+/// LastAccessedDate when it was ever read.
+fn status_entry(r: &Replica, accessed: Option<i64>) -> Value {
+    Value::builder()
+        .set("Region", r.region.as_str())
+        .set(
+            "KmsKeyId",
+            r.kms_key_id
+                .as_deref()
+                .unwrap_or("alias/aws/secretsmanager"),
+        )
+        .set("Status", if r.in_sync { "InSync" } else { "Failed" })
+        .set(
+            "StatusMessage",
+            r.message.as_deref().unwrap_or("Replication succeeded"),
+        )
+        .set_opt("LastAccessedDate", accessed.map(ts))
+        .build()
+}
+
+fn status_list(replicas: &[Replica]) -> Value {
+    Value::List(replicas.iter().map(|r| status_entry(r, None)).collect())
+}
+
+/// A primary's `ReplicationStatus` (the regions in `only`, when given), with each replica's
+/// LastAccessedDate from its region's index.
+fn replication_status(ctx: &Ctx<'_>, secret: &Secret, only: Option<&[String]>) -> Value {
+    let meta = &secret.meta;
+    Value::List(
+        meta.replicas
+            .iter()
+            .filter(|r| only.is_none_or(|o| o.contains(&r.region)))
+            .map(|r| {
+                let accessed = r
+                    .in_sync
+                    .then(|| secrets(ctx).find_record(&secret.account, &r.region, &meta.name))
+                    .flatten()
+                    .filter(|rep| rep.meta.arn == arn_in_region(&meta.arn, &r.region))
+                    .and_then(|rep| rep.last_accessed());
+                status_entry(r, accessed)
+            })
+            .collect(),
+    )
+}
+
 /// The fields DescribeSecret and ListSecrets share; `versions_member` differs between them.
-fn describe(secret: &Secret, versions_member: &'static str) -> Value {
+/// `PrimaryRegion` appears only on secrets that take part in replication (observed on AWS:
+/// rebuy-de/aws-nuke#1127), `ReplicationStatus` only on primaries.
+fn describe(ctx: &Ctx<'_>, secret: &Secret, versions_member: &'static str) -> Value {
     let meta = &secret.meta;
     let mut b = Value::builder()
         .set("ARN", meta.arn.as_str())
@@ -243,9 +336,19 @@ fn describe(secret: &Secret, versions_member: &'static str) -> Value {
     if !meta.tags.is_empty() {
         b = b.set("Tags", tags_value(&meta.tags));
     }
-    b.set_opt(versions_member, stages_map(meta))
-        .set("CreatedDate", ts(meta.created))
-        .build()
+    let b = b
+        .set_opt(versions_member, stages_map(meta))
+        .set("CreatedDate", ts(meta.created));
+    if meta.is_replica() || !meta.replicas.is_empty() {
+        let b = b.set("PrimaryRegion", meta.primary_region());
+        if meta.replicas.is_empty() {
+            return b.build();
+        }
+        return b
+            .set("ReplicationStatus", replication_status(ctx, secret, None))
+            .build();
+    }
+    b.build()
 }
 
 /// The ClientRequestToken of a write that carries a value.
@@ -316,13 +419,107 @@ fn put(
     }
 }
 
+/// Writes are made to a primary, in its region; a replica is read-only.
+fn primary_only(secret: Arc<Secret>) -> Result<Arc<Secret>, Error> {
+    if secret.meta.is_replica() {
+        return Err(replica_read_only());
+    }
+    Ok(secret)
+}
+
 /// Re-reads the secret under the writer lock (the state may have changed since authorization).
 fn relookup(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
-    lookup(ctx, input)
+    writable(ctx, input)
 }
 
 fn relive(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
-    live(ctx, input)
+    live_writable(ctx, input)
+}
+
+/// A primary secret (or a standalone one) to write to.
+fn writable(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
+    primary_only(lookup(ctx, input)?)
+}
+
+/// [`writable`], and not scheduled for deletion.
+fn live_writable(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
+    let s = writable(ctx, input)?;
+    if s.meta.is_scheduled_for_deletion() {
+        return Err(marked_for_deletion());
+    }
+    Ok(s)
+}
+
+/// The replica regions a request asks for (CreateSecret and ReplicateSecretToRegions'
+/// `AddReplicaRegions`), each with its key: `None` for the AWS-managed key.
+fn replica_regions_input(
+    ctx: &Ctx<'_>,
+    input: &Value,
+) -> Result<Vec<(String, Option<String>)>, Error> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for item in input.list("AddReplicaRegions").unwrap_or_default() {
+        let region = item.str("Region").unwrap_or_default();
+        // A region named twice is refused like any other invalid one [open].
+        if !valid_replica_region(ctx.region, region) || out.iter().any(|(r, _)| r == region) {
+            return Err(invalid_replica_region());
+        }
+        check_kms_key(item)?;
+        out.push((region.to_owned(), None));
+    }
+    Ok(out)
+}
+
+/// Creates (or brings up to date) the replica of `primary` in `region`. A secret of the same
+/// name already there makes the replication fail (status `Failed`, nothing written) unless
+/// `force`, which replaces a standalone secret; one that is itself a replica, or a primary
+/// with replicas, is never replaced [open]. moto's StatusMessage text
+/// (`Replication failed: Secret name <name> already exists in region <region>.`); AWS's
+/// documented example reads "Secret with this name already exists in this region" and a live
+/// record (a Terraform test comment) starts with the same `Replication failed: Secret name`.
+#[allow(clippy::too_many_arguments)]
+fn place_replica(
+    s: &Secrets,
+    account: &str,
+    primary: &SecretMeta,
+    value: &dyn Fn(&str) -> Option<Sealed>,
+    region: &str,
+    kms_key_id: Option<String>,
+    force: bool,
+    now: i64,
+) -> Result<(Replica, Vec<Write>), Error> {
+    let mut writes = Vec::new();
+    let mut existing = None;
+    if let Some(target) = s.find_record(account, region, &primary.name) {
+        let ours = target.meta.arn == arn_in_region(&primary.arn, region)
+            && target.meta.primary_region.as_deref() == Some(primary.region.as_str());
+        let replaceable = !target.meta.is_replica() && target.meta.replicas.is_empty();
+        if ours {
+            existing = Some(target);
+        } else if target.expired(now) || (force && replaceable) {
+            writes.push(Write::Delete(target));
+        } else {
+            let failed = Replica {
+                region: region.to_owned(),
+                kms_key_id,
+                in_sync: false,
+                message: Some(format!(
+                    "Replication failed: Secret name {} already exists in region {region}.",
+                    primary.name
+                )),
+            };
+            return Ok((failed, Vec::new()));
+        }
+    }
+    let replica = Replica {
+        region: region.to_owned(),
+        kms_key_id,
+        in_sync: true,
+        message: None,
+    };
+    if let Some(w) = s.replica_write(account, primary, value, &replica, existing, now)? {
+        writes.push(w);
+    }
+    Ok((replica, writes))
 }
 
 // --- operations ----------------------------------------------------------------------------
@@ -339,8 +536,20 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     }
     let value = value_input(input)?;
     check_kms_key(input)?;
+    let replicas = replica_regions_input(ctx, input)?;
+    let force = input.bool("ForceOverwriteReplicaSecret").unwrap_or(false);
     if input.has("AddReplicaRegions") {
-        return Err(Error::NotImplemented("CreateSecret with AddReplicaRegions"));
+        // "To add replica Regions, you must also have secretsmanager:ReplicateSecretToRegions"
+        // (CreateSecret's documentation); the secret does not exist yet, so the resource is
+        // the name as given, as for CreateSecret itself.
+        ctx.core.authorize_with(
+            ctx.caller,
+            SM,
+            ctx.region,
+            "secretsmanager:ReplicateSecretToRegions",
+            Some(name),
+            crate::authz::request_context(SM, input),
+        )?;
     }
     let token = match &value {
         Some(_) => Some(token(input)?),
@@ -393,6 +602,8 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             policy: None,
             last_accessed: None,
             versions: Vec::new(),
+            primary_region: None,
+            replicas: Vec::new(),
         };
         merge_tags(&mut meta.tags, tags_input(input));
         let mut new_values = Vec::new();
@@ -404,20 +615,36 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
                 created: now,
             });
         }
+        let mut replica_writes = Vec::new();
+        {
+            let value = |id: &str| {
+                new_values
+                    .iter()
+                    .find(|(v, _)| v == id)
+                    .map(|(_, s): &(String, Sealed)| s.clone())
+            };
+            for (region, kms) in &replicas {
+                let (r, mut w) =
+                    place_replica(s, &account, &meta, &value, region, kms.clone(), force, now)?;
+                meta.replicas.push(r);
+                replica_writes.append(&mut w);
+            }
+        }
+        let status = (!meta.replicas.is_empty()).then(|| status_list(&meta.replicas));
         let out = Value::builder()
             .set("ARN", arn.as_str())
             .set("Name", name)
             .set_opt("VersionId", value.as_ref().and(token.as_deref()))
+            .set_opt("ReplicationStatus", status)
             .build();
-        Ok((
-            vec![Write::Put {
-                account: account.clone(),
-                prev: None,
-                meta: Box::new(meta),
-                new_values,
-            }],
-            out,
-        ))
+        let mut writes = vec![Write::Put {
+            account: account.clone(),
+            prev: None,
+            meta: Box::new(meta),
+            new_values,
+        }];
+        writes.append(&mut replica_writes);
+        Ok((writes, out))
     })
 }
 
@@ -478,7 +705,7 @@ fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value,
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html>
 fn put_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let value = value_input(input)?;
-    let secret = live(ctx, input)?;
+    let secret = live_writable(ctx, input)?;
     let Some(value) = value else {
         // LocalStack's text [open].
         return Err(Error::aws(
@@ -526,7 +753,7 @@ fn put_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 fn update_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let value = value_input(input)?;
     check_kms_key(input)?;
-    let secret = live(ctx, input)?;
+    let secret = live_writable(ctx, input)?;
     let token = match &value {
         Some(_) => Some(token(input)?),
         None => None,
@@ -569,7 +796,7 @@ fn update_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html>
 fn describe_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let secret = lookup(ctx, input)?;
-    Ok(describe(&secret, "VersionIdsToStages"))
+    Ok(describe(ctx, &secret, "VersionIdsToStages"))
 }
 
 /// Pagination tokens: an opaque encoding of the position in the (stable) ordering.
@@ -620,8 +847,14 @@ fn filter_value_matches(meta: &SecretMeta, key: &str, value: &str) -> bool {
             .is_some_and(|d| ci_prefix(d, value)),
         "tag-key" => meta.tags.iter().any(|t| t.key.starts_with(value)),
         "tag-value" => meta.tags.iter().any(|t| t.value.starts_with(value)),
-        // Replication and service-owned secrets do not exist yet.
-        "primary-region" | "owning-service" => false,
+        // Secrets that take part in replication, by their primary's region (a secret that is
+        // not replicated has no PrimaryRegion and matches no value; moto pins the same).
+        "primary-region" => {
+            (meta.is_replica() || !meta.replicas.is_empty())
+                && meta.primary_region().starts_with(value)
+        }
+        // Service-owned secrets do not exist yet.
+        "owning-service" => false,
         "all" => value.split_whitespace().all(|word| {
             let w = word.to_lowercase();
             let hit = |field: &str| {
@@ -705,7 +938,7 @@ fn list_secrets(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             Value::List(
                 items
                     .iter()
-                    .map(|s| describe(s, "SecretVersionsToStages"))
+                    .map(|s| describe(ctx, s, "SecretVersionsToStages"))
                     .collect(),
             ),
         )
@@ -753,7 +986,7 @@ fn list_secret_version_ids(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error>
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html>
 fn update_secret_version_stage(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = live(ctx, input)?;
+    let secret = live_writable(ctx, input)?;
     let stage = input.str("VersionStage").unwrap_or_default().to_owned();
     let remove_from = input.str("RemoveFromVersionId");
     let move_to = input.str("MoveToVersionId");
@@ -848,8 +1081,15 @@ fn delete_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         }
         return Err(not_found());
     };
+    let secret = primary_only(secret)?;
+    if !secret.meta.replicas.is_empty() {
+        return Err(still_has_replicas(&secret.meta));
+    }
     secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
         let secret = relookup(ctx, input)?;
+        if !secret.meta.replicas.is_empty() {
+            return Err(still_has_replicas(&secret.meta));
+        }
         let out = |date: i64| {
             Value::builder()
                 .set("ARN", secret.meta.arn.as_str())
@@ -877,7 +1117,7 @@ fn delete_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RestoreSecret.html>
 fn restore_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = lookup(ctx, input)?;
+    let secret = writable(ctx, input)?;
     let now = ctx.core.now();
     secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
         let secret = relookup(ctx, input)?;
@@ -901,7 +1141,7 @@ fn modify(
     change: impl FnOnce(&mut SecretMeta) -> Result<(), Error>,
     output: impl FnOnce(&SecretMeta) -> Value,
 ) -> Result<Value, Error> {
-    let secret = live(ctx, input)?;
+    let secret = live_writable(ctx, input)?;
     let now = ctx.core.now();
     secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
         let secret = relive(ctx, input)?;
@@ -1044,7 +1284,7 @@ fn delete_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
 /// Rotation needs Lambda, which iamd does not have: without a rotation function AWS answers
 /// InvalidRequestException (text recorded from AWS in several projects' CI logs).
 fn rotate_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    live(ctx, input)?;
+    live_writable(ctx, input)?;
     if input
         .str("RotationLambdaARN")
         .is_some_and(|a| !a.is_empty())
@@ -1061,7 +1301,7 @@ fn rotate_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 
 /// No secret can have rotation configured yet, so there is never a rotation to cancel.
 fn cancel_rotate_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    live(ctx, input)?;
+    live_writable(ctx, input)?;
     // moto's text, which it says follows AWS's documentation [open].
     Err(Error::aws(
         "InvalidRequestException",
@@ -1091,6 +1331,127 @@ fn get_random_password(_ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     Ok(Value::builder()
         .set("RandomPassword", password.as_str())
         .build())
+}
+
+// --- replication ---------------------------------------------------------------------------
+
+/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicateSecretToRegions.html>:
+/// replicas are written in the same transaction as the primary, so they are `InSync` at once
+/// (AWS answers `InProgress` first and converges; iamd never needs to). A region that already
+/// holds an in-sync replica is left as it is; a `Failed` one is tried again [open].
+fn replicate_secret_to_regions(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    let secret = live_writable(ctx, input)?;
+    let regions = replica_regions_input(ctx, input)?;
+    let force = input.bool("ForceOverwriteReplicaSecret").unwrap_or(false);
+    let account = secret.account.clone();
+    let now = ctx.core.now();
+    secrets(ctx).mutate(&account, ctx.region, now, |s| {
+        let secret = relive(ctx, input)?;
+        let mut meta = secret.meta.clone();
+        let value = |id: &str| secret.sealed(id).map(|v| (**v).clone());
+        let mut writes = Vec::new();
+        for (region, kms) in &regions {
+            if meta.replica(region).is_some_and(|r| r.in_sync) {
+                continue;
+            }
+            let (r, mut w) =
+                place_replica(s, &account, &meta, &value, region, kms.clone(), force, now)?;
+            meta.replicas.retain(|x| x.region != *region);
+            meta.replicas.push(r);
+            writes.append(&mut w);
+        }
+        let asked: Vec<String> = regions.iter().map(|(r, _)| r.clone()).collect();
+        let status = Value::List(
+            meta.replicas
+                .iter()
+                .filter(|r| asked.contains(&r.region))
+                .map(|r| status_entry(r, None))
+                .collect(),
+        );
+        let out = Value::builder()
+            .set("ARN", meta.arn.as_str())
+            .set("ReplicationStatus", status)
+            .build();
+        if meta != secret.meta {
+            writes.insert(0, put(&secret, meta, Vec::new()));
+        }
+        Ok((writes, out))
+    })
+}
+
+/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RemoveRegionsFromReplication.html>:
+/// each replica named is deleted at once ("When you delete a replica, it is deleted
+/// immediately", DeleteSecret's documentation); a region that failed to replicate is only
+/// forgotten (the secret that was in the way stays). Regions the secret does not replicate to
+/// are ignored, as moto does [open]. The answer lists the replicas that remain.
+fn remove_regions_from_replication(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    let secret = writable(ctx, input)?;
+    let regions: Vec<String> = input
+        .strings("RemoveReplicaRegions")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let account = secret.account.clone();
+    let now = ctx.core.now();
+    secrets(ctx).mutate(&account, ctx.region, now, |s| {
+        let secret = relookup(ctx, input)?;
+        let mut meta = secret.meta.clone();
+        let mut writes = Vec::new();
+        for region in &regions {
+            let Some(r) = meta.replica(region).cloned() else {
+                continue;
+            };
+            meta.replicas.retain(|x| x.region != *region);
+            if r.in_sync
+                && let Some(replica) = s
+                    .find_record(&account, region, &meta.name)
+                    .filter(|x| x.meta.arn == arn_in_region(&meta.arn, region))
+            {
+                writes.push(Write::Delete(replica));
+            }
+        }
+        let out = Value::builder()
+            .set("ARN", meta.arn.as_str())
+            .set("ReplicationStatus", status_list(&meta.replicas))
+            .build();
+        if meta != secret.meta {
+            writes.insert(0, put(&secret, meta, Vec::new()));
+        }
+        Ok((writes, out))
+    })
+}
+
+/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_StopReplicationToReplica.html>:
+/// called in the replica's region, promotes the replica to a standalone secret with its ARN,
+/// values (already sealed under that ARN), labels and metadata, and takes the region off the
+/// primary's replicas.
+fn stop_replication_to_replica(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    let secret = lookup(ctx, input)?;
+    if !secret.meta.is_replica() {
+        return Err(not_a_replica());
+    }
+    let account = secret.account.clone();
+    let now = ctx.core.now();
+    secrets(ctx).mutate(&account, ctx.region, now, |s| {
+        let secret = lookup(ctx, input)?;
+        let Some(primary_region) = secret.meta.primary_region.clone() else {
+            return Err(not_a_replica());
+        };
+        let mut meta = secret.meta.clone();
+        meta.primary_region = None;
+        meta.last_changed = now;
+        let out = Value::builder().set("ARN", meta.arn.as_str()).build();
+        let mut writes = vec![put(&secret, meta, Vec::new())];
+        if let Some(primary) = s
+            .find_record(&account, &primary_region, &secret.meta.name)
+            .filter(|p| p.meta.arn == arn_in_region(&secret.meta.arn, &primary_region))
+        {
+            let mut pm = primary.meta.clone();
+            pm.replicas.retain(|r| r.region != ctx.region);
+            writes.push(put(&primary, pm, Vec::new()));
+        }
+        Ok((writes, out))
+    })
 }
 
 /// BatchGetSecretValue needs `secretsmanager:GetSecretValue` on every secret it returns; each

@@ -9,6 +9,11 @@
 //! Secrets scheduled for deletion are purged once their deletion date passes: reads treat them
 //! as gone from that instant ([`Secrets::find`]), and the next write in the same account and
 //! region removes their records in its transaction.
+//!
+//! Replication: a replica is a secret of its own in its region (same name and ARN suffix,
+//! `primary_region` set) whose versions are copies of the primary's, sealed again under the
+//! replica's ARN. [`Secrets::mutate`] adds to every write of a primary the writes that keep its
+//! in-sync replicas equal to it, in the same transaction.
 
 pub mod crypto;
 pub mod password;
@@ -76,6 +81,26 @@ pub struct SecretMeta {
     /// Oldest first.
     #[serde(default)]
     pub versions: Vec<VersionMeta>,
+    /// Set on a replica: the region of its primary secret. A replica is read-only; every write
+    /// to the primary is copied to it in the same transaction.
+    #[serde(default)]
+    pub primary_region: Option<String>,
+    /// Set on a primary: the regions it replicates to, in the order they were added.
+    #[serde(default)]
+    pub replicas: Vec<Replica>,
+}
+
+/// One replica region of a primary secret (DescribeSecret's `ReplicationStatus` entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replica {
+    pub region: String,
+    /// `None`: the AWS-managed `aws/secretsmanager` key of that region.
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// `false`: the replica could not be created (`Failed`, with `message`).
+    pub in_sync: bool,
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 impl SecretMeta {
@@ -144,6 +169,111 @@ impl SecretMeta {
     fn key(&self) -> String {
         secret_key(&self.region, &self.name)
     }
+
+    pub fn is_replica(&self) -> bool {
+        self.primary_region.is_some()
+    }
+
+    pub fn replica(&self, region: &str) -> Option<&Replica> {
+        self.replicas.iter().find(|r| r.region == region)
+    }
+
+    /// The region the secret was created in: its own, or its primary's for a replica
+    /// (`secretsmanager:SecretPrimaryRegion`, DescribeSecret's `PrimaryRegion`).
+    pub fn primary_region(&self) -> &str {
+        self.primary_region.as_deref().unwrap_or(&self.region)
+    }
+
+    /// The metadata of this (primary) secret's replica in `region`: everything the primary has
+    /// (versions and labels, description, tags, resource policy), under the replica's ARN, with
+    /// the replica's own key, creation date and last access.
+    pub fn replica_meta(
+        &self,
+        region: &str,
+        kms_key_id: Option<String>,
+        existing: Option<&SecretMeta>,
+        now: i64,
+    ) -> SecretMeta {
+        let mut m = self.clone();
+        m.arn = arn_in_region(&self.arn, region);
+        m.region = region.to_owned();
+        m.primary_region = Some(self.region.clone());
+        m.replicas = Vec::new();
+        m.kms_key_id = kms_key_id;
+        m.created = existing.map(|e| e.created).unwrap_or(now);
+        m.last_accessed = existing.and_then(|e| e.last_accessed);
+        m
+    }
+}
+
+/// The same secret ARN in another region (a replica's ARN keeps the primary's name and suffix:
+/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html>).
+pub fn arn_in_region(arn: &str, region: &str) -> String {
+    match parse_arn(arn) {
+        Some(p) => format!(
+            "arn:aws:secretsmanager:{region}:{}:secret:{}",
+            p.account, p.rest
+        ),
+        None => arn.to_owned(),
+    }
+}
+
+/// Regions a secret can be replicated to: those of AWS's partitions where Secrets Manager runs
+/// (botocore's endpoints.json); a replica stays in its primary's partition.
+const PARTITIONS: &[&[&str]] = &[
+    &[
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+    ],
+    &["cn-north-1", "cn-northwest-1"],
+    &["us-gov-east-1", "us-gov-west-1"],
+];
+
+/// Whether a secret in `primary` may be replicated to `region`: a known region of the same
+/// partition (a primary in a region iamd does not know replicates to the `aws` partition), and
+/// not the primary's own region.
+pub fn valid_replica_region(primary: &str, region: &str) -> bool {
+    if region == primary {
+        return false;
+    }
+    let partition = PARTITIONS
+        .iter()
+        .find(|p| p.contains(&primary))
+        .copied()
+        .unwrap_or(PARTITIONS[0]);
+    partition.contains(&region)
 }
 
 fn secret_key(region: &str, name: &str) -> String {
@@ -428,6 +558,13 @@ impl Secrets {
             .unwrap_or_default()
     }
 
+    /// The secret named `name` in `(account, region)`, even one whose deletion date has passed
+    /// (its record still holds the name until purged).
+    pub fn find_record(&self, account: &str, region: &str, name: &str) -> Option<Arc<Secret>> {
+        let idx = self.index.read().ok()?;
+        idx.by_account.get(account)?.get(region)?.get(name).cloned()
+    }
+
     /// Secrets whose deletion window has passed, to be purged by the next write.
     fn expired(&self, account: &str, region: &str, now: i64) -> Vec<Arc<Secret>> {
         let Ok(idx) = self.index.read() else {
@@ -459,6 +596,132 @@ impl Secrets {
         })
     }
 
+    /// Opens a version sealed under `from_arn` and seals it again, with a new data key, under
+    /// `to_arn` (a replica's copy is bound to the replica's ARN).
+    fn reseal(
+        &self,
+        from_arn: &str,
+        to_arn: &str,
+        version_id: &str,
+        sealed: &Sealed,
+    ) -> Result<Sealed, Error> {
+        let plain = crypto::open(&self.seal, from_arn, version_id, sealed).map_err(|_| {
+            Error::Internal(format!(
+                "version {version_id} of {from_arn} cannot be opened with this master key"
+            ))
+        })?;
+        crypto::seal(&self.seal, to_arn, version_id, &plain)
+    }
+
+    /// The write that makes `(account, replica.region)` hold an up-to-date replica of `primary`:
+    /// its metadata, and a copy of every version it does not hold yet, sealed under its ARN.
+    /// `existing`: the replica as it is now (None: create it). `value`: the primary's sealed
+    /// value of a version, from the write in progress or the primary as indexed.
+    pub fn replica_write(
+        &self,
+        account: &str,
+        primary: &SecretMeta,
+        value: &dyn Fn(&str) -> Option<Sealed>,
+        replica: &Replica,
+        existing: Option<Arc<Secret>>,
+        now: i64,
+    ) -> Result<Option<Write>, Error> {
+        let meta = primary.replica_meta(
+            &replica.region,
+            replica.kms_key_id.clone(),
+            existing.as_ref().map(|e| &e.meta),
+            now,
+        );
+        let mut new_values = Vec::new();
+        for v in &meta.versions {
+            if existing
+                .as_ref()
+                .is_some_and(|e| e.values.contains_key(&v.id))
+            {
+                continue;
+            }
+            let sealed = value(&v.id).ok_or_else(|| {
+                Error::Internal(format!(
+                    "version {} of {} has no stored value to replicate",
+                    v.id, primary.arn
+                ))
+            })?;
+            new_values.push((
+                v.id.clone(),
+                self.reseal(&primary.arn, &meta.arn, &v.id, &sealed)?,
+            ));
+        }
+        if new_values.is_empty() && existing.as_ref().is_some_and(|e| e.meta == meta) {
+            return Ok(None);
+        }
+        Ok(Some(Write::Put {
+            account: account.to_owned(),
+            prev: existing,
+            meta: Box::new(meta),
+            new_values,
+        }))
+    }
+
+    /// The writes that keep the in-sync replicas of every primary written in `writes` equal to
+    /// it, except replicas the batch already writes itself.
+    fn propagate(&self, writes: &[Write], now: i64) -> Result<Vec<Write>, Error> {
+        let written = |account: &str, region: &str, name: &str| {
+            writes.iter().any(|w| match w {
+                Write::Put {
+                    account: a, meta, ..
+                } => a == account && meta.region == region && meta.name == name,
+                Write::Delete(d) => {
+                    d.account == account && d.meta.region == region && d.meta.name == name
+                }
+            })
+        };
+        let mut out = Vec::new();
+        for w in writes {
+            let Write::Put {
+                account,
+                prev,
+                meta,
+                new_values,
+            } = w
+            else {
+                continue;
+            };
+            if meta.is_replica() {
+                continue;
+            }
+            let value = |id: &str| -> Option<Sealed> {
+                new_values
+                    .iter()
+                    .find(|(v, _)| v == id)
+                    .map(|(_, s)| s.clone())
+                    .or_else(|| {
+                        prev.as_ref()
+                            .and_then(|p| p.values.get(id))
+                            .map(|s| (**s).clone())
+                    })
+            };
+            for r in meta.replicas.iter().filter(|r| r.in_sync) {
+                if written(account, &r.region, &meta.name) {
+                    continue;
+                }
+                // The replica as indexed; a record of that name that is not this secret's
+                // replica is left alone.
+                let Some(existing) = self
+                    .find_record(account, &r.region, &meta.name)
+                    .filter(|e| e.meta.arn == arn_in_region(&meta.arn, &r.region))
+                else {
+                    continue;
+                };
+                if let Some(w) =
+                    self.replica_write(account, meta, &value, r, Some(existing), now)?
+                {
+                    out.push(w);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs one read-modify-write cycle: `plan` sees the current state (under the writer lock)
     /// and returns the writes and the caller's result; the writes are committed in one
     /// transaction together with the purge of expired secrets of `(account, region)`, then the
@@ -475,6 +738,8 @@ impl Secrets {
             .lock()
             .map_err(|_| Error::Internal("secrets writer lock poisoned".into()))?;
         let (mut writes, result) = plan(self)?;
+        let mut copies = self.propagate(&writes, now)?;
+        writes.append(&mut copies);
         let purge: Vec<Write> = self
             .expired(account, region, now)
             .into_iter()

@@ -952,3 +952,5 @@ fn concurrent_writers_keep_labels_consistent() {
     .unwrap();
     assert_eq!(again.get("VersionIdsToStages"), d.get("VersionIdsToStages"));
 }
+
+mod replication;
