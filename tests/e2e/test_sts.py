@@ -632,6 +632,13 @@ def test_create_virtual_mfa_device_returns_a_qr_code_png(dev):
     png_qr_modules(out.read_bytes())
     # Each device has its own seed, so its own picture.
     assert out.read_bytes() != d["QRCodePNG"]
+    # AWS's texts as recorded in 2026 (LocalStack's IAM MFA snapshot tests): a second device of
+    # the same name, and deleting one that does not exist.
+    assert error_of(iam.create_virtual_mfa_device, VirtualMFADeviceName="qr-phone") == (
+        409, "EntityAlreadyExists", "MFA device already exists.")
+    missing = f"arn:aws:iam::{PROVIDER}:mfa/nonexistent-device"
+    assert error_of(iam.delete_virtual_mfa_device, SerialNumber=missing) == (
+        404, "NoSuchEntity", f"MFA Device with serial number {missing} does not exist.")
 
 
 def test_resync_mfa_device_follows_a_drifted_device(dev):

@@ -93,14 +93,9 @@ fn name_of(serial: &str) -> &str {
     serial.rsplit('/').next().unwrap_or(serial)
 }
 
-fn not_found(serial: &str) -> Error {
-    Error::aws(
-        "NoSuchEntity",
-        format!("VirtualMFADevice with serial number {serial} doesn't exist."),
-    )
-}
-
-/// A device that is not (enabled for) the user: DeactivateMFADevice's recorded text.
+/// No such device, or not the user's: AWS's text for DeleteVirtualMFADevice and
+/// DeactivateMFADevice (recorded against AWS in 2026 by LocalStack's IAM MFA snapshot tests);
+/// EnableMFADevice and ResyncMFADevice are assumed to answer the same.
 fn device_not_found(serial: &str) -> Error {
     Error::aws(
         "NoSuchEntity",
@@ -230,9 +225,10 @@ impl Iam {
         self.write(|tx| {
             match tx.put(KIND_MFA, acct, &name.to_lowercase(), &data, Expect::Absent) {
                 Ok(_) => Ok(()),
+                // AWS's text, as recorded in 2026 (LocalStack's IAM MFA snapshot tests).
                 Err(StoreError::AlreadyExists { .. }) => Err(Error::aws(
                     "EntityAlreadyExists",
-                    "MFADevice entity at the same path and name already exists.",
+                    "MFA device already exists.",
                 )),
                 Err(e) => Err(e.into()),
             }
@@ -264,7 +260,8 @@ impl Iam {
     ) -> Result<(), Error> {
         self.write(|tx| {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
-            let (mut d, v) = Self::load_mfa(tx, acct, serial)?.ok_or_else(|| not_found(serial))?;
+            let (mut d, v) =
+                Self::load_mfa(tx, acct, serial)?.ok_or_else(|| device_not_found(serial))?;
             if d.user.is_some() {
                 return Err(Error::aws(
                     "EntityAlreadyExists",
@@ -356,7 +353,8 @@ impl Iam {
 
     pub fn delete_virtual_mfa_device(&self, acct: &str, serial: &str) -> Result<(), Error> {
         self.write(|tx| {
-            let (d, v) = Self::load_mfa(tx, acct, serial)?.ok_or_else(|| not_found(serial))?;
+            let (d, v) =
+                Self::load_mfa(tx, acct, serial)?.ok_or_else(|| device_not_found(serial))?;
             if d.user.is_some() {
                 return Err(Error::aws(
                     "DeleteConflict",
