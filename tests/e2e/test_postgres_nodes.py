@@ -168,6 +168,47 @@ def assert_code(fn, expected, **kw):
     assert code(fn, **kw) == expected
 
 
+def totp(seed_b32, step):
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    h = hmac.new(key, struct.pack(">q", step), hashlib.sha1).digest()
+    off = h[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", h[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def test_an_mfa_code_spent_on_one_node_is_refused_by_the_other(nodes):
+    """Issues 4/5: the last accepted MFA step is kept in the device's record in PostgreSQL, so a
+    one-time code accepted by node A is refused by node B, also when both get it at once."""
+    a, b = nodes
+    iam_a = a.client("iam")
+    iam_a.create_user(UserName="mfa")
+    k = iam_a.create_access_key(UserName="mfa")["AccessKey"]
+    d = iam_a.create_virtual_mfa_device(VirtualMFADeviceName="mfa-phone")["VirtualMFADevice"]
+    serial, seed = d["SerialNumber"], d["Base32StringSeed"].decode()
+    step = int(time.time()) // 30
+    iam_a.enable_mfa_device(UserName="mfa", SerialNumber=serial,
+                            AuthenticationCode1=totp(seed, step - 2),
+                            AuthenticationCode2=totp(seed, step - 1))
+    sts = {n: s.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
+           for n, s in (("a", a), ("b", b))}
+    eventually(lambda: sts["b"].get_caller_identity())
+    # The codes that enabled the device are spent on B as well.
+    assert code(sts["b"].get_session_token, SerialNumber=serial,
+                TokenCode=totp(seed, step - 1)) == "AccessDenied"
+    sts["a"].get_session_token(SerialNumber=serial, TokenCode=totp(seed, step))
+    assert code(sts["b"].get_session_token, SerialNumber=serial,
+                TokenCode=totp(seed, step)) == "AccessDenied"
+    # Both nodes at once with the next code: exactly one is let through.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(
+            lambda n: code(sts[n].get_session_token, SerialNumber=serial,
+                           TokenCode=totp(seed, step + 1)), ["a", "b", "a", "b"]))
+    assert sorted(results) == ["AccessDenied"] * 3 + ["OK"], results
+
+
 def test_concurrent_creates_through_both_nodes_create_each_name_once(nodes):
     a, b = nodes
     names = [f"user{i:03d}" for i in range(200)]

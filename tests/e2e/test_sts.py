@@ -552,3 +552,190 @@ def test_session_key_rotation(tmp_path):
         assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
     finally:
         assert s3.stop() == 0
+
+
+# --- virtual MFA: QR codes, ResyncMFADevice, one-time codes across processes (issues 4, 5) ---
+
+def png_qr_modules(png: bytes):
+    """Decodes a grayscale PNG with the standard library, checks it holds a QR code symbol (square,
+    white quiet zone, the three 7-module finder patterns in their corners and none in the fourth)
+    and returns (pixel side, modules per side). No QR decoder is in the venv; the Rust test
+    `qr_png_round_trips_through_a_decoder` decodes the same rendering back to the otpauth URI."""
+    import struct
+    import zlib
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(png):
+        (length,), kind = struct.unpack(">I", png[pos:pos + 4]), png[pos + 4:pos + 8]
+        data = png[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0] == \
+            zlib.crc32(kind + data)
+        chunks.setdefault(kind, b"")
+        chunks[kind] += data
+        pos += 12 + length
+    assert b"IEND" in chunks
+    w, h, depth, color = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (w, depth, color) == (h, 8, 0), (w, h, depth, color)
+    raw = zlib.decompress(chunks[b"IDAT"])
+    rows, prev = [], bytearray(w)
+    for y in range(h):
+        f, line = raw[y * (w + 1)], bytearray(raw[y * (w + 1) + 1:(y + 1) * (w + 1)])
+        for x in range(w):
+            a = line[x - 1] if x else 0
+            b, c = prev[x], (prev[x - 1] if x else 0)
+            if f == 1:
+                line[x] = (line[x] + a) & 0xFF
+            elif f == 2:
+                line[x] = (line[x] + b) & 0xFF
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 0xFF
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append(bytes(line))
+        prev = line
+    dark = lambda x, y: rows[y][x] < 128  # noqa: E731
+    quiet = next(i for i in range(w) if dark(i, i))
+    scale = next(i for i in range(w) if not dark(quiet + i, quiet)) // 7
+    modules = (w - 2 * quiet) // scale
+    assert scale >= 1 and (modules - 17) % 4 == 0 and 21 <= modules <= 177, (quiet, scale, modules)
+    assert not any(dark(x, y) for y in range(quiet) for x in range(w)), "quiet zone"
+
+    def finder_at(mx, my):
+        px = lambda m: quiet + m * scale + scale // 2  # noqa: E731
+        want = lambda i, j: max(abs(i - 3), abs(j - 3)) != 2  # noqa: E731 (dark ring, light ring, dark core)
+        return all(dark(px(mx + i), px(my + j)) == want(i, j) for i in range(7) for j in range(7))
+
+    assert finder_at(0, 0) and finder_at(modules - 7, 0) and finder_at(0, modules - 7)
+    assert not finder_at(modules - 7, modules - 7)
+    return w, modules
+
+
+def test_create_virtual_mfa_device_returns_a_qr_code_png(dev):
+    """CreateVirtualMFADevice answers QRCodePNG beside Base32StringSeed (API reference,
+    VirtualMFADevice: a QR code of otpauth://totp/$virtualMFADeviceName@$AccountName?secret=…);
+    the aws CLI writes it with --bootstrap-method QRCodePNG."""
+    iam = dev.client("iam", key=PROVIDER)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName="qr-phone")["VirtualMFADevice"]
+    seed = d["Base32StringSeed"].decode()
+    assert len(seed) == 64 and base64.b32decode(seed)
+    side, modules = png_qr_modules(d["QRCodePNG"])
+    # The URI (~100 bytes) needs a version 5–7 symbol at error correction M.
+    assert 37 <= modules <= 45 and side >= 4 * modules
+    out = dev.data_dir / "qr.png"
+    proc = dev.cli("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "qr-cli",
+                   "--path", "/team/", "--outfile", str(out), "--bootstrap-method", "QRCodePNG",
+                   key=PROVIDER)
+    assert json.loads(proc.stdout)["VirtualMFADevice"]["SerialNumber"] == \
+        f"arn:aws:iam::{PROVIDER}:mfa/team/qr-cli"
+    png_qr_modules(out.read_bytes())
+    # Each device has its own seed, so its own picture.
+    assert out.read_bytes() != d["QRCodePNG"]
+    # AWS's texts as recorded in 2026 (LocalStack's IAM MFA snapshot tests): a second device of
+    # the same name, and deleting one that does not exist.
+    assert error_of(iam.create_virtual_mfa_device, VirtualMFADeviceName="qr-phone") == (
+        409, "EntityAlreadyExists", "MFA device already exists.")
+    missing = f"arn:aws:iam::{PROVIDER}:mfa/nonexistent-device"
+    assert error_of(iam.delete_virtual_mfa_device, SerialNumber=missing) == (
+        404, "NoSuchEntity", f"MFA Device with serial number {missing} does not exist.")
+
+
+def test_resync_mfa_device_follows_a_drifted_device(dev):
+    """ResyncMFADevice (API reference: UserName, SerialNumber, two consecutive codes) accepts the
+    codes of a device whose clock runs 4 minutes ahead (iamd looks ±10 steps = ±5 minutes around
+    the device's recorded time; AWS does not publish its window), and that device's next code
+    then works with STS. Bad input answers AWS's errors and changes nothing: the same good codes
+    still resync afterwards."""
+    iam = dev.client("iam", key=PROVIDER)
+    key, secret = make_user(dev, PROVIDER, "carol")
+    serial, seed = enable_device(dev, "carol", "carol-token")
+    sts = dev.client("sts", key=key, secret=secret)
+    step = int(time.time()) // 30
+    ahead = step + 8
+    # Before the resync, the drifted device's codes are refused.
+    assert error_of(sts.get_session_token, SerialNumber=serial, TokenCode=totp(seed, ahead)) == (
+        403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+
+    invalid = (403, "InvalidAuthenticationCode", "Authentication code for device is not valid.")
+    # Not consecutive (aws CLI), swapped, beyond the window, another user's device, no such user.
+    proc = dev.cli("iam", "resync-mfa-device", "--user-name", "carol", "--serial-number", serial,
+                   "--authentication-code1", totp(seed, ahead),
+                   "--authentication-code2", totp(seed, ahead + 2), key=PROVIDER, check=False)
+    assert proc.returncode != 0
+    assert "An error occurred (InvalidAuthenticationCode) when calling the ResyncMFADevice " \
+        "operation: Authentication code for device is not valid." in proc.stderr
+    assert error_of(iam.resync_mfa_device, UserName="carol", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, ahead + 1),
+                    AuthenticationCode2=totp(seed, ahead)) == invalid
+    assert error_of(iam.resync_mfa_device, UserName="carol", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, step + 14),
+                    AuthenticationCode2=totp(seed, step + 15)) == invalid
+    make_user(dev, PROVIDER, "dave")
+    assert error_of(iam.resync_mfa_device, UserName="dave", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, ahead),
+                    AuthenticationCode2=totp(seed, ahead + 1)) == (
+        404, "NoSuchEntity", f"MFA Device with serial number {serial} does not exist.")
+    assert error_of(iam.resync_mfa_device, UserName="nobody", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, ahead),
+                    AuthenticationCode2=totp(seed, ahead + 1)) == (
+        404, "NoSuchEntity", "The user with name nobody cannot be found.")
+    # Codes must be six digits (the model's constraints; boto3 checks only the length).
+    assert error_of(iam.resync_mfa_device, UserName="carol", SerialNumber=serial,
+                    AuthenticationCode1="12345a",
+                    AuthenticationCode2=totp(seed, ahead + 1)) == (
+        400, "ValidationError", "1 validation error detected: Value '12345a' at "
+        "'authenticationCode1' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: [\\d]+")
+    # A user without iam:ResyncMFADevice on the user is denied.
+    assert error_of(dev.client("iam", key=key, secret=secret).resync_mfa_device,
+                    UserName="carol", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, ahead),
+                    AuthenticationCode2=totp(seed, ahead + 1)) == (
+        403, "AccessDenied", f"User: arn:aws:iam::{PROVIDER}:user/carol is not authorized to "
+        f"perform: iam:ResyncMFADevice on resource: arn:aws:iam::{PROVIDER}:user/carol because "
+        "no identity-based policy allows the iam:ResyncMFADevice action")
+
+    proc = dev.cli("iam", "resync-mfa-device", "--user-name", "carol", "--serial-number", serial,
+                   "--authentication-code1", totp(seed, ahead),
+                   "--authentication-code2", totp(seed, ahead + 1), key=PROVIDER)
+    assert proc.stdout.strip() == ""
+    # The codes are spent; the device's next code works, once.
+    assert error_of(iam.resync_mfa_device, UserName="carol", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, ahead),
+                    AuthenticationCode2=totp(seed, ahead + 1)) == invalid
+    creds = sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, ahead + 2))["Credentials"]
+    session_client(dev, "sts", creds).get_caller_identity()
+    assert error_of(sts.get_session_token, SerialNumber=serial,
+                    TokenCode=totp(seed, ahead + 2))[:2] == (403, "AccessDenied")
+
+
+def test_spent_mfa_codes_stay_spent_across_a_restart(tmp_path):
+    """The last accepted step lives in the device's record: after a restart on the same SQLite
+    store, a code spent before is still refused, and the next one works."""
+    from conftest import Server
+    s = Server("--dev", data_dir=tmp_path).start()
+    try:
+        key, secret = make_user(s, PROVIDER, "erin")
+        iam = s.client("iam", key=PROVIDER)
+        d = iam.create_virtual_mfa_device(VirtualMFADeviceName="erin-phone")["VirtualMFADevice"]
+        serial, seed = d["SerialNumber"], d["Base32StringSeed"].decode()
+        step = int(time.time()) // 30
+        # Enabled with the two codes before now's, so that now's is still unspent.
+        iam.enable_mfa_device(UserName="erin", SerialNumber=serial,
+                              AuthenticationCode1=totp(seed, step - 2),
+                              AuthenticationCode2=totp(seed, step - 1))
+        s.client("sts", key=key, secret=secret).get_session_token(
+            SerialNumber=serial, TokenCode=totp(seed, step))
+    finally:
+        assert s.stop() == 0, s.logs()
+    s = Server("--dev", data_dir=tmp_path).start()
+    try:
+        sts = s.client("sts", key=key, secret=secret)
+        assert error_of(sts.get_session_token, SerialNumber=serial,
+                        TokenCode=totp(seed, step)) == (
+            403, "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+        sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, step + 1))
+    finally:
+        assert s.stop() == 0, s.logs()

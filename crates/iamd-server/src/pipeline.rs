@@ -317,19 +317,20 @@ async fn run(
         Ok(d) => d,
         Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
     };
-    let result: Result<Value, SvcError> = if dispatch.mutates() || implicit_account.is_some() {
-        let core2 = core.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Some(acct) = implicit_account {
-                core2.accounts.ensure_account(&acct, core2.now())?;
-            }
-            core2.handle(dispatch, &caller, &region, &input)
-        })
-        .await
-        .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
-    } else {
-        core.handle(dispatch, &caller, &region, &input)
-    };
+    let result: Result<Value, SvcError> =
+        if dispatch.mutates_for(&input) || implicit_account.is_some() {
+            let core2 = core.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Some(acct) = implicit_account {
+                    core2.accounts.ensure_account(&acct, core2.now())?;
+                }
+                core2.handle(dispatch, &caller, &region, &input)
+            })
+            .await
+            .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
+        } else {
+            core.handle(dispatch, &caller, &region, &input)
+        };
     match result {
         Ok(value) => {
             let body = match service.protocol() {

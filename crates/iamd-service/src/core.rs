@@ -55,8 +55,6 @@ pub struct Iamd {
     pub sessions: crate::sessions::SessionKeys,
     /// Seals virtual MFA devices' seeds.
     pub(crate) mfa_seal: iamd_crypto::SealingKey,
-    /// The last accepted MFA code step per device.
-    pub(crate) mfa_used: crate::iam::mfa::UsedCodes,
 }
 
 /// Why temporary credentials were refused.
@@ -80,6 +78,15 @@ impl Dispatch {
     pub fn mutates(&self) -> bool {
         self.spec.mutates
     }
+
+    /// Whether this request may write to the store: the operation's own flag, or an STS request
+    /// carrying MFA (`SerialNumber` / `TokenCode`), which spends the code in the store. STS
+    /// requests without MFA stay write-free.
+    pub fn mutates_for(&self, input: &Value) -> bool {
+        self.spec.mutates
+            || (self.spec.service == Service::Sts
+                && (input.str("SerialNumber").is_some() || input.str("TokenCode").is_some()))
+    }
 }
 
 impl Iamd {
@@ -101,7 +108,6 @@ impl Iamd {
             iam: crate::iam::Iam::new(store.clone()),
             sessions: crate::sessions::SessionKeys::with_current(master, options.session_key_id),
             mfa_seal: master.sealing_key(b"mfa-seed v1"),
-            mfa_used: crate::iam::mfa::UsedCodes::default(),
             store,
             options,
         })

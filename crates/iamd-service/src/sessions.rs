@@ -1,7 +1,7 @@
 //! Stateless STS sessions (design §5): a session token is a sealed blob carrying every claim of
 //! the session — who it is, its temporary access key id and secret, when it was issued and
 //! expires, MFA facts, source identity, session tags and session policies. Issuing one writes
-//! nothing; any iamd process holding the same master key validates it with one AES-256-GCM open.
+//! nothing (a request with an MFA code spends the code on the device record); any iamd process holding the same master key validates it with one AES-256-GCM open.
 //!
 //! Wire form: base64 (standard alphabet) of `[key id byte] ‖ sealed(claims as JSON)`, sealed with
 //! the master key's `session-token v<id>` key and associated data `iamd session token` ‖ key id.

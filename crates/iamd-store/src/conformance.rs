@@ -28,6 +28,10 @@ pub const CASES: &[(&str, Case)] = &[
         revision_counts_write_transactions,
     ),
     ("binary_data_round_trips", binary_data_round_trips),
+    (
+        "compare_and_set_lets_one_racer_through",
+        compare_and_set_lets_one_racer_through,
+    ),
 ];
 
 fn put_then_get(s: &dyn Store) {
@@ -237,4 +241,48 @@ fn binary_data_round_trips(s: &dyn Store) {
         s.read(|tx| tx.get("blob", "1", "k")).unwrap().unwrap().data,
         data
     );
+}
+
+/// Writers racing to replace one record at the version they all read (a one-time MFA code being
+/// spent through several requests at once): exactly one succeeds, the others see `Conflict`.
+fn compare_and_set_lets_one_racer_through(s: &dyn Store) {
+    const RACERS: usize = 6;
+    for round in 0..5u8 {
+        let key = format!("device{round}");
+        s.write(|tx| tx.put("mfa", "1", &key, b"fresh", Expect::Absent))
+            .unwrap();
+        let v = s
+            .read(|tx| tx.get("mfa", "1", &key))
+            .unwrap()
+            .unwrap()
+            .version;
+        let barrier = std::sync::Barrier::new(RACERS);
+        let results: Vec<Result<i64, StoreError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..RACERS)
+                .map(|i| {
+                    let (barrier, key) = (&barrier, &key);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        let data = format!("spent by {i}");
+                        s.write(|tx| tx.put("mfa", "1", key, data.as_bytes(), Expect::Version(v)))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Ok(_) | Err(StoreError::Conflict { .. }))),
+            "{results:?}"
+        );
+        let r = s.read(|tx| tx.get("mfa", "1", &key)).unwrap().unwrap();
+        assert_eq!(r.version, v + 1);
+        assert!(r.data.starts_with(b"spent by "));
+    }
 }

@@ -1,26 +1,37 @@
 //! Virtual MFA devices (RFC 6238 TOTP: HMAC-SHA1, 30-second steps, 6 digits), as IAM's
-//! CreateVirtualMFADevice / EnableMFADevice / ListMFADevices / DeactivateMFADevice /
-//! DeleteVirtualMFADevice manage them, and the one-time-code check STS's AssumeRole and
-//! GetSessionToken make with `SerialNumber` + `TokenCode`.
+//! CreateVirtualMFADevice / EnableMFADevice / ResyncMFADevice / ListMFADevices /
+//! DeactivateMFADevice / DeleteVirtualMFADevice manage them, and the one-time-code check STS's
+//! AssumeRole and GetSessionToken make with `SerialNumber` + `TokenCode`.
 //!
 //! The seed is sealed at rest with the master key's `mfa-seed v1` key, bound to the device's
-//! serial number. A code is accepted within ±1 step of now, and only once: the last accepted
-//! step of each device is remembered (in memory, per process).
+//! serial number. A code is accepted within ±1 step of the device's time (now plus the drift
+//! ResyncMFADevice measured), and only once: the device record holds the last accepted step, and
+//! accepting a code rewrites the record with a compare-and-set on its version, so two requests
+//! (on one node or on several nodes sharing a store) racing with one code let only one through,
+//! and a restart forgets nothing.
 
 use super::{Iam, from_json, to_json};
 use crate::error::Error;
 use crate::iam::Tag;
 use hmac::{Hmac, KeyInit, Mac};
 use iamd_crypto::SealingKey;
-use iamd_store::{Expect, StoreError};
+use iamd_store::{Expect, StoreError, StoreExt};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
 use zeroize::Zeroizing;
 
 pub(crate) const KIND_MFA: &str = "mfa-device";
 const STEP: i64 = 30;
 const SEED_BYTES: usize = 40;
+/// How far (in steps, either way) ResyncMFADevice looks for the two consecutive codes: ±10 steps
+/// = ±5 minutes. AWS does not publish its window. RFC 6238 §6 leaves resynchronization to the
+/// validator; 5 minutes covers the drift of a hardware token or a phone without network time
+/// for a long while, and keeps the chance of guessing two consecutive codes at about
+/// 21 / 10^12 per attempt. The window is centred on the drift already recorded, so a device can
+/// be followed further in several resyncs.
+const RESYNC_WINDOW: i64 = 10;
+/// QR code rendering: pixels per module and the quiet zone (4 modules, ISO/IEC 18004).
+const QR_SCALE: usize = 4;
+const QR_QUIET: usize = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MfaDeviceRecord {
@@ -36,6 +47,21 @@ pub struct MfaDeviceRecord {
     pub enabled_at: Option<i64>,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The last time step whose code was accepted (EnableMFADevice, ResyncMFADevice, STS): a
+    /// code for this step or an earlier one is refused.
+    #[serde(default)]
+    pub last_used_step: Option<i64>,
+    /// The device's clock offset in steps, as ResyncMFADevice measured it (0 until then).
+    #[serde(default)]
+    pub drift: i64,
+}
+
+/// A device as CreateVirtualMFADevice answers it: the record, and the seed in Base32 and as
+/// the QR code PNG of its `otpauth://` URI (both shown this once, zeroized when dropped).
+pub struct NewDevice {
+    pub record: MfaDeviceRecord,
+    pub seed_b32: Zeroizing<String>,
+    pub qr_png: Zeroizing<Vec<u8>>,
 }
 
 /// The RFC 6238 code of `seed` at time step `step`.
@@ -67,29 +93,78 @@ fn name_of(serial: &str) -> &str {
     serial.rsplit('/').next().unwrap_or(serial)
 }
 
-fn not_found(serial: &str) -> Error {
+/// No such device, or not the user's: AWS's text for DeleteVirtualMFADevice and
+/// DeactivateMFADevice (recorded against AWS in 2026 by LocalStack's IAM MFA snapshot tests);
+/// EnableMFADevice and ResyncMFADevice are assumed to answer the same.
+fn device_not_found(serial: &str) -> Error {
     Error::aws(
         "NoSuchEntity",
-        format!("VirtualMFADevice with serial number {serial} doesn't exist."),
+        format!("MFA Device with serial number {serial} does not exist."),
     )
 }
 
-/// The last accepted step per device serial: a code is good once.
-#[derive(Default)]
-pub struct UsedCodes(Mutex<HashMap<String, i64>>);
+fn invalid_code() -> Error {
+    // The recorded EnableMFADevice text (aws-semantics.md §7.2 area; IAM console reports it too).
+    Error::aws(
+        "InvalidAuthenticationCode",
+        "Authentication code for device is not valid.",
+    )
+}
 
-impl UsedCodes {
-    fn accept(&self, serial: &str, step: i64) -> bool {
-        let Ok(mut m) = self.0.lock() else {
-            return false;
-        };
-        let last = m.entry(serial.to_owned()).or_insert(i64::MIN);
-        if step <= *last {
-            return false;
+/// `otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String`, the URI AWS's
+/// QRCodePNG encodes (IAM API reference, VirtualMFADevice). A new device has no user yet, so
+/// `AccountName` is the account id.
+pub fn otpauth_uri(name: &str, acct: &str, b32: &str) -> String {
+    format!("otpauth://totp/{name}@{acct}?secret={b32}")
+}
+
+/// A PNG (8-bit grayscale, dark modules black) of the QR code of `text`.
+pub fn qr_png(text: &str) -> Result<Vec<u8>, Error> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| Error::Internal(format!("QR encoding failed: {e}")))?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * QR_QUIET) * QR_SCALE;
+    let mut pixels = vec![0xffu8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c != qrcode::Color::Dark {
+            continue;
         }
-        *last = step;
-        true
+        let (mx, my) = (i % modules + QR_QUIET, i / modules + QR_QUIET);
+        for y in my * QR_SCALE..(my + 1) * QR_SCALE {
+            let row = y * side;
+            pixels[row + mx * QR_SCALE..row + (mx + 1) * QR_SCALE].fill(0);
+        }
     }
+    let side32 = u32::try_from(side).map_err(|_| Error::Internal("QR code too large".into()))?;
+    let png_err = |e: png::EncodingError| Error::Internal(format!("PNG encoding failed: {e}"));
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, side32, side32);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(png_err)?;
+        w.write_image_data(&pixels).map_err(png_err)?;
+        w.finish().map_err(png_err)?;
+    }
+    Ok(out)
+}
+
+/// The first step `t` in `range` whose code is `code1` while `t + 1`'s is `code2`.
+fn consecutive(
+    seed: &[u8],
+    range: std::ops::RangeInclusive<i64>,
+    code1: &str,
+    code2: &str,
+) -> Option<i64> {
+    range
+        .into_iter()
+        .find(|t| code_matches(seed, *t, code1) && code_matches(seed, *t + 1, code2))
+}
+
+/// Whether `step`'s code may still be accepted (not spent).
+fn fresh(d: &MfaDeviceRecord, step: i64) -> bool {
+    d.last_used_step.is_none_or(|last| step > last)
 }
 
 /// What [`Iam::verify_mfa_code`] concluded.
@@ -117,7 +192,8 @@ impl Iam {
         }
     }
 
-    /// Creates a virtual device; returns it and its Base32 seed (shown once).
+    /// Creates a virtual device; returns it, its Base32 seed and the QR code PNG of its
+    /// `otpauth://` URI (both shown once).
     pub fn create_virtual_mfa_device(
         &self,
         seal: &SealingKey,
@@ -126,7 +202,7 @@ impl Iam {
         path: &str,
         tags: &[Tag],
         now: i64,
-    ) -> Result<(MfaDeviceRecord, Zeroizing<String>), Error> {
+    ) -> Result<NewDevice, Error> {
         super::check_tags(tags)?;
         let mut seed = Zeroizing::new([0u8; SEED_BYTES]);
         iamd_crypto::random_fill(seed.as_mut())?;
@@ -140,20 +216,28 @@ impl Iam {
             user: None,
             enabled_at: None,
             tags: tags.to_vec(),
+            last_used_step: None,
+            drift: 0,
         };
         let data = to_json(&rec)?;
+        let b32 = Zeroizing::new(data_encoding::BASE32_NOPAD.encode(seed.as_ref()));
+        let png = Zeroizing::new(qr_png(&Zeroizing::new(otpauth_uri(name, acct, &b32)))?);
         self.write(|tx| {
             match tx.put(KIND_MFA, acct, &name.to_lowercase(), &data, Expect::Absent) {
                 Ok(_) => Ok(()),
+                // AWS's text, as recorded in 2026 (LocalStack's IAM MFA snapshot tests).
                 Err(StoreError::AlreadyExists { .. }) => Err(Error::aws(
                     "EntityAlreadyExists",
-                    "MFADevice entity at the same path and name already exists.",
+                    "MFA device already exists.",
                 )),
                 Err(e) => Err(e.into()),
             }
         })?;
-        let b32 = Zeroizing::new(data_encoding::BASE32_NOPAD.encode(seed.as_ref()));
-        Ok((rec, b32))
+        Ok(NewDevice {
+            record: rec,
+            seed_b32: b32,
+            qr_png: png,
+        })
     }
 
     fn seed_of(seal: &SealingKey, d: &MfaDeviceRecord) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -162,12 +246,11 @@ impl Iam {
             .map_err(|_| Error::Internal("an MFA seed does not open with this master key".into()))
     }
 
-    /// Enables a device for a user with two consecutive codes.
+    /// Enables a device for a user with two consecutive codes (the later of them at most now).
     #[allow(clippy::too_many_arguments)]
     pub fn enable_mfa_device(
         &self,
         seal: &SealingKey,
-        used: &UsedCodes,
         acct: &str,
         user: &str,
         serial: &str,
@@ -177,7 +260,8 @@ impl Iam {
     ) -> Result<(), Error> {
         self.write(|tx| {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
-            let (mut d, v) = Self::load_mfa(tx, acct, serial)?.ok_or_else(|| not_found(serial))?;
+            let (mut d, v) =
+                Self::load_mfa(tx, acct, serial)?.ok_or_else(|| device_not_found(serial))?;
             if d.user.is_some() {
                 return Err(Error::aws(
                     "EntityAlreadyExists",
@@ -186,17 +270,56 @@ impl Iam {
             }
             let seed = Self::seed_of(seal, &d)?;
             let step = now.div_euclid(STEP);
-            let Some(t) = (step - 2..=step)
-                .find(|t| code_matches(&seed, *t, code1) && code_matches(&seed, *t + 1, code2))
-            else {
-                return Err(Error::aws(
-                    "InvalidAuthenticationCode",
-                    "Authentication code for device is not valid.",
-                ));
-            };
-            used.accept(serial, t + 1);
+            let t = consecutive(&seed, step - 2..=step, code1, code2)
+                .filter(|t| fresh(&d, *t))
+                .ok_or_else(invalid_code)?;
             d.user = Some(u.name.clone());
             d.enabled_at = Some(now);
+            d.last_used_step = Some(t + 1);
+            d.drift = 0;
+            tx.put(
+                KIND_MFA,
+                acct,
+                &d.name.to_lowercase(),
+                &to_json(&d)?,
+                Expect::Version(v),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// ResyncMFADevice: finds two consecutive codes within [`RESYNC_WINDOW`] steps of the
+    /// device's recorded time and records the device's drift, so that its next codes validate.
+    /// The codes are spent like any other.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resync_mfa_device(
+        &self,
+        seal: &SealingKey,
+        acct: &str,
+        user: &str,
+        serial: &str,
+        code1: &str,
+        code2: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        // Not `self.write`: the drift and the last step feed no cache of IAM data.
+        self.store.write(|tx| {
+            let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
+            let (mut d, v) = Self::load_mfa(tx, acct, serial)?
+                .filter(|(d, _)| d.user.as_deref() == Some(u.name.as_str()))
+                .ok_or_else(|| device_not_found(serial))?;
+            let seed = Self::seed_of(seal, &d)?;
+            let centre = now.div_euclid(STEP) + d.drift;
+            let t = consecutive(
+                &seed,
+                centre - RESYNC_WINDOW..=centre + RESYNC_WINDOW,
+                code1,
+                code2,
+            )
+            .filter(|t| fresh(&d, *t))
+            .ok_or_else(invalid_code)?;
+            d.last_used_step = Some(t + 1);
+            d.drift = t + 1 - now.div_euclid(STEP);
             tx.put(
                 KIND_MFA,
                 acct,
@@ -214,12 +337,7 @@ impl Iam {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
             let (mut d, v) = Self::load_mfa(tx, acct, serial)?
                 .filter(|(d, _)| d.user.as_deref() == Some(u.name.as_str()))
-                .ok_or_else(|| {
-                    Error::aws(
-                        "NoSuchEntity",
-                        format!("MFA Device with serial number {serial} does not exist."),
-                    )
-                })?;
+                .ok_or_else(|| device_not_found(serial))?;
             d.user = None;
             d.enabled_at = None;
             tx.put(
@@ -235,7 +353,8 @@ impl Iam {
 
     pub fn delete_virtual_mfa_device(&self, acct: &str, serial: &str) -> Result<(), Error> {
         self.write(|tx| {
-            let (d, v) = Self::load_mfa(tx, acct, serial)?.ok_or_else(|| not_found(serial))?;
+            let (d, v) =
+                Self::load_mfa(tx, acct, serial)?.ok_or_else(|| device_not_found(serial))?;
             if d.user.is_some() {
                 return Err(Error::aws(
                     "DeleteConflict",
@@ -281,31 +400,65 @@ impl Iam {
         })
     }
 
-    /// Checks a one-time code for `user`'s device `serial` (STS's `SerialNumber` + `TokenCode`).
-    #[allow(clippy::too_many_arguments)]
+    /// Checks a one-time code for `user`'s device `serial` (STS's `SerialNumber` + `TokenCode`)
+    /// and spends it. Reads first, so that a wrong code or an unknown device writes nothing; a
+    /// matching code is then recorded as the device's last step in a write transaction that
+    /// checks the step again and replaces the record only at the version it read: of two
+    /// requests with one code, on one node or several, only one gets `Valid`.
     pub fn verify_mfa_code(
         &self,
         seal: &SealingKey,
-        used: &UsedCodes,
         acct: &str,
         user: &str,
         serial: &str,
         code: &str,
         now: i64,
     ) -> Result<MfaCheck, Error> {
-        let dev = self.read(|tx| Self::load_mfa(tx, acct, serial))?;
-        let Some((d, _)) = dev.filter(|(d, _)| {
+        let owned = |d: &MfaDeviceRecord| {
             d.user
                 .as_deref()
                 .is_some_and(|u| u.eq_ignore_ascii_case(user))
-        }) else {
+        };
+        let dev = self.read(|tx| Self::load_mfa(tx, acct, serial))?;
+        let Some((d, _)) = dev.filter(|(d, _)| owned(d)) else {
             return Ok(MfaCheck::UnknownDevice);
         };
         let seed = Self::seed_of(seal, &d)?;
-        let step = now.div_euclid(STEP);
-        match (step - 1..=step + 1).find(|t| code_matches(&seed, *t, code)) {
-            Some(t) if used.accept(serial, t) => Ok(MfaCheck::Valid),
-            _ => Ok(MfaCheck::InvalidCode),
+        let centre = now.div_euclid(STEP) + d.drift;
+        let Some(t) = (centre - 1..=centre + 1)
+            .find(|t| code_matches(&seed, *t, code))
+            .filter(|t| fresh(&d, *t))
+        else {
+            return Ok(MfaCheck::InvalidCode);
+        };
+        // Not `self.write`: the last step feeds no cache of IAM data.
+        let spent = self.store.write(|tx| {
+            let Some((mut cur, v)) = Self::load_mfa(tx, acct, serial)? else {
+                return Ok(MfaCheck::UnknownDevice);
+            };
+            if !owned(&cur) || cur.sealed_seed != d.sealed_seed {
+                return Ok(MfaCheck::UnknownDevice);
+            }
+            if !fresh(&cur, t) {
+                return Ok(MfaCheck::InvalidCode);
+            }
+            cur.last_used_step = Some(t);
+            match tx.put(
+                KIND_MFA,
+                acct,
+                &cur.name.to_lowercase(),
+                &to_json(&cur)?,
+                Expect::Version(v),
+            ) {
+                Ok(_) => Ok(MfaCheck::Valid),
+                Err(StoreError::Conflict { .. }) => Ok(MfaCheck::InvalidCode),
+                Err(e) => Err(Error::from(e)),
+            }
+        });
+        match spent {
+            // Another writer moved the record between our read and our put.
+            Err(Error::Store(StoreError::Conflict { .. })) => Ok(MfaCheck::InvalidCode),
+            other => other,
         }
     }
 }
@@ -329,13 +482,32 @@ mod tests {
         }
     }
 
+    /// The PNG decodes (with an independent PNG reader and QR decoder) to the URI it encodes.
     #[test]
-    fn codes_are_good_once() {
-        let used = UsedCodes::default();
-        assert!(used.accept("a", 5));
-        assert!(!used.accept("a", 5));
-        assert!(!used.accept("a", 4));
-        assert!(used.accept("a", 6));
-        assert!(used.accept("b", 5));
+    fn qr_png_round_trips_through_a_decoder() {
+        let uri = otpauth_uri(
+            "alice-phone",
+            "123456789012",
+            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        );
+        assert_eq!(
+            uri,
+            "otpauth://totp/alice-phone@123456789012?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        );
+        let png_bytes = qr_png(&uri).unwrap();
+        assert_eq!(&png_bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.width, info.height);
+        assert_eq!(info.color_type, png::ColorType::Grayscale);
+        let (w, h) = (info.width as usize, info.height as usize);
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, uri);
     }
 }

@@ -1640,6 +1640,13 @@ pub const OPS: &[OpSpec] = &[
         super::iam_mfa::enable_mfa_device
     ),
     op!(
+        "ResyncMFADevice",
+        "ResyncMFADevice",
+        res_user,
+        W,
+        super::iam_mfa::resync_mfa_device
+    ),
+    op!(
         "DeactivateMFADevice",
         "DeactivateMFADevice",
         res_user,

@@ -1,5 +1,5 @@
-//! IAM's virtual MFA operations: CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice,
-//! DeleteVirtualMFADevice, ListMFADevices. Registered at the end of `ops::iam::OPS`.
+//! IAM's virtual MFA operations: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
+//! DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices. Registered at the end of `ops::iam::OPS`.
 
 use super::Ctx;
 use super::iam::user_or_caller;
@@ -51,7 +51,11 @@ pub fn create_virtual_mfa_device(ctx: &Ctx<'_>, input: &Value) -> Result<Value, 
             value: s(t, "Value").to_owned(),
         })
         .collect();
-    let (d, seed) = ctx.core.iam.create_virtual_mfa_device(
+    let crate::iam::mfa::NewDevice {
+        record: d,
+        seed_b32: seed,
+        qr_png: qr,
+    } = ctx.core.iam.create_virtual_mfa_device(
         &ctx.core.mfa_seal,
         &ctx.caller.account,
         s(input, "VirtualMFADeviceName"),
@@ -65,6 +69,7 @@ pub fn create_virtual_mfa_device(ctx: &Ctx<'_>, input: &Value) -> Result<Value, 
             Value::builder()
                 .set("SerialNumber", d.serial.as_str())
                 .set("Base32StringSeed", Value::Blob(seed.as_bytes().to_vec()))
+                .set("QRCodePNG", Value::Blob(qr.to_vec()))
                 .build(),
         )
         .build())
@@ -73,9 +78,23 @@ pub fn create_virtual_mfa_device(ctx: &Ctx<'_>, input: &Value) -> Result<Value, 
 pub fn enable_mfa_device(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     ctx.core.iam.enable_mfa_device(
         &ctx.core.mfa_seal,
-        &ctx.core.mfa_used,
         &ctx.caller.account,
         user(ctx, input)?,
+        s(input, "SerialNumber"),
+        s(input, "AuthenticationCode1"),
+        s(input, "AuthenticationCode2"),
+        ctx.core.now(),
+    )?;
+    Ok(Value::empty())
+}
+
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ResyncMFADevice.html>: `UserName`
+/// is required by the model, so it never defaults to the caller.
+pub fn resync_mfa_device(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    ctx.core.iam.resync_mfa_device(
+        &ctx.core.mfa_seal,
+        &ctx.caller.account,
+        s(input, "UserName"),
         s(input, "SerialNumber"),
         s(input, "AuthenticationCode1"),
         s(input, "AuthenticationCode2"),

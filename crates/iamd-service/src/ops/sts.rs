@@ -90,7 +90,6 @@ fn check_mfa(ctx: &Ctx<'_>, input: &Value) -> Result<Option<i64>, Error> {
     let now = ctx.core.now();
     match ctx.core.iam.verify_mfa_code(
         &ctx.core.mfa_seal,
-        &ctx.core.mfa_used,
         &ctx.caller.account,
         name,
         serial,

@@ -6,7 +6,7 @@ use crate::core::{Iamd, Options, SessionAuthError};
 use crate::error::Error;
 use iamd_api::{Service, Value};
 use iamd_crypto::MasterKey;
-use iamd_store::{SqliteStore, Store};
+use iamd_store::{SqliteStore, Store, StoreExt};
 use std::sync::Arc;
 
 const A: &str = "111122223333";
@@ -122,7 +122,11 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     let clock = Arc::new(ManualClock::new(T0));
     let c = core(&store, &mk, &clock);
     let u = c.iam.create_user(A, "ops", "/", None, &[], T0).unwrap();
-    let (d, b32) = c
+    let crate::iam::mfa::NewDevice {
+        record: d,
+        seed_b32: b32,
+        ..
+    } = c
         .iam
         .create_virtual_mfa_device(&c.mfa_seal, A, "phone", "/", &[], T0)
         .unwrap();
@@ -133,7 +137,6 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     // Two codes that are not consecutive: refused.
     let bad = c.iam.enable_mfa_device(
         &c.mfa_seal,
-        &c.mfa_used,
         A,
         "ops",
         &d.serial,
@@ -151,7 +154,6 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     c.iam
         .enable_mfa_device(
             &c.mfa_seal,
-            &c.mfa_used,
             A,
             "ops",
             &d.serial,
@@ -162,7 +164,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
         .unwrap();
     let verify = |code: &str, now: i64| {
         c.iam
-            .verify_mfa_code(&c.mfa_seal, &c.mfa_used, A, "ops", &d.serial, code, now)
+            .verify_mfa_code(&c.mfa_seal, A, "ops", &d.serial, code, now)
             .unwrap()
     };
     // Codes used to enable are spent; two steps ahead is outside the window.
@@ -174,15 +176,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     c.iam.create_user(A, "eve", "/", None, &[], T0).unwrap();
     assert_eq!(
         c.iam
-            .verify_mfa_code(
-                &c.mfa_seal,
-                &c.mfa_used,
-                A,
-                "eve",
-                &d.serial,
-                &code(step),
-                T0
-            )
+            .verify_mfa_code(&c.mfa_seal, A, "eve", &d.serial, &code(step), T0)
             .unwrap(),
         MfaCheck::UnknownDevice
     );
@@ -214,4 +208,248 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
         .unwrap();
     assert_eq!(claims.mfa_at, Some(T0 + 60));
     assert_eq!(claims.expires_at, T0 + 60 + 43_200);
+}
+
+/// A user `ops` with an enabled device `phone` (enabled at `T0` with the codes of steps
+/// `T0/30 - 1` and `T0/30`); returns the serial and the seed.
+fn enabled_device(c: &Iamd) -> (String, Vec<u8>) {
+    use crate::iam::mfa::totp;
+    c.iam.create_user(A, "ops", "/", None, &[], T0).unwrap();
+    let crate::iam::mfa::NewDevice {
+        record: d,
+        seed_b32: b32,
+        ..
+    } = c
+        .iam
+        .create_virtual_mfa_device(&c.mfa_seal, A, "phone", "/", &[], T0)
+        .unwrap();
+    let seed = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+    let step = T0 / 30;
+    let code = |s: i64| format!("{:06}", totp(&seed, s));
+    c.iam
+        .enable_mfa_device(
+            &c.mfa_seal,
+            A,
+            "ops",
+            &d.serial,
+            &code(step - 1),
+            &code(step),
+            T0,
+        )
+        .unwrap();
+    (d.serial, seed)
+}
+
+fn code_at(seed: &[u8], step: i64) -> String {
+    format!("{:06}", crate::iam::mfa::totp(seed, step))
+}
+
+/// Two iamd processes over one SQLite file (the shape of several nodes over one PostgreSQL): a
+/// code spent through one is refused by the other, and by both after a restart.
+#[test]
+fn spent_codes_stay_spent_across_nodes_and_restarts() {
+    use crate::iam::mfa::MfaCheck;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("iamd.db");
+    let mk = MasterKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let open = || -> Iamd {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+        core(&store, &mk, &clock)
+    };
+    let (a, b) = (open(), open());
+    let (serial, seed) = enabled_device(&a);
+    let step = T0 / 30;
+    let verify = |c: &Iamd, code: &str| {
+        c.iam
+            .verify_mfa_code(&c.mfa_seal, A, "ops", &serial, code, T0)
+            .unwrap()
+    };
+    // The codes EnableMFADevice took are spent on the other node too.
+    assert_eq!(verify(&b, &code_at(&seed, step)), MfaCheck::InvalidCode);
+    assert_eq!(verify(&a, &code_at(&seed, step + 1)), MfaCheck::Valid);
+    assert_eq!(verify(&b, &code_at(&seed, step + 1)), MfaCheck::InvalidCode);
+    drop((a, b));
+    let a = open();
+    assert_eq!(verify(&a, &code_at(&seed, step + 1)), MfaCheck::InvalidCode);
+    // A wrong code writes nothing: the record keeps its version.
+    let version = || {
+        a.store()
+            .read(|tx| tx.get("mfa-device", A, "phone"))
+            .unwrap()
+            .unwrap()
+            .version
+    };
+    let v = version();
+    let wrong = format!("{:06}", (totp_plus_one(&seed, step)) % 1_000_000);
+    assert_eq!(verify(&a, &wrong), MfaCheck::InvalidCode);
+    assert_eq!(version(), v);
+    clock.set(T0 + 30);
+    let at = |c: &Iamd, code: &str| {
+        c.iam
+            .verify_mfa_code(&c.mfa_seal, A, "ops", &serial, code, T0 + 30)
+            .unwrap()
+    };
+    assert_eq!(at(&a, &code_at(&seed, step + 2)), MfaCheck::Valid);
+    assert_eq!(version(), v + 1);
+}
+
+fn totp_plus_one(seed: &[u8], step: i64) -> u32 {
+    crate::iam::mfa::totp(seed, step + 1) + 1
+}
+
+/// Requests racing with one code on two nodes: exactly one is let through, every time.
+#[test]
+fn racing_requests_with_one_code_let_exactly_one_through() {
+    use crate::iam::mfa::MfaCheck;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("iamd.db");
+    let mk = MasterKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let open = || -> Arc<Iamd> {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+        Arc::new(core(&store, &mk, &clock))
+    };
+    let nodes = [open(), open()];
+    let (serial, seed) = enabled_device(&nodes[0]);
+    for round in 1..=10i64 {
+        let now = T0 + 30 * round;
+        let code = code_at(&seed, now / 30);
+        let barrier = Arc::new(std::sync::Barrier::new(4));
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (node, barrier, serial, code) = (
+                    nodes[i % 2].clone(),
+                    barrier.clone(),
+                    serial.clone(),
+                    code.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    node.iam
+                        .verify_mfa_code(&node.mfa_seal, A, "ops", &serial, &code, now)
+                        .unwrap()
+                })
+            })
+            .collect();
+        let results: Vec<MfaCheck> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| **r == MfaCheck::Valid).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, MfaCheck::Valid | MfaCheck::InvalidCode))
+        );
+    }
+}
+
+/// ResyncMFADevice finds two consecutive codes of a drifted device within ±10 steps, records
+/// the drift so that the device's next codes validate, and spends the codes; bad input changes
+/// nothing.
+#[test]
+fn resync_follows_a_drifted_device_and_bad_input_changes_nothing() {
+    use crate::iam::mfa::MfaCheck;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mk = MasterKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let c = core(&store, &mk, &clock);
+    let (serial, seed) = enabled_device(&c);
+    let step = T0 / 30;
+    let now = T0 + 30;
+    let verify = |code: &str| {
+        c.iam
+            .verify_mfa_code(&c.mfa_seal, A, "ops", &serial, code, now)
+            .unwrap()
+    };
+    let resync = |user: &str, serial: &str, c1: &str, c2: &str| {
+        c.iam
+            .resync_mfa_device(&c.mfa_seal, A, user, serial, c1, c2, now)
+    };
+    let record = || {
+        store
+            .read(|tx| tx.get("mfa-device", A, "phone"))
+            .unwrap()
+            .unwrap()
+    };
+    let aws_err = |r: Result<(), Error>| match r {
+        Err(Error::Aws { code, message }) => (code, message),
+        other => panic!("{other:?}"),
+    };
+    // The device runs 8 steps (4 minutes) ahead of the server: its codes are refused.
+    let dev = step + 1 + 8;
+    assert_eq!(verify(&code_at(&seed, dev)), MfaCheck::InvalidCode);
+
+    let before = record();
+    let invalid = (
+        "InvalidAuthenticationCode",
+        "Authentication code for device is not valid.".to_owned(),
+    );
+    // Not consecutive, reversed, outside the window (11 steps ahead), garbage: refused.
+    for (c1, c2) in [
+        (code_at(&seed, dev), code_at(&seed, dev + 2)),
+        (code_at(&seed, dev + 1), code_at(&seed, dev)),
+        (code_at(&seed, step + 1 + 11), code_at(&seed, step + 1 + 12)),
+        ("abcdef".to_owned(), "12345".to_owned()),
+    ] {
+        assert_eq!(aws_err(resync("ops", &serial, &c1, &c2)), invalid);
+    }
+    // The codes that enabled the device are spent.
+    assert_eq!(
+        aws_err(resync(
+            "ops",
+            &serial,
+            &code_at(&seed, step - 1),
+            &code_at(&seed, step)
+        )),
+        invalid
+    );
+    let (c1, c2) = (code_at(&seed, dev), code_at(&seed, dev + 1));
+    assert_eq!(
+        aws_err(resync("nobody", &serial, &c1, &c2)),
+        (
+            "NoSuchEntity",
+            "The user with name nobody cannot be found.".to_owned()
+        )
+    );
+    c.iam.create_user(A, "eve", "/", None, &[], T0).unwrap();
+    for (user, s) in [
+        ("eve", serial.as_str()),
+        ("ops", &format!("arn:aws:iam::{A}:mfa/nope")),
+    ] {
+        assert_eq!(
+            aws_err(resync(user, s, &c1, &c2)),
+            (
+                "NoSuchEntity",
+                format!("MFA Device with serial number {s} does not exist.")
+            )
+        );
+    }
+    assert_eq!(record(), before, "refused resyncs change nothing");
+
+    resync("ops", &serial, &c1, &c2).unwrap();
+    // The same pair again: spent.
+    assert_eq!(aws_err(resync("ops", &serial, &c1, &c2)), invalid);
+    // The device's next code validates now, once; its spent codes do not.
+    assert_eq!(verify(&code_at(&seed, dev + 1)), MfaCheck::InvalidCode);
+    assert_eq!(verify(&code_at(&seed, dev + 2)), MfaCheck::Valid);
+    assert_eq!(verify(&code_at(&seed, dev + 2)), MfaCheck::InvalidCode);
+    // And the drift holds as the clock moves on, through STS.
+    clock.set(now + 300);
+    let later = (now + 300) / 30 + 9;
+    assert_eq!(
+        c.iam
+            .verify_mfa_code(
+                &c.mfa_seal,
+                A,
+                "ops",
+                &serial,
+                &code_at(&seed, later),
+                now + 300
+            )
+            .unwrap(),
+        MfaCheck::Valid
+    );
 }
