@@ -90,7 +90,7 @@ impl MasterKey {
         let mut label = Vec::with_capacity(purpose.len() + 12);
         label.extend_from_slice(b"iamd seal v1 ");
         label.extend_from_slice(purpose);
-        SealingKey(self.derive_bytes(&label))
+        SealingKey::from_bytes(self.derive_bytes(&label))
     }
 }
 
@@ -100,9 +100,10 @@ impl std::fmt::Debug for MasterKey {
     }
 }
 
-/// An AES-256-GCM key for one purpose.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SealingKey([u8; 32]);
+/// An AES-256-GCM key for one purpose, held as its expanded key schedule (built once, not per
+/// seal or open). The schedule is zeroized when the key is dropped (`aes-gcm`'s `zeroize`).
+#[derive(Clone)]
+pub struct SealingKey(Aes256Gcm);
 
 /// Layout of a sealed blob: version byte, 12-byte nonce, ciphertext with 16-byte tag.
 const SEAL_VERSION: u8 = 1;
@@ -110,14 +111,14 @@ const NONCE_LEN: usize = 12;
 
 impl SealingKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+        let mut bytes = bytes;
+        let key = Self(Aes256Gcm::new(&bytes.into()));
+        bytes.zeroize();
+        key
     }
 
-    fn cipher(&self) -> Result<Aes256Gcm, CryptoError> {
-        Aes256Gcm::new_from_slice(&self.0).map_err(|_| CryptoError::KeyLength {
-            expected: 32,
-            got: self.0.len(),
-        })
+    fn cipher(&self) -> Result<&Aes256Gcm, CryptoError> {
+        Ok(&self.0)
     }
 
     /// Seals `plaintext`, binding it to `aad` (which is authenticated, not stored).

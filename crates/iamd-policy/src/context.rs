@@ -2,8 +2,6 @@
 //! calling principal, and [`principal_context`] which derives the principal keys from the facts.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -96,44 +94,25 @@ impl From<IpAddr> for ContextValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContextEntry {
     /// The key name as first given (original case).
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The values (one for single-valued keys).
     pub values: Vec<ContextValue>,
     /// Whether the key is multivalued (SAR type `ArrayOf…`, e.g. `aws:TagKeys`).
     pub multi: bool,
 }
 
-/// FNV-1a: context keys are short, trusted-length strings; SipHash's DoS resistance is not
-/// needed for a per-request map and costs more than the lookups themselves.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 /// Context keys of a request. Key names are case-insensitive (`aws:SourceIP` ≡ `AWS:SourceIp`).
+///
+/// A request carries a few dozen keys at most, so they are kept in a vector and found by a
+/// case-insensitive scan (a length mismatch rejects most candidates at once): cheaper than
+/// hashing a lower-cased copy of every key on every request.
 ///
 /// A context may sit on a shared, immutable base ([`Context::with_base`]): the keys a caller
 /// carries on every request (its principal keys) are built once and shared, and each request
 /// adds only its own keys on top. Keys set on top hide the base's keys of the same name.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    keys: HashMap<String, ContextEntry, BuildHasherDefault<Fnv>>,
+    own: Vec<ContextEntry>,
     base: Option<Arc<Context>>,
 }
 
@@ -146,6 +125,12 @@ impl PartialEq for Context {
                     .is_some_and(|o| o.values == e.values && o.multi == e.multi)
             })
     }
+}
+
+fn position(entries: &[ContextEntry], key: &str) -> Option<usize> {
+    entries
+        .iter()
+        .position(|e| e.name.len() == key.len() && e.name.eq_ignore_ascii_case(key))
 }
 
 impl Context {
@@ -165,7 +150,7 @@ impl Context {
             base
         };
         Context {
-            keys: HashMap::default(),
+            own: Vec::new(),
             base: Some(base),
         }
     }
@@ -173,24 +158,38 @@ impl Context {
     /// Copies the base's keys (those not hidden) into this context and drops the base.
     fn flatten(&mut self) {
         if let Some(base) = self.base.take() {
-            for (k, e) in &base.keys {
-                if !self.keys.contains_key(k) {
-                    self.keys.insert(k.clone(), e.clone());
+            for e in &base.own {
+                if position(&self.own, &e.name).is_none() {
+                    self.own.push(e.clone());
                 }
             }
         }
     }
 
+    fn put(&mut self, entry: ContextEntry) {
+        match position(&self.own, &entry.name) {
+            Some(i) => self.own[i] = entry,
+            None => self.own.push(entry),
+        }
+    }
+
     /// Sets a single-valued key, replacing any previous value.
     pub fn set(&mut self, key: &str, value: impl Into<ContextValue>) -> &mut Self {
-        self.keys.insert(
-            key.to_ascii_lowercase(),
-            ContextEntry {
-                name: key.to_owned(),
-                values: vec![value.into()],
-                multi: false,
-            },
-        );
+        self.put(ContextEntry {
+            name: Cow::Owned(key.to_owned()),
+            values: vec![value.into()],
+            multi: false,
+        });
+        self
+    }
+
+    /// [`set`](Self::set) for a key name known at compile time (no copy of the name).
+    pub fn set_static(&mut self, key: &'static str, value: impl Into<ContextValue>) -> &mut Self {
+        self.put(ContextEntry {
+            name: Cow::Borrowed(key),
+            values: vec![value.into()],
+            multi: false,
+        });
         self
     }
 
@@ -200,61 +199,58 @@ impl Context {
         key: &str,
         values: impl IntoIterator<Item = V>,
     ) -> &mut Self {
-        self.keys.insert(
-            key.to_ascii_lowercase(),
-            ContextEntry {
-                name: key.to_owned(),
-                values: values.into_iter().map(Into::into).collect(),
-                multi: true,
-            },
-        );
+        self.put(ContextEntry {
+            name: Cow::Owned(key.to_owned()),
+            values: values.into_iter().map(Into::into).collect(),
+            multi: true,
+        });
         self
     }
 
     /// Removes a key.
     pub fn remove(&mut self, key: &str) -> Option<ContextEntry> {
-        let lower = key.to_ascii_lowercase();
         if self
             .base
             .as_ref()
-            .is_some_and(|b| b.keys.contains_key(&lower))
+            .is_some_and(|b| position(&b.own, key).is_some())
         {
             self.flatten();
         }
-        self.keys.remove(&lower)
+        position(&self.own, key).map(|i| self.own.remove(i))
     }
 
     /// Looks a key up, case-insensitively.
     pub fn get(&self, key: &str) -> Option<&ContextEntry> {
-        if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.get_lower(&key.to_ascii_lowercase())
-        } else {
-            self.get_lower(key)
-        }
+        self.get_lower(key)
     }
 
-    /// Looks a key up by its already-lowercased name (no allocation).
-    pub(crate) fn get_lower(&self, key_lower: &str) -> Option<&ContextEntry> {
-        match self.keys.get(key_lower) {
-            Some(e) => Some(e),
-            None => self.base.as_ref().and_then(|b| b.keys.get(key_lower)),
+    /// Looks a key up (any case; the name says what callers pass: an already-lowercased key).
+    pub(crate) fn get_lower(&self, key: &str) -> Option<&ContextEntry> {
+        match position(&self.own, key) {
+            Some(i) => self.own.get(i),
+            None => self.base.as_ref().and_then(|b| b.get_lower(key)),
         }
     }
 
     /// Adds every key of `other`, replacing keys present in both.
     pub fn extend(&mut self, mut other: Context) {
         other.flatten();
-        self.keys.extend(other.keys);
+        if self.own.is_empty() {
+            self.own = other.own;
+            return;
+        }
+        for e in other.own {
+            self.put(e);
+        }
     }
 
     /// All entries (unordered).
     pub fn iter(&self) -> impl Iterator<Item = &ContextEntry> {
-        let hidden = |k: &String| self.keys.contains_key(k);
-        self.keys.values().chain(
+        self.own.iter().chain(
             self.base
                 .iter()
-                .flat_map(move |b| b.keys.iter().filter(move |(k, _)| !hidden(k)))
-                .map(|(_, e)| e),
+                .flat_map(|b| b.own.iter())
+                .filter(|e| position(&self.own, &e.name).is_none()),
         )
     }
 
@@ -265,7 +261,7 @@ impl Context {
 
     /// Whether there is no key.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.base.as_ref().is_none_or(|b| b.is_empty())
+        self.own.is_empty() && self.base.as_ref().is_none_or(|b| b.is_empty())
     }
 }
 

@@ -471,7 +471,7 @@ fn simulation(c: &Case, who: &PrincipalFacts) -> Value {
         } else {
             json!(e.values[0].as_text().into_owned())
         };
-        vars.insert(e.name.clone(), v);
+        vars.insert(e.name.to_string(), v);
     }
     let named = |v: &Value, n: &str| json!({"name": n, "policy": v});
     let mut sim = json!({

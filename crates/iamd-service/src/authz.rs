@@ -229,7 +229,7 @@ pub fn request_context(service: Service, input: &iamd_api::Value) -> Context {
                 ("RotationLambdaARN", "secretsmanager:RotationLambdaArn"),
             ] {
                 if let Some(v) = input.str(member) {
-                    c.set(key, v);
+                    c.set_static(key, v);
                 }
             }
             for (member, key) in [
@@ -245,7 +245,7 @@ pub fn request_context(service: Service, input: &iamd_api::Value) -> Context {
                 ),
             ] {
                 if let Some(v) = input.bool(member) {
-                    c.set(key, v);
+                    c.set_static(key, v);
                 }
             }
             if let Some(days) = input.i64("RecoveryWindowInDays") {
@@ -317,11 +317,11 @@ impl CallerView {
             && s.mfa_authenticated
             && let Some(at) = s.mfa_authenticated_at
         {
-            context.set("aws:MultiFactorAuthAge", (now - at).whole_seconds().max(0));
+            context.set_static("aws:MultiFactorAuthAge", (now - at).whole_seconds().max(0));
         }
-        context.set("aws:CurrentTime", now);
-        context.set("aws:EpochTime", now.unix_timestamp());
-        context.set("aws:SecureTransport", false);
+        context.set_static("aws:CurrentTime", now);
+        context.set_static("aws:EpochTime", now.unix_timestamp());
+        context.set_static("aws:SecureTransport", false);
         context
     }
 }

@@ -324,7 +324,7 @@ impl Iamd {
         let view = self.caller_view(caller)?;
         let mut context = request_context;
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
-        context.set(
+        context.set_static(
             "aws:RequestedRegion",
             if service == Service::Iam {
                 "us-east-1"
@@ -520,9 +520,9 @@ impl Iamd {
             return None;
         }
         let secret = self.secrets.find(account, region, arn, self.now())?;
-        context.set("secretsmanager:SecretId", secret.meta.arn.as_str());
+        context.set_static("secretsmanager:SecretId", secret.meta.arn.as_str());
         // The region the secret was created in: a replica's primary region.
-        context.set(
+        context.set_static(
             "secretsmanager:SecretPrimaryRegion",
             secret.meta.primary_region(),
         );

@@ -6,6 +6,8 @@
 
 use crate::error::Error;
 use iamd_crypto::{SealingKey, random_fill};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
 /// The master-key purpose under which data keys are wrapped.
@@ -92,6 +94,50 @@ pub(crate) fn seal(
     })
 }
 
+fn unwrap_data_key(master: &SealingKey, ad: &[u8], wrapped: &[u8]) -> Result<SealingKey, Error> {
+    let dk = Zeroizing::new(master.open(ad, wrapped)?);
+    let arr: Zeroizing<[u8; 32]> = Zeroizing::new(
+        dk.as_slice()
+            .try_into()
+            .map_err(|_| Error::Internal("a wrapped data key has the wrong length".into()))?,
+    );
+    Ok(SealingKey::from_bytes(*arr))
+}
+
+/// Data keys already unwrapped, by wrapped blob, each with the associated data it was unwrapped
+/// under: a version read again opens only its value, not its data key too. The keys are held as
+/// AES key schedules that zeroize on drop, next to the master key they were wrapped with.
+#[derive(Default)]
+pub(crate) struct DataKeys {
+    map: RwLock<HashMap<Vec<u8>, (Vec<u8>, Arc<SealingKey>)>>,
+}
+
+const DATA_KEYS_CAPACITY: usize = 100_000;
+
+impl DataKeys {
+    fn get(
+        &self,
+        master: &SealingKey,
+        ad: &[u8],
+        wrapped: &[u8],
+    ) -> Result<Arc<SealingKey>, Error> {
+        if let Ok(map) = self.map.read()
+            && let Some((bound, key)) = map.get(wrapped)
+            && bound.as_slice() == ad
+        {
+            return Ok(key.clone());
+        }
+        let key = Arc::new(unwrap_data_key(master, ad, wrapped)?);
+        if let Ok(mut map) = self.map.write() {
+            if map.len() >= DATA_KEYS_CAPACITY {
+                map.clear();
+            }
+            map.insert(wrapped.to_vec(), (ad.to_vec(), key.clone()));
+        }
+        Ok(key)
+    }
+}
+
 pub(crate) fn open(
     master: &SealingKey,
     arn: &str,
@@ -99,14 +145,25 @@ pub(crate) fn open(
     sealed: &Sealed,
 ) -> Result<Plain, Error> {
     let ad = aad(arn, version_id);
-    let dk = Zeroizing::new(master.open(&ad, &sealed.wrapped_key)?);
-    let arr: Zeroizing<[u8; 32]> = Zeroizing::new(
-        dk.as_slice()
-            .try_into()
-            .map_err(|_| Error::Internal("a wrapped data key has the wrong length".into()))?,
-    );
-    let data_key = SealingKey::from_bytes(*arr);
-    let mut plain = Zeroizing::new(data_key.open(&ad, &sealed.sealed_value)?);
+    let data_key = unwrap_data_key(master, &ad, &sealed.wrapped_key)?;
+    open_with(&data_key, &ad, sealed)
+}
+
+/// [`open`] with the data key from (or added to) `keys`.
+pub(crate) fn open_cached(
+    master: &SealingKey,
+    keys: &DataKeys,
+    arn: &str,
+    version_id: &str,
+    sealed: &Sealed,
+) -> Result<Plain, Error> {
+    let ad = aad(arn, version_id);
+    let data_key = keys.get(master, &ad, &sealed.wrapped_key)?;
+    open_with(&data_key, &ad, sealed)
+}
+
+fn open_with(data_key: &SealingKey, ad: &[u8], sealed: &Sealed) -> Result<Plain, Error> {
+    let mut plain = Zeroizing::new(data_key.open(ad, &sealed.sealed_value)?);
     if sealed.binary {
         return Ok(Plain::Binary(plain));
     }
@@ -161,5 +218,33 @@ mod tests {
         let back = open(&k, arn, "v3", &sb).unwrap();
         assert!(back.is_binary() && back.same_as(&b));
         assert!(!back.same_as(&Plain::String(Zeroizing::new("\0\u{9f}".into()))));
+    }
+
+    #[test]
+    fn cached_data_keys_keep_the_binding() {
+        let mk = MasterKey::generate().unwrap();
+        let k = mk.sealing_key(DATA_KEY_PURPOSE);
+        let keys = DataKeys::default();
+        let arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:a-AbCdEf";
+        let v = Plain::String(Zeroizing::new("hunter2".into()));
+        let s = seal(&k, arn, "v1", &v).unwrap();
+        // First open unwraps and caches the data key; the second uses the cached key.
+        assert!(open_cached(&k, &keys, arn, "v1", &s).unwrap().same_as(&v));
+        assert!(open_cached(&k, &keys, arn, "v1", &s).unwrap().same_as(&v));
+        assert_eq!(keys.map.read().unwrap().len(), 1);
+        // The cached key is bound to the associated data it was unwrapped under: the same blob
+        // presented for another version or secret is refused, cached or not.
+        assert!(open_cached(&k, &keys, arn, "v2", &s).is_err());
+        let b = "arn:aws:secretsmanager:us-east-1:111111111111:secret:b-AbCdEf";
+        assert!(open_cached(&k, &keys, b, "v1", &s).is_err());
+        // A tampered value is refused although its data key is cached.
+        let mut bad = s.clone();
+        let last = bad.sealed_value.len() - 1;
+        bad.sealed_value[last] ^= 1;
+        assert!(open_cached(&k, &keys, arn, "v1", &bad).is_err());
+        // Another master key does not find the cached key usable.
+        let other = MasterKey::generate().unwrap().sealing_key(DATA_KEY_PURPOSE);
+        let s_other = seal(&other, arn, "v1", &v).unwrap();
+        assert!(open_cached(&k, &keys, arn, "v1", &s_other).is_err());
     }
 }

@@ -391,6 +391,7 @@ struct Index {
 pub struct Secrets {
     store: Arc<dyn Store>,
     seal: SealingKey,
+    data_keys: crypto::DataKeys,
     index: RwLock<Index>,
     /// Serializes read-modify-write cycles so that each one sees the previous one's result.
     writer: Mutex<()>,
@@ -455,6 +456,7 @@ impl Secrets {
         let this = Self {
             store,
             seal: master.sealing_key(crypto::DATA_KEY_PURPOSE),
+            data_keys: crypto::DataKeys::default(),
             index: RwLock::new(Index::default()),
             writer: Mutex::new(()),
         };
@@ -588,7 +590,14 @@ impl Secrets {
                 secret.meta.arn
             ))
         })?;
-        crypto::open(&self.seal, &secret.meta.arn, version_id, sealed).map_err(|_| {
+        crypto::open_cached(
+            &self.seal,
+            &self.data_keys,
+            &secret.meta.arn,
+            version_id,
+            sealed,
+        )
+        .map_err(|_| {
             Error::Internal(format!(
                 "version {version_id} of {} cannot be opened with this master key",
                 secret.meta.arn
