@@ -368,6 +368,17 @@ pub struct AccountCounts {
 /// A role (or its absence) and the generation it was read at.
 type CachedRole = (u64, Option<Arc<RoleRecord>>);
 
+/// What an IAM resource contributes to the authorization of a request on it: its tags and, for
+/// users and roles, its permissions boundary.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceFacts {
+    /// The resource type as the Service Authorization Reference names it: `user`, `role`,
+    /// `policy`, `instance-profile` or `mfa`.
+    pub kind: &'static str,
+    pub tags: Vec<Tag>,
+    pub boundary: Option<String>,
+}
+
 /// The IAM state of every account.
 pub struct Iam {
     store: Arc<dyn Store>,
@@ -439,6 +450,66 @@ impl Iam {
     /// Any entity by name, or `None`.
     pub fn find<T: Entity>(&self, acct: &str, name: &str) -> Result<Option<T>, Error> {
         self.read(|tx| load::<T>(tx, acct, name).map(|o| o.map(|(r, _)| r)))
+    }
+
+    /// The facts of the IAM resource an ARN names in `acct` (`None`: not an IAM resource of
+    /// that account, or it does not exist). The ARN must name the entity with its path.
+    pub fn resource_facts(&self, acct: &str, arn: &str) -> Result<Option<ResourceFacts>, Error> {
+        let Some(resource) = arn
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.strip_prefix(acct))
+            .and_then(|r| r.strip_prefix(':'))
+        else {
+            return Ok(None);
+        };
+        let Some((kind, rest)) = resource.split_once('/') else {
+            return Ok(None);
+        };
+        let name = rest.rsplit('/').next().unwrap_or(rest);
+        fn same<T: Entity>(acct: &str, kind: &str, arn: &str, r: &T) -> bool {
+            entity_arn(acct, kind, r.path(), r.name()) == arn
+        }
+        let facts = match kind {
+            "user" => self
+                .find::<UserRecord>(acct, name)?
+                .filter(|u| same(acct, kind, arn, u))
+                .map(|u| ResourceFacts {
+                    kind: "user",
+                    tags: u.tags,
+                    boundary: u.boundary,
+                }),
+            "role" => self
+                .find::<RoleRecord>(acct, name)?
+                .filter(|r| same(acct, kind, arn, r))
+                .map(|r| ResourceFacts {
+                    kind: "role",
+                    tags: r.tags,
+                    boundary: r.boundary,
+                }),
+            "instance-profile" => self
+                .find::<InstanceProfileRecord>(acct, name)?
+                .filter(|p| same(acct, kind, arn, p))
+                .map(|p| ResourceFacts {
+                    kind: "instance-profile",
+                    tags: p.tags,
+                    boundary: None,
+                }),
+            "policy" => self
+                .find::<PolicyRecord>(acct, name)?
+                .filter(|p| p.arn(acct) == arn)
+                .map(|p| ResourceFacts {
+                    kind: "policy",
+                    tags: p.tags,
+                    boundary: None,
+                }),
+            "mfa" => self.find_mfa_device(acct, arn)?.map(|d| ResourceFacts {
+                kind: "mfa",
+                tags: d.tags,
+                boundary: None,
+            }),
+            _ => None,
+        };
+        Ok(facts)
     }
 
     /// Loads, changes and saves one entity in one transaction.

@@ -712,3 +712,71 @@ fn bad_markers_are_refused() {
         "InvalidInput"
     );
 }
+
+#[test]
+fn resource_facts_give_tags_and_boundaries_of_the_named_entity() {
+    let (c, _, _) = iamd();
+    c.iam
+        .create_policy(A, "pb", "/x/", DOC, None, &[tag("env", "p")], 1)
+        .unwrap();
+    let pb = format!("arn:aws:iam::{A}:policy/x/pb");
+    c.iam
+        .create_user(A, "u", "/eng/", Some(&pb), &[tag("team", "blue")], 1)
+        .unwrap();
+    c.iam
+        .create_role(
+            A,
+            "r",
+            "/",
+            TRUST,
+            None,
+            None,
+            None,
+            &[tag("team", "red")],
+            1,
+        )
+        .unwrap();
+    c.iam
+        .create_instance_profile(A, "ip", "/", &[tag("k", "v")], 1)
+        .unwrap();
+    let u = c
+        .iam
+        .resource_facts(A, &format!("arn:aws:iam::{A}:user/eng/u"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (u.kind, u.tags, u.boundary),
+        ("user", vec![tag("team", "blue")], Some(pb.clone()))
+    );
+    let r = c
+        .iam
+        .resource_facts(A, &format!("arn:aws:iam::{A}:role/r"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.kind, r.tags, r.boundary),
+        ("role", vec![tag("team", "red")], None)
+    );
+    let p = c.iam.resource_facts(A, &pb).unwrap().unwrap();
+    assert_eq!((p.kind, p.tags), ("policy", vec![tag("env", "p")]));
+    let ip = c
+        .iam
+        .resource_facts(A, &format!("arn:aws:iam::{A}:instance-profile/ip"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ip.kind, ip.tags),
+        ("instance-profile", vec![tag("k", "v")])
+    );
+    // The wrong path, another account, a missing entity, a group: no facts.
+    for arn in [
+        format!("arn:aws:iam::{A}:user/u"),
+        format!("arn:aws:iam::{A}:policy/pb"),
+        "arn:aws:iam::999988887777:role/r".to_owned(),
+        format!("arn:aws:iam::{A}:role/nope"),
+        format!("arn:aws:iam::{A}:group/g"),
+        "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+    ] {
+        assert!(c.iam.resource_facts(A, &arn).unwrap().is_none(), "{arn}");
+    }
+}
