@@ -222,6 +222,45 @@ fn display_into(value: &Value, out: &mut String) {
     }
 }
 
+/// IAM's own message for a name or path that breaks its character rules, which IAM answers
+/// instead of the generic `N validation error(s) detected` (even when the length is wrong too):
+/// `The specified value for roleName is invalid. It must contain only alphanumeric characters
+/// and/or the following: +=,.@_-`. Observed from AWS for roleName (aws-amplify/amplify-cli#9120,
+/// spacelift-io/terraform-aws-spacelift-workerpool-on-ec2#41, an 87-character role ARN given as
+/// RoleName in shashankprasanna/torchserve-examples#7), policyName (DeleteGroupPolicy with an ARN)
+/// and groupName (GetGroup with `*`); a valid name that is too long gets the generic length
+/// message (faizanbashir/python-ses-dynamodb-contactform#4). The path text is moto's
+/// (`iam/models.py` create_virtual_mfa_device), not seen from AWS itself. Empty values are left
+/// to the generic validation. `None`: no such violation among the top-level members.
+pub(crate) fn iam_name_violation(service: Service, shape: &Shape, value: &Value) -> Option<String> {
+    const NAME: &str = r"[\w+=,.@-]+";
+    const PATH: &str = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)";
+    for member in shape.members {
+        let Some(Value::String(s)) = value.get(member.name) else {
+            continue;
+        };
+        let Some(target) = service.shape(member.target) else {
+            continue;
+        };
+        let Some(pi) = target.pattern else { continue };
+        let java = service.patterns().get(usize::from(pi)).map(|p| p.java);
+        let broken =
+            || !s.is_empty() && pattern_regex(service, pi).is_some_and(|rx| !rx.is_match(s));
+        let name = lower_first(member.name);
+        if java == Some(NAME) && broken() {
+            return Some(format!(
+                "The specified value for {name} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"
+            ));
+        }
+        if java == Some(PATH) && broken() {
+            return Some(format!(
+                "The specified value for {name} is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
+            ));
+        }
+    }
+    None
+}
+
 /// Validate a structure value against its shape (`path` is where the structure sits).
 pub(crate) fn validate_structure(
     service: Service,

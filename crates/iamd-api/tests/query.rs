@@ -299,6 +299,50 @@ fn validation_messages_match_aws() {
 }
 
 #[test]
+fn iam_names_and_paths_with_bad_characters_get_iams_own_text() {
+    // An ARN given as RoleName breaks both the characters and the length: IAM names the
+    // characters (shashankprasanna/torchserve-examples#7).
+    let arn = format!(
+        "arn:aws:iam::111122223333:role/service-role/{}",
+        "r".repeat(60)
+    );
+    let e = iam(&[
+        ("Action", "AttachRolePolicy"),
+        ("Version", "2010-05-08"),
+        ("RoleName", &arn),
+        ("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.code, "ValidationError");
+    assert_eq!(
+        e.message,
+        "The specified value for roleName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"
+    );
+    let e = iam(&[
+        ("Action", "CreateUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "u"),
+        ("Path", "no-slash"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        e.message,
+        "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
+    );
+    // Other patterns keep the generic text.
+    let e = iam(&[
+        ("Action", "ListUsers"),
+        ("Version", "2010-05-08"),
+        ("PathPrefix", "x"),
+    ])
+    .unwrap_err();
+    assert!(
+        e.message
+            .starts_with("1 validation error detected: Value 'x' at 'pathPrefix'")
+    );
+}
+
+#[test]
 fn missing_required_and_multiple_violations() {
     let e = sts(&[("Action", "AssumeRole"), ("Version", "2011-06-15")]).unwrap_err();
     assert_eq!(

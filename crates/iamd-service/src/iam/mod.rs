@@ -59,6 +59,8 @@ pub struct PageReq<'a> {
     pub max_items: Option<i64>,
 }
 
+/// A marker iamd did not issue is `ValidationError: Invalid Marker.` (LocalStack's snapshot
+/// recorded against AWS, test_iam_mfa `list-invalid-marker-error`).
 fn decode_marker(marker: Option<&str>) -> Result<Option<String>, Error> {
     marker
         .map(|m| {
@@ -66,7 +68,7 @@ fn decode_marker(marker: Option<&str>) -> Result<Option<String>, Error> {
                 .decode(m)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| Error::aws("InvalidInput", "Invalid Marker."))
+                .ok_or_else(|| Error::aws("ValidationError", "Invalid Marker."))
         })
         .transpose()
 }
@@ -963,12 +965,16 @@ impl Iam {
         })
     }
 
+    /// AWS looks the user up before the group (with both missing it names the user), and
+    /// removing a user that is not a member succeeds without a change (LocalStack's snapshots
+    /// recorded against AWS: test_iam_groups `remove-from-unknown-group`, test_iam_users
+    /// `remove-nonmember-user-from-group`).
     pub fn remove_user_from_group(&self, acct: &str, group: &str, user: &str) -> Result<(), Error> {
         self.write(|tx| {
-            let (g, _) = must::<GroupRecord>(tx, acct, group)?;
             let (mut u, v) = must::<UserRecord>(tx, acct, user)?;
+            let (g, _) = must::<GroupRecord>(tx, acct, group)?;
             if !u.groups.contains(&g.id) {
-                return Err(UserRecord::not_found(user));
+                return Ok(());
             }
             u.groups.retain(|id| *id != g.id);
             save(tx, acct, &u, Some(v))
@@ -1600,7 +1606,15 @@ impl Iam {
             let (r, _) = must::<RoleRecord>(tx, acct, role)?;
             let key = r.key();
             if !p.roles.contains(&key) {
-                return Err(RoleRecord::not_found(role));
+                // LocalStack's snapshot recorded against AWS (test_iam_instance_profiles
+                // `remove-unattached-role-error`).
+                return Err(Error::aws(
+                    "NoSuchEntity",
+                    format!(
+                        "Role {} in Instance Profile {} cannot be found.",
+                        r.name, p.name
+                    ),
+                ));
             }
             p.roles.retain(|k| *k != key);
             Ok(())

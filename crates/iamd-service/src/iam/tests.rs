@@ -305,6 +305,13 @@ fn delete_user_refuses_while_anything_remains_in_aws_order() {
         conflict("must remove users from group first.")
     );
     c.iam.remove_user_from_group(A, "g", "u").unwrap();
+    // Not a member (any more): AWS answers success.
+    c.iam.remove_user_from_group(A, "g", "u").unwrap();
+    // Both missing: the user is named.
+    assert_eq!(
+        err(c.iam.remove_user_from_group(A, "nog", "nou")).1,
+        "The user with name nou cannot be found."
+    );
     c.iam.delete_user(A, "u").unwrap();
     c.iam.delete_group(A, "g").unwrap();
     c.iam.delete_policy(A, &arn).unwrap();
@@ -563,6 +570,13 @@ fn roles_trust_limits_and_instance_profiles() {
     c.iam
         .remove_role_from_instance_profile(A, "ip", "r")
         .unwrap();
+    assert_eq!(
+        err(c.iam.remove_role_from_instance_profile(A, "ip", "r")),
+        (
+            "NoSuchEntity",
+            "Role r in Instance Profile ip cannot be found.".into()
+        )
+    );
     c.iam.delete_role(A, "r").unwrap();
     c.iam.delete_instance_profile(A, "ip").unwrap();
     assert_eq!(
@@ -709,7 +723,7 @@ fn bad_markers_are_refused() {
             }
         ))
         .0,
-        "InvalidInput"
+        "ValidationError"
     );
 }
 
