@@ -325,7 +325,7 @@ fn validate_value(
                 ));
             }
         }
-        report(out, value, sensitive, path, &own);
+        report(out, value, hide_value(service, sensitive), path, &own);
         if !is_scalar(elem.kind) {
             for (i, item) in items.iter().enumerate() {
                 validate_value(service, elem, item, &path.index(i), elem_sensitive, out);
@@ -333,7 +333,7 @@ fn validate_value(
         }
         return;
     }
-    report(out, value, sensitive, path, &own);
+    report(out, value, hide_value(service, sensitive), path, &own);
     match (shape.kind, value) {
         (ShapeKind::Structure, Value::Structure(_)) => {
             validate_structure(service, shape, value, path, out);
@@ -354,6 +354,15 @@ fn validate_value(
         }
         _ => {}
     }
+}
+
+/// Whether a violation omits the value (`Value at 'x' failed to satisfy constraint`): always
+/// for sensitive members, and for every IAM member: IAM answered so in every recording LocalStack
+/// made against AWS in 2026 (test_iam_policies `err-large-key`, `err-invalid-character`,
+/// `err-set-default-invalid-version-format`; test_iam_mfa `create-path-too-long-error`;
+/// test_iam_managed_policies `get-version-error`), where older reports (2019) still showed it.
+fn hide_value(service: Service, sensitive: bool) -> bool {
+    sensitive || service == Service::Iam
 }
 
 fn report(out: &mut Violations, value: &Value, sensitive: bool, path: &Path<'_>, own: &[String]) {

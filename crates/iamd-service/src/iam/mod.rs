@@ -177,23 +177,48 @@ fn key_not_found(key_id: &str) -> Error {
 
 /// Refuses tag lists with the same key twice (tag keys are case-insensitive).
 pub fn check_tags(tags: &[Tag]) -> Result<(), Error> {
+    check_tag_keys(tags, false)
+}
+
+/// Duplicate keys in one request: `Duplicate tag keys found.`, with IAM's note where keys are
+/// case-insensitive (see [`Tagged::CASE_SENSITIVE_KEYS`]; LocalStack's AWS-recorded snapshot
+/// test_iam_policies `err-duplicate-keys` for policies, AWS's CreateRole answer for roles).
+fn check_tag_keys(tags: &[Tag], case_sensitive: bool) -> Result<(), Error> {
     for (i, t) in tags.iter().enumerate() {
-        if tags[..i].iter().any(|u| u.key.eq_ignore_ascii_case(&t.key)) {
+        if tags[..i]
+            .iter()
+            .any(|u| same_key(&u.key, &t.key, case_sensitive))
+        {
             return Err(Error::aws(
                 "InvalidInput",
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+                if case_sensitive {
+                    "Duplicate tag keys found."
+                } else {
+                    "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                },
             ));
         }
     }
     Ok(())
 }
 
+fn same_key(a: &str, b: &str, case_sensitive: bool) -> bool {
+    if case_sensitive {
+        a == b
+    } else {
+        a.eq_ignore_ascii_case(b)
+    }
+}
+
 /// Adds or overwrites tags; a key that exists in another case is replaced.
 fn merge_tags<T: Tagged>(rec: &mut T, tags: &[Tag]) -> Result<(), Error> {
-    check_tags(tags)?;
+    check_tag_keys(tags, T::CASE_SENSITIVE_KEYS)?;
     let list = rec.tags_mut();
     for t in tags {
-        match list.iter_mut().find(|u| u.key.eq_ignore_ascii_case(&t.key)) {
+        match list
+            .iter_mut()
+            .find(|u| same_key(&u.key, &t.key, T::CASE_SENSITIVE_KEYS))
+        {
             Some(u) => *u = t.clone(),
             None => list.push(t.clone()),
         }
@@ -205,8 +230,11 @@ fn merge_tags<T: Tagged>(rec: &mut T, tags: &[Tag]) -> Result<(), Error> {
 }
 
 fn drop_tags<T: Tagged>(rec: &mut T, keys: &[&str]) {
-    rec.tags_mut()
-        .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+    rec.tags_mut().retain(|t| {
+        !keys
+            .iter()
+            .any(|k| same_key(k, &t.key, T::CASE_SENSITIVE_KEYS))
+    });
 }
 
 /// The parts of a customer managed policy ARN: account, path, name.
@@ -1152,7 +1180,7 @@ impl Iam {
         now: i64,
     ) -> Result<PolicyRecord, Error> {
         validate_policy_document(DocKind::Managed, document)?;
-        check_tags(tags)?;
+        check_tag_keys(tags, PolicyRecord::CASE_SENSITIVE_KEYS)?;
         let id = ids::unique_id("ANPA")?;
         self.write(|tx| {
             let rec = PolicyRecord {
@@ -1272,7 +1300,9 @@ impl Iam {
         arn: &str,
         version: &str,
     ) -> Result<(PolicyRecord, PolicyVersionRecord), Error> {
-        let p = self.get_policy(acct, arn)?;
+        let p = self
+            .get_policy(acct, arn)
+            .map_err(|e| policy_gone_as_version(e, arn, version))?;
         let v = p
             .versions
             .iter()
@@ -1296,6 +1326,7 @@ impl Iam {
             p.versions.retain(|v| v.id != version);
             Ok(())
         })
+        .map_err(|e| policy_gone_as_version(e, arn, version))
     }
 
     pub fn set_default_policy_version(
@@ -1313,6 +1344,7 @@ impl Iam {
             p.updated = now;
             Ok(())
         })
+        .map_err(|e| policy_gone_as_version(e, arn, version))
     }
 
     pub fn tag_policy(&self, acct: &str, arn: &str, tags: &[Tag]) -> Result<(), Error> {
@@ -1659,6 +1691,16 @@ impl Iam {
                     .count(),
             })
         })
+    }
+}
+
+/// Version operations on a policy that does not exist name the version too: `Policy <arn>
+/// version v1 does not exist or is not attachable.` (LocalStack's AWS-recorded snapshot
+/// test_iam_policies `err-get-version-nonexistent-policy`, `err-set-default-nonexistent-policy`).
+fn policy_gone_as_version(e: Error, arn: &str, version: &str) -> Error {
+    match &e {
+        Error::Aws { code, .. } if *code == "NoSuchEntity" => version_missing(arn, version),
+        _ => e,
     }
 }
 
