@@ -28,9 +28,12 @@ Where the texts come from (AWS-recorded unless said otherwise):
   are rendered from botocore's model constraints (crates/iamd-api/src/validate.rs); IAM omits
   the value in them, as every 2026 recording above shows.
 
+- test_iam_roles (same LocalStack recordings): `ValidationError: ARN <x> is not valid.` for a
+  policy ARN that is not one (AttachRolePolicy; GetPolicy and PutRolePermissionsBoundary share
+  iamd's ARN parser), `Value at 'tags' … less than or equal to 50`.
+
 Unverified (iamd's text, no AWS recording found): UpdateUser onto an existing name and with a
-bad NewPath (by analogy with UpdateGroup and CreateVirtualMFADevice), `ARN … is not valid.`
-(GetPolicy, PutRolePermissionsBoundary), the policy-grammar texts (MalformedPolicyDocument
+bad NewPath (by analogy with UpdateGroup and CreateVirtualMFADevice), the policy-grammar texts (MalformedPolicyDocument
 `Policy statement must contain resources.`, `Syntax errors in policy.`), EnableMFADevice's
 `Authentication code for device is not valid.`, and the simulator's `The entity with ARN …
 cannot be found.`.
@@ -209,6 +212,8 @@ ROWS = [
      400, 'ValidationError', "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"),
     ("CreateRole", {"RoleName": "r", "AssumeRolePolicyDocument": "{nope"},
      400, 'MalformedPolicyDocument', 'This policy contains invalid Json'),
+    ("CreateRole", {"RoleName": "r", "AssumeRolePolicyDocument": TRUST, "Tags": [{"Key": f"k{i}", "Value": ""} for i in range(51)]},
+     400, 'ValidationError', "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"),
     ("GetRole", {"RoleName": "ghost"},
      404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
     ("GetRole", {"RoleName": f"{A}:role/app"},
@@ -242,7 +247,7 @@ ROWS = [
     ("DeleteUserPermissionsBoundary", {"UserName": "ghost"},
      404, 'NoSuchEntity', 'The user with name ghost cannot be found.'),
     ("PutRolePermissionsBoundary", {"RoleName": "app", "PermissionsBoundary": "arn:aws:iam::aws:nope"},
-     400, 'InvalidInput', 'ARN arn:aws:iam::aws:nope is not valid.'),
+     400, 'ValidationError', 'ARN arn:aws:iam::aws:nope is not valid.'),
     ("DeleteRolePermissionsBoundary", {"RoleName": "ghost"},
      404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
     ("CreatePolicy", {"PolicyName": "POL", "PolicyDocument": DOC},
@@ -254,7 +259,7 @@ ROWS = [
     ("GetPolicy", {"PolicyArn": MISSING},
      404, 'NoSuchEntity', 'Policy arn:aws:iam::000000000000:policy/ghost was not found.'),
     ("GetPolicy", {"PolicyArn": "not-an-arn-at-all-xxxxx"},
-     400, 'InvalidInput', 'ARN not-an-arn-at-all-xxxxx is not valid.'),
+     400, 'ValidationError', 'ARN not-an-arn-at-all-xxxxx is not valid.'),
     ("DeletePolicy", {"PolicyArn": POL},
      409, 'DeleteConflict', 'Cannot delete a policy attached to entities.'),
     ("ListPolicies", {"Scope": "Everything"},
@@ -331,6 +336,8 @@ ROWS = [
      404, 'NoSuchEntity', 'The group with name ghost cannot be found.'),
     ("AttachRolePolicy", {"RoleName": "app", "PolicyArn": "arn:aws:iam::aws:policy/NoSuchAwsPolicy"},
      404, 'NoSuchEntity', 'Policy arn:aws:iam::aws:policy/NoSuchAwsPolicy does not exist or is not attachable.'),
+    ("AttachRolePolicy", {"RoleName": "app", "PolicyArn": "longpolicynamebutnoarn"},
+     400, 'ValidationError', 'ARN longpolicynamebutnoarn is not valid.'),
     ("DetachRolePolicy", {"RoleName": "ghost", "PolicyArn": POL},
      404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
     ("ListAttachedRolePolicies", {"RoleName": "ghost"},

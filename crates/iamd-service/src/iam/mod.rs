@@ -239,7 +239,9 @@ fn drop_tags<T: Tagged>(rec: &mut T, keys: &[&str]) {
 
 /// The parts of a customer managed policy ARN: account, path, name.
 pub fn parse_policy_arn(arn: &str) -> Result<(&str, &str, &str), Error> {
-    let invalid = || Error::aws("InvalidInput", format!("ARN {arn} is not valid."));
+    // ValidationError, as AWS answered AttachRolePolicy with a policy name for an ARN (LocalStack's
+    // AWS-recorded snapshot test_iam_roles `non-existent-malformed-policy-arn`).
+    let invalid = || Error::aws("ValidationError", format!("ARN {arn} is not valid."));
     let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
     let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
     let res = resource.strip_prefix("policy").ok_or_else(invalid)?;

@@ -430,7 +430,7 @@ fn managed_policy_versions() {
     }
     assert_eq!(
         err(c.iam.get_policy(A, "not-an-arn")),
-        ("InvalidInput", "ARN not-an-arn is not valid.".into())
+        ("ValidationError", "ARN not-an-arn is not valid.".into())
     );
 }
 
