@@ -312,3 +312,18 @@ def test_seed_003_pattern_with_aws_prefixed_tag_keys_in_simulate_custom_policy(d
     assert r["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
     keys = root.get_context_keys_for_custom_policy(PolicyInputList=[policy])["ContextKeyNames"]
     assert key in keys
+
+
+def test_virtual_mfa_device_carries_its_tags_as_aws_resource_tag(dev):
+    # `mfa` resource type: aws:ResourceTag/${TagKey} (Service Authorization Reference).
+    root = dev.client("iam")
+    mine = root.create_virtual_mfa_device(VirtualMFADeviceName="mine", Tags=[{"Key": "owner", "Value": "ops"}])
+    other = root.create_virtual_mfa_device(VirtualMFADeviceName="other", Tags=[{"Key": "owner", "Value": "dev"}])
+    iam = user_client(dev, "ops", {"Effect": "Allow", "Action": "iam:DeleteVirtualMFADevice", "Resource": "*",
+                                   "Condition": {"StringEquals": {"aws:ResourceTag/owner": "ops"}}})
+    other_serial = other["VirtualMFADevice"]["SerialNumber"]
+    assert error_of(iam.delete_virtual_mfa_device, SerialNumber=other_serial) == denied(
+        "ops", "iam:DeleteVirtualMFADevice", other_serial)
+    iam.delete_virtual_mfa_device(SerialNumber=mine["VirtualMFADevice"]["SerialNumber"])
+    left = [d["SerialNumber"] for d in root.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    assert left == [other_serial]
