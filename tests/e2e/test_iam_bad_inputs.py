@@ -30,13 +30,15 @@ Where the texts come from (AWS-recorded unless said otherwise):
 
 - test_iam_roles (same LocalStack recordings): `ValidationError: ARN <x> is not valid.` for a
   policy ARN that is not one (AttachRolePolicy; GetPolicy and PutRolePermissionsBoundary share
-  iamd's ARN parser), `Value at 'tags' … less than or equal to 50`.
+  iamd's ARN parser), `Value at 'tags' … less than or equal to 50`, and a bad element of a list
+  (UntagRole's TagKeys) answered with every constraint of the element type.
 
 Unverified (iamd's text, no AWS recording found): UpdateUser onto an existing name and with a
 bad NewPath (by analogy with UpdateGroup and CreateVirtualMFADevice), the policy-grammar texts (MalformedPolicyDocument
 `Policy statement must contain resources.`, `Syntax errors in policy.`), EnableMFADevice's
 `Authentication code for device is not valid.`, and the simulator's `The entity with ARN …
-cannot be found.`.
+cannot be found.`; where an enum sits among a list element's constraints
+(GetAccountAuthorizationDetails' Filter).
 """
 
 import json
@@ -240,6 +242,8 @@ ROWS = [
      400, 'InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.'),
     ("UntagRole", {"RoleName": "ghost", "TagKeys": ["k"]},
      404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
+    ("UntagRole", {"RoleName": "app", "TagKeys": ["k", "k" * 129]},
+     400, 'ValidationError', "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, Member must not be null]"),
     ("ListRoleTags", {"RoleName": "ghost"},
      404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
     ("PutUserPermissionsBoundary", {"UserName": "alice", "PermissionsBoundary": MISSING},
@@ -399,7 +403,7 @@ ROWS = [
     ("DeleteLoginProfile", {"UserName": "bob2"},
      404, 'NoSuchEntity', 'Login Profile for User bob2 cannot be found.'),
     ("GetAccountAuthorizationDetails", {"Filter": ["Robot"]},
-     400, 'ValidationError', "1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]]"),
+     400, 'ValidationError', "1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy], Member must not be null]"),
     ("SimulatePrincipalPolicy", {"PolicySourceArn": f"{A}:user/ghost", "ActionNames": ["s3:GetObject"]},
      404, 'NoSuchEntity', 'The entity with ARN arn:aws:iam::000000000000:user/ghost cannot be found.'),
     ("SimulatePrincipalPolicy", {"PolicySourceArn": f"{A}:user/alice", "ActionNames": ["s3:GetObject"], "ContextEntries": [{"ContextKeyName": "aws:x", "ContextKeyValues": ["1"], "ContextKeyType": "text"}]},

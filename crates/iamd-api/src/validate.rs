@@ -319,9 +319,14 @@ fn validate_value(
                 }
             }
             if !inner.is_empty() {
+                let listed = if service == Service::Iam {
+                    element_constraints(service, elem)
+                } else {
+                    inner
+                };
                 own.push(format!(
                     "Member must satisfy constraint: [{}]",
-                    inner.join(", ")
+                    listed.join(", ")
                 ));
             }
         }
@@ -384,6 +389,43 @@ fn is_scalar(kind: ShapeKind) -> bool {
         kind,
         ShapeKind::Structure | ShapeKind::List | ShapeKind::Map
     )
+}
+
+/// Every constraint of a list's element shape, as IAM lists them when any element breaks one:
+/// `[Member must have length less than or equal to 128, Member must have length greater than or
+/// equal to 1, Member must satisfy regular expression pattern: …, Member must not be null]`
+/// (LocalStack's AWS-recorded snapshots test_iam_roles `untag-role-key-too-long`,
+/// test_iam_policies `err-untag-large-key`). Where an enum goes in that order is not recorded;
+/// it is put before `Member must not be null`.
+fn element_constraints(service: Service, shape: &Shape) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(max) = shape.max {
+        out.push(format!(
+            "Member must have length less than or equal to {max}"
+        ));
+    }
+    if let Some(min) = shape.min {
+        out.push(format!(
+            "Member must have length greater than or equal to {min}"
+        ));
+    }
+    if let Some(java) = shape
+        .pattern
+        .and_then(|pi| service.patterns().get(usize::from(pi)))
+        .map(|p| p.java)
+    {
+        out.push(format!(
+            "Member must satisfy regular expression pattern: {java}"
+        ));
+    }
+    if !shape.enum_values.is_empty() {
+        out.push(format!(
+            "Member must satisfy enum value set: [{}]",
+            shape.enum_values.join(", ")
+        ));
+    }
+    out.push("Member must not be null".to_owned());
+    out
 }
 
 /// The constraints of `shape` that `value` violates, in AWS's order: pattern, enum, length/range.

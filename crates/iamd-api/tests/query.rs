@@ -343,6 +343,24 @@ fn iam_names_and_paths_with_bad_characters_get_iams_own_text() {
 }
 
 #[test]
+fn iam_list_elements_are_reported_with_every_constraint_of_their_type() {
+    // AWS's text as LocalStack recorded it (test_iam_roles `untag-role-key-too-long`).
+    let long = "k".repeat(129);
+    let e = iam(&[
+        ("Action", "UntagRole"),
+        ("Version", "2010-05-08"),
+        ("RoleName", "r"),
+        ("TagKeys.member.1", "ok"),
+        ("TagKeys.member.2", &long),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        e.message,
+        r"1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+, Member must not be null]"
+    );
+}
+
+#[test]
 fn missing_required_and_multiple_violations() {
     let e = sts(&[("Action", "AssumeRole"), ("Version", "2011-06-15")]).unwrap_err();
     assert_eq!(
