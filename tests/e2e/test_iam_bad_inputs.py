@@ -156,12 +156,16 @@ ROWS = [
      400, 'ValidationError', "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null"),
     ("GetUser", {"UserName": "ghost"},
      404, 'NoSuchEntity', 'The user with name ghost cannot be found.'),
+    # Unverified for UpdateUser; UpdateGroup onto an existing name is recorded with this shape.
     ("UpdateUser", {"UserName": "alice", "NewUserName": "FULL"},
      409, 'EntityAlreadyExists', 'User with name FULL already exists.'),
     ("UpdateUser", {"UserName": "alice", "NewPath": "no-slash"},
      400, 'ValidationError', 'The specified value for newPath is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.'),
     ("DeleteUser", {"UserName": "ghost"},
      404, 'NoSuchEntity', 'The user with name ghost cannot be found.'),
+    # DeleteUser of a group member: AWS answered exactly this in mozilla-services/userplex#17
+    # ("aws: failed to delete aws user \"bob\": DeleteConflict: Cannot delete entity, must remove
+    # users from group first."), the text DeleteGroup gives for a group with members.
     ("DeleteUser", {"UserName": "ingroup"},
      409, 'DeleteConflict', 'Cannot delete entity, must remove users from group first.'),
     ("ListUsers", {"PathPrefix": "no-slash"},
@@ -188,6 +192,8 @@ ROWS = [
      404, 'NoSuchEntity', 'The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.'),
     ("GetAccessKeyLastUsed", {"AccessKeyId": "short"},
      400, 'ValidationError', "1 validation error detected: Value at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16"),
+    # AWS refuses an unknown key as not authorized, even to the root, with no colon after
+    # "perform" (LocalStack test_iam_users `get-last-used-nonexistent-key-error`).
     ("GetAccessKeyLastUsed", {"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA"},
      403, 'AccessDenied', 'User: arn:aws:iam::000000000000:root is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key AKIAAAAAAAAAAAAAAAAA'),
     ("CreateGroup", {"GroupName": "DEVS"},
@@ -218,6 +224,8 @@ ROWS = [
      400, 'ValidationError', "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"),
     ("GetRole", {"RoleName": "ghost"},
      404, 'NoSuchEntity', 'The role with name ghost cannot be found.'),
+    # An ARN where a name belongs: IAM's own text, though the length is wrong too
+    # (shashankprasanna/torchserve-examples#7).
     ("GetRole", {"RoleName": f"{A}:role/app"},
      400, 'ValidationError', 'The specified value for roleName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-'),
     ("GetRole", {"RoleName": "r" * 65},
@@ -378,6 +386,7 @@ ROWS = [
      400, 'ValidationError', 'The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.'),
     ("EnableMFADevice", {"UserName": "alice", "SerialNumber": MFA, "AuthenticationCode1": "12345", "AuthenticationCode2": "123456"},
      400, 'ValidationError', "1 validation error detected: Value at 'authenticationCode1' failed to satisfy constraint: Member must have length greater than or equal to 6"),
+    # Unverified text.
     ("EnableMFADevice", {"UserName": "alice", "SerialNumber": MFA, "AuthenticationCode1": "000000", "AuthenticationCode2": "000000"},
      403, 'InvalidAuthenticationCode', 'Authentication code for device is not valid.'),
     ("DeactivateMFADevice", {"UserName": "alice", "SerialNumber": MFA},
@@ -402,8 +411,10 @@ ROWS = [
      404, 'NoSuchEntity', 'Login Profile for User bob2 cannot be found.'),
     ("DeleteLoginProfile", {"UserName": "bob2"},
      404, 'NoSuchEntity', 'Login Profile for User bob2 cannot be found.'),
+    # Where the enum sits among the element's constraints is unverified.
     ("GetAccountAuthorizationDetails", {"Filter": ["Robot"]},
      400, 'ValidationError', "1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy], Member must not be null]"),
+    # Unverified text.
     ("SimulatePrincipalPolicy", {"PolicySourceArn": f"{A}:user/ghost", "ActionNames": ["s3:GetObject"]},
      404, 'NoSuchEntity', 'The entity with ARN arn:aws:iam::000000000000:user/ghost cannot be found.'),
     ("SimulatePrincipalPolicy", {"PolicySourceArn": f"{A}:user/alice", "ActionNames": ["s3:GetObject"], "ContextEntries": [{"ContextKeyName": "aws:x", "ContextKeyValues": ["1"], "ContextKeyType": "text"}]},
@@ -412,6 +423,7 @@ ROWS = [
      400, 'MalformedPolicyDocument', 'This policy contains invalid Json'),
     ("SimulateCustomPolicy", {"PolicyInputList": [DOC], "ActionNames": ["s3:GetObject"], "MaxItems": 0},
      400, 'ValidationError', "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+    # Unverified text.
     ("GetContextKeysForPrincipalPolicy", {"PolicySourceArn": f"{A}:role/ghost"},
      404, 'NoSuchEntity', 'The entity with ARN arn:aws:iam::000000000000:role/ghost cannot be found.'),
     ("GetContextKeysForCustomPolicy", {"PolicyInputList": ["[]"]},
