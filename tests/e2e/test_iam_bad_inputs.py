@@ -389,6 +389,10 @@ ROWS = [
     # Unverified text.
     ("EnableMFADevice", {"UserName": "alice", "SerialNumber": MFA, "AuthenticationCode1": "000000", "AuthenticationCode2": "000000"},
      403, 'InvalidAuthenticationCode', 'Authentication code for device is not valid.'),
+    ("ResyncMFADevice", {"UserName": "alice", "SerialNumber": MFA, "AuthenticationCode1": "000000", "AuthenticationCode2": "000000"},
+     404, 'NoSuchEntity', 'MFA Device with serial number arn:aws:iam::000000000000:mfa/dev-mfa does not exist.'),
+    ("ResyncMFADevice", {"UserName": "alice", "SerialNumber": MFA, "AuthenticationCode1": "12345a", "AuthenticationCode2": "000000"},
+     400, 'ValidationError', "1 validation error detected: Value at 'authenticationCode1' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]+"),
     ("DeactivateMFADevice", {"UserName": "alice", "SerialNumber": MFA},
      404, 'NoSuchEntity', 'MFA Device with serial number arn:aws:iam::000000000000:mfa/dev-mfa does not exist.'),
     ("DeactivateMFADevice", {"UserName": "ghost", "SerialNumber": MFA},
