@@ -595,7 +595,10 @@ BAD_INPUTS = [
     # Model validation (botocore's own checks are off for these): iamd-api's messages.
     ("create_role", {"RoleName": "r", "AssumeRolePolicyDocument": json.dumps(EC2_TRUST), "MaxSessionDuration": 100},
      "ValidationError", None, 400),
-    ("create_user", {"UserName": "bad name!"}, "ValidationError", None, 400),
+    # IAM's own text for a name's characters (see test_iam_bad_inputs.py for its sources).
+    ("create_user", {"UserName": "bad name!"}, "ValidationError",
+     "The specified value for userName is invalid. It must contain only alphanumeric characters and/or "
+     "the following: +=,.@_-", 400),
     ("update_access_key", {"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA", "Status": "Maybe"}, "ValidationError", None, 400),
 ]
 

@@ -227,7 +227,7 @@ def test_gaad_bad_inputs(dev):
     code, _, status = fails(iam.get_account_authorization_details, Filter=["Bogus"])
     assert (code, status) == ("ValidationError", 400)
     assert fails(iam.get_account_authorization_details, Marker="%%%") == (
-        "InvalidInput", "Invalid Marker.", 400)
+        "ValidationError", "Invalid Marker.", 400)
     raw = dev.client("iam", parameter_validation=False)
     code, _, status = fails(raw.get_account_authorization_details, MaxItems=0)
     assert (code, status) == ("ValidationError", 400)

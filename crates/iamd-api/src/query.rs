@@ -125,6 +125,11 @@ pub fn decode_query(
         Some(shape) => {
             let v = decode_structure(service, shape, &tree, &Path::ROOT, &mut violations);
             if violations.is_empty() {
+                if service == Service::Iam
+                    && let Some(msg) = validate::iam_name_violation(service, shape, &v)
+                {
+                    return Err(ApiError::validation(service, msg));
+                }
                 validate::validate_structure(service, shape, &v, &Path::ROOT, &mut violations);
             }
             v

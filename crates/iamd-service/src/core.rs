@@ -277,13 +277,14 @@ impl Iamd {
             Authz::Action { action, resource } => (action, resource),
         };
         let resource = resource_fn(ctx, input)?;
-        self.authorize_with(
+        self.authorize_in(
             ctx.caller,
             spec.service,
             ctx.region,
             action,
             resource.as_deref(),
-            authz::request_context(spec.service, input),
+            authz::request_context(spec.service, spec.name, input),
+            spec.service == Service::Iam && authz::iam_target_boundary(spec.name),
         )
     }
 
@@ -318,6 +319,30 @@ impl Iamd {
         resource: Option<&str>,
         request_context: iamd_policy::Context,
     ) -> Result<(), Error> {
+        self.authorize_in(
+            caller,
+            service,
+            region,
+            action,
+            resource,
+            request_context,
+            false,
+        )
+    }
+
+    /// [`authorize_with`](Self::authorize_with); `target_boundary`: the action carries the
+    /// target user's or role's boundary as `iam:PermissionsBoundary` unless the request sets one.
+    #[allow(clippy::too_many_arguments)]
+    fn authorize_in(
+        &self,
+        caller: &Caller,
+        service: Service,
+        region: &str,
+        action: &str,
+        resource: Option<&str>,
+        request_context: iamd_policy::Context,
+        target_boundary: bool,
+    ) -> Result<(), Error> {
         // AWS-managed policies (`arn:aws:iam::aws:policy/…`) belong to no customer account;
         // reading them is judged as in the caller's own account.
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
@@ -333,7 +358,7 @@ impl Iamd {
             },
         );
         let resource_policy = match resource {
-            Some(arn) => self.resource_facts(arn, &mut context),
+            Some(arn) => self.resource_facts(arn, &mut context, target_boundary)?,
             None => None,
         };
         let now = time::OffsetDateTime::from_unix_timestamp(self.now())
@@ -498,14 +523,18 @@ impl Iamd {
     }
 
     /// What the resource contributes to a decision: its resource-based policy (a secret's) and
-    /// its context keys (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`,
-    /// `secretsmanager:SecretId`, `secretsmanager:SecretPrimaryRegion`, per the Service
-    /// Authorization Reference).
+    /// its context keys, per the Service Authorization Reference: a secret's
+    /// `aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`, `secretsmanager:SecretId` and
+    /// `secretsmanager:SecretPrimaryRegion`; an IAM user's or role's `aws:ResourceTag/*` and
+    /// `iam:ResourceTag/*` (and, for the actions that list it, its boundary as
+    /// `iam:PermissionsBoundary`); a managed policy's, instance profile's or virtual MFA device's
+    /// `aws:ResourceTag/*`. Keys the request set are kept.
     fn resource_facts(
         &self,
         arn: &str,
         context: &mut iamd_policy::Context,
-    ) -> Option<authz::ResourcePolicy> {
+        target_boundary: bool,
+    ) -> Result<Option<authz::ResourcePolicy>, Error> {
         let mut parts = arn.splitn(6, ':');
         let (Some("arn"), Some(_), Some(service), Some(region), Some(account)) = (
             parts.next(),
@@ -514,12 +543,32 @@ impl Iamd {
             parts.next(),
             parts.next(),
         ) else {
-            return None;
+            return Ok(None);
         };
-        if service != "secretsmanager" {
-            return None;
+        if service == "iam" {
+            if let Some(facts) = self.iam.resource_facts(account, arn)? {
+                let iam_keys = matches!(facts.kind, "user" | "role");
+                for tag in &facts.tags {
+                    context.set(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+                    if iam_keys {
+                        context.set(&format!("iam:ResourceTag/{}", tag.key), tag.value.as_str());
+                    }
+                }
+                if target_boundary
+                    && context.get("iam:PermissionsBoundary").is_none()
+                    && let Some(b) = &facts.boundary
+                {
+                    context.set("iam:PermissionsBoundary", b.as_str());
+                }
+            }
+            return Ok(None);
         }
-        let secret = self.secrets.find(account, region, arn, self.now())?;
+        if service != "secretsmanager" {
+            return Ok(None);
+        }
+        let Some(secret) = self.secrets.find(account, region, arn, self.now()) else {
+            return Ok(None);
+        };
         context.set_static("secretsmanager:SecretId", secret.meta.arn.as_str());
         // The region the secret was created in: a replica's primary region.
         context.set_static(
@@ -533,7 +582,7 @@ impl Iamd {
                 tag.value.as_str(),
             );
         }
-        secret
+        Ok(secret
             .meta
             .policy
             .clone()
@@ -543,7 +592,7 @@ impl Iamd {
                     text,
                 },
                 kind: iamd_policy::ResourcePolicyKind::Generic,
-            })
+            }))
     }
 
     /// Rebuilds every in-memory view (access keys, secrets, compiled policies) from the store:

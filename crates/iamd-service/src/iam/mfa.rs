@@ -366,6 +366,15 @@ impl Iam {
         })
     }
 
+    /// A device by serial number, or `None`.
+    pub fn find_mfa_device(
+        &self,
+        acct: &str,
+        serial: &str,
+    ) -> Result<Option<MfaDeviceRecord>, Error> {
+        self.read(|tx| Ok(Self::load_mfa(tx, acct, serial)?.map(|(d, _)| d)))
+    }
+
     /// The devices enabled for a user.
     pub fn list_mfa_devices(&self, acct: &str, user: &str) -> Result<Vec<MfaDeviceRecord>, Error> {
         self.read(|tx| {

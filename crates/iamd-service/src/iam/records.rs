@@ -35,6 +35,11 @@ pub trait Entity: Serialize + DeserializeOwned + Clone {
 pub trait Tagged: Entity {
     /// The quota name in `Cannot exceed quota for TagsPer<X>: 50`.
     const TAG_QUOTA: &'static str;
+    /// Whether tag keys differing only in case are different keys. IAM is "sadly very
+    /// inconsistent" here: managed policies keep `a` and `A` apart (create, tag and untag), users
+    /// and roles do not (LocalStack's AWS-recorded snapshot test_iam_policies
+    /// `create-with-case-sensitive-tags`, `list-after-untag-lowercase`).
+    const CASE_SENSITIVE_KEYS: bool = false;
     fn tags(&self) -> &[Tag];
     fn tags_mut(&mut self) -> &mut Vec<Tag>;
 }
@@ -257,8 +262,12 @@ impl Entity for InstanceProfileRecord {
 
 macro_rules! tagged {
     ($t:ty, $quota:literal) => {
+        tagged!($t, $quota, false);
+    };
+    ($t:ty, $quota:literal, $case_sensitive:expr) => {
         impl Tagged for $t {
             const TAG_QUOTA: &'static str = $quota;
+            const CASE_SENSITIVE_KEYS: bool = $case_sensitive;
             fn tags(&self) -> &[Tag] {
                 &self.tags
             }
@@ -270,7 +279,7 @@ macro_rules! tagged {
 }
 tagged!(UserRecord, "TagsPerUser");
 tagged!(RoleRecord, "TagsPerRole");
-tagged!(PolicyRecord, "TagsPerPolicy");
+tagged!(PolicyRecord, "TagsPerPolicy", true);
 tagged!(InstanceProfileRecord, "TagsPerInstanceProfile");
 
 macro_rules! holder {

@@ -305,6 +305,13 @@ fn delete_user_refuses_while_anything_remains_in_aws_order() {
         conflict("must remove users from group first.")
     );
     c.iam.remove_user_from_group(A, "g", "u").unwrap();
+    // Not a member (any more): AWS answers success.
+    c.iam.remove_user_from_group(A, "g", "u").unwrap();
+    // Both missing: the user is named.
+    assert_eq!(
+        err(c.iam.remove_user_from_group(A, "nog", "nou")).1,
+        "The user with name nou cannot be found."
+    );
     c.iam.delete_user(A, "u").unwrap();
     c.iam.delete_group(A, "g").unwrap();
     c.iam.delete_policy(A, &arn).unwrap();
@@ -423,7 +430,7 @@ fn managed_policy_versions() {
     }
     assert_eq!(
         err(c.iam.get_policy(A, "not-an-arn")),
-        ("InvalidInput", "ARN not-an-arn is not valid.".into())
+        ("ValidationError", "ARN not-an-arn is not valid.".into())
     );
 }
 
@@ -563,6 +570,13 @@ fn roles_trust_limits_and_instance_profiles() {
     c.iam
         .remove_role_from_instance_profile(A, "ip", "r")
         .unwrap();
+    assert_eq!(
+        err(c.iam.remove_role_from_instance_profile(A, "ip", "r")),
+        (
+            "NoSuchEntity",
+            "Role r in Instance Profile ip cannot be found.".into()
+        )
+    );
     c.iam.delete_role(A, "r").unwrap();
     c.iam.delete_instance_profile(A, "ip").unwrap();
     assert_eq!(
@@ -709,6 +723,74 @@ fn bad_markers_are_refused() {
             }
         ))
         .0,
-        "InvalidInput"
+        "ValidationError"
     );
+}
+
+#[test]
+fn resource_facts_give_tags_and_boundaries_of_the_named_entity() {
+    let (c, _, _) = iamd();
+    c.iam
+        .create_policy(A, "pb", "/x/", DOC, None, &[tag("env", "p")], 1)
+        .unwrap();
+    let pb = format!("arn:aws:iam::{A}:policy/x/pb");
+    c.iam
+        .create_user(A, "u", "/eng/", Some(&pb), &[tag("team", "blue")], 1)
+        .unwrap();
+    c.iam
+        .create_role(
+            A,
+            "r",
+            "/",
+            TRUST,
+            None,
+            None,
+            None,
+            &[tag("team", "red")],
+            1,
+        )
+        .unwrap();
+    c.iam
+        .create_instance_profile(A, "ip", "/", &[tag("k", "v")], 1)
+        .unwrap();
+    let u = c
+        .iam
+        .resource_facts(A, &format!("arn:aws:iam::{A}:user/eng/u"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (u.kind, u.tags, u.boundary),
+        ("user", vec![tag("team", "blue")], Some(pb.clone()))
+    );
+    let r = c
+        .iam
+        .resource_facts(A, &format!("arn:aws:iam::{A}:role/r"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.kind, r.tags, r.boundary),
+        ("role", vec![tag("team", "red")], None)
+    );
+    let p = c.iam.resource_facts(A, &pb).unwrap().unwrap();
+    assert_eq!((p.kind, p.tags), ("policy", vec![tag("env", "p")]));
+    let ip = c
+        .iam
+        .resource_facts(A, &format!("arn:aws:iam::{A}:instance-profile/ip"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ip.kind, ip.tags),
+        ("instance-profile", vec![tag("k", "v")])
+    );
+    // The wrong path, another account, a missing entity, a group: no facts.
+    for arn in [
+        format!("arn:aws:iam::{A}:user/u"),
+        format!("arn:aws:iam::{A}:policy/pb"),
+        "arn:aws:iam::999988887777:role/r".to_owned(),
+        format!("arn:aws:iam::{A}:role/nope"),
+        format!("arn:aws:iam::{A}:group/g"),
+        "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+    ] {
+        assert!(c.iam.resource_facts(A, &arn).unwrap().is_none(), "{arn}");
+    }
 }

@@ -496,6 +496,10 @@ fn delete_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 }
 
 /// iamd does not record key use yet: every key answers "N/A" as AWS does for a key never used.
+/// A key that does not exist (in the caller's account) is refused as AWS refuses it, whoever
+/// asks, with its own wording (no colon after "perform"): `User: <caller> is not authorized to
+/// perform iam:GetAccessKeyLastUsed on resource: access key <id>` (LocalStack's snapshot recorded
+/// against AWS, test_iam_users `get-last-used-nonexistent-key-error`).
 fn get_access_key_last_used(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let id = s(input, "AccessKeyId");
     let k = ctx
@@ -504,8 +508,11 @@ fn get_access_key_last_used(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         .find_access_key(acct(ctx), id)?
         .ok_or_else(|| {
             Error::aws(
-                "NoSuchEntity",
-                format!("The Access Key with id {id} cannot be found."),
+                "AccessDenied",
+                format!(
+                    "User: {} is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key {id}",
+                    ctx.caller.arn()
+                ),
             )
         })?;
     Ok(Value::builder()

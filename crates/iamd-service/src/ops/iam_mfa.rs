@@ -146,17 +146,29 @@ pub fn list_mfa_devices(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 pub fn list_virtual_mfa_devices(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let status = input.str("AssignmentStatus").unwrap_or("Any");
     let acct = &ctx.caller.account;
-    let devices = ctx.core.iam.list_virtual_mfa_devices(acct)?;
+    let mut devices: Vec<_> = ctx
+        .core
+        .iam
+        .list_virtual_mfa_devices(acct)?
+        .into_iter()
+        .filter(|(d, _)| match status {
+            "Assigned" => d.user.is_some(),
+            "Unassigned" => d.user.is_none(),
+            _ => true,
+        })
+        .collect();
+    devices.sort_by_key(|(d, _)| d.name.to_lowercase());
+    let page = crate::iam::paginate(
+        devices,
+        |(d, _)| d.name.to_lowercase(),
+        super::iam::page(input),
+    )?;
+    let truncated = page.is_truncated();
     Ok(Value::builder()
         .set(
             "VirtualMFADevices",
-            devices
+            page.items
                 .iter()
-                .filter(|(d, _)| match status {
-                    "Assigned" => d.user.is_some(),
-                    "Unassigned" => d.user.is_none(),
-                    _ => true,
-                })
                 .map(|(d, u)| {
                     Value::builder()
                         .set("SerialNumber", d.serial.as_str())
@@ -169,6 +181,7 @@ pub fn list_virtual_mfa_devices(ctx: &Ctx<'_>, input: &Value) -> Result<Value, E
                 })
                 .collect::<Value>(),
         )
-        .set("IsTruncated", false)
+        .set("IsTruncated", truncated)
+        .set_opt("Marker", page.marker)
         .build())
 }

@@ -402,7 +402,9 @@ fn run_simulation(ctx: &Ctx<'_>, input: &Value, sim: Simulation<'_>) -> Result<V
     }
     // MaxItems/Marker over the evaluation results; the marker is the index to continue from.
     let start: usize = match input.str("Marker") {
-        Some(m) => m.parse().map_err(|_| invalid_input("Invalid Marker."))?,
+        Some(m) => m
+            .parse()
+            .map_err(|_| Error::aws("ValidationError", "Invalid Marker."))?,
         None => 0,
     };
     let max = input.i64("MaxItems").unwrap_or(100).max(1) as usize;

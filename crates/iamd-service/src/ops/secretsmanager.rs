@@ -548,7 +548,7 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             ctx.region,
             "secretsmanager:ReplicateSecretToRegions",
             Some(name),
-            crate::authz::request_context(SM, input),
+            crate::authz::request_context(SM, "CreateSecret", input),
         )?;
     }
     let token = match &value {
