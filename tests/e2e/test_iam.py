@@ -352,7 +352,9 @@ def test_permissions_boundaries(dev):
     iam = dev.client("iam")
     pb = iam.create_policy(PolicyName="boundary", PolicyDocument=json.dumps(DOC))["Policy"]["Arn"]
     u = iam.create_user(UserName="b", PermissionsBoundary=pb)["User"]
-    assert u["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+    # "Policy", not the model enum's "PermissionsBoundaryPolicy": API_AttachedPermissionsBoundary
+    # ("can only have a value of Policy") and the AWS CLI's get-user example output.
+    assert u["PermissionsBoundary"] == {"PermissionsBoundaryType": "Policy",
                                         "PermissionsBoundaryArn": pb}
     iam.delete_user_permissions_boundary(UserName="b")
     assert "PermissionsBoundary" not in iam.get_user(UserName="b")["User"]

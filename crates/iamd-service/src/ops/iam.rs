@@ -90,10 +90,13 @@ pub(super) fn tags_out(tags: &[Tag]) -> Value {
         .collect()
 }
 
+/// AWS answers `PermissionsBoundaryType: Policy` although the model's enum names
+/// `PermissionsBoundaryPolicy`: the API reference says the type "can only have a value of
+/// Policy", and the AWS CLI's own `get-user` example output shows `"Policy"`.
 pub(super) fn boundary_out(b: &Option<String>) -> Option<Value> {
     b.as_ref().map(|arn| {
         Value::builder()
-            .set("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+            .set("PermissionsBoundaryType", "Policy")
             .set("PermissionsBoundaryArn", arn.as_str())
             .build()
     })

@@ -285,18 +285,18 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
 
     // The request's context keys (Service Authorization Reference, sts:AssumeRole).
     let mut context = Context::new();
-    context.set("aws:RequestedRegion", ctx.region);
-    context.set("sts:RoleSessionName", session_name);
+    context.set_static("aws:RequestedRegion", ctx.region);
+    context.set_static("sts:RoleSessionName", session_name);
     if mfa_at.is_some() {
         // The code was verified on this request (iamd_policy::principal_context's note).
-        context.set("aws:MultiFactorAuthPresent", true);
-        context.set("aws:MultiFactorAuthAge", 0i64);
+        context.set_static("aws:MultiFactorAuthPresent", true);
+        context.set_static("aws:MultiFactorAuthAge", 0i64);
     }
     if let Some(e) = input.str("ExternalId") {
-        context.set("sts:ExternalId", e);
+        context.set_static("sts:ExternalId", e);
     }
     if let Some(si) = &source_identity {
-        context.set("sts:SourceIdentity", si.as_str());
+        context.set_static("sts:SourceIdentity", si.as_str());
     }
     if !tags.is_empty() {
         for (k, v) in &tags {

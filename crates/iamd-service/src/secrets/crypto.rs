@@ -109,8 +109,11 @@ fn unwrap_data_key(master: &SealingKey, ad: &[u8], wrapped: &[u8]) -> Result<Sea
 /// AES key schedules that zeroize on drop, next to the master key they were wrapped with.
 #[derive(Default)]
 pub(crate) struct DataKeys {
-    map: RwLock<HashMap<Vec<u8>, (Vec<u8>, Arc<SealingKey>)>>,
+    map: RwLock<HashMap<Vec<u8>, BoundKey>>,
 }
+
+/// A data key with the associated data it was unwrapped under.
+type BoundKey = (Vec<u8>, Arc<SealingKey>);
 
 const DATA_KEYS_CAPACITY: usize = 100_000;
 
