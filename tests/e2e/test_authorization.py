@@ -459,3 +459,26 @@ def test_validate_resource_policy_also_needs_put_resource_policy(dev):
     sm2 = dev.client("secretsmanager", key=key2, secret=secret2)
     assert sm2.validate_resource_policy(SecretId="p", ResourcePolicy=policy)["PolicyValidationPassed"]
     assert sm2.validate_resource_policy(ResourcePolicy=policy)["PolicyValidationPassed"]
+
+
+def test_put_resource_policy_can_be_made_to_require_block_public_policy(dev):
+    """API_PutResourcePolicy needs only secretsmanager:PutResourcePolicy; the
+    secretsmanager:BlockPublicPolicy condition key carries the request's flag, so a policy can
+    require callers to set it. When the request omits it the key is absent (no match)."""
+    root = dev.client("secretsmanager")
+    arn = root.create_secret(Name="bp", SecretString="v")["ARN"]
+    key, secret = make_user(dev, "blocker", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:PutResourcePolicy", "Resource": "*",
+         "Condition": {"Bool": {"secretsmanager:BlockPublicPolicy": "true"}}}]})
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ACCT}, "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*"}]})
+    status, code, msg = error_of(sm.put_resource_policy, SecretId=arn, ResourcePolicy=policy)
+    assert (status, code, msg) == (400, "AccessDeniedException",
+                                   denial("blocker", "secretsmanager:PutResourcePolicy", arn))
+    assert error_of(sm.put_resource_policy, SecretId=arn, ResourcePolicy=policy,
+                    BlockPublicPolicy=False)[1] == "AccessDeniedException"
+    assert "ResourcePolicy" not in root.get_resource_policy(SecretId=arn)
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=policy, BlockPublicPolicy=True)
+    assert json.loads(root.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == json.loads(policy)

@@ -5,6 +5,7 @@
 //!   ARN, suffix included).
 //! - BatchGetSecretValue with Filters also needs `secretsmanager:ListSecrets`.
 //! - ValidateResourcePolicy also needs `secretsmanager:PutResourcePolicy`.
+//! - PutResourcePolicy needs only itself; `secretsmanager:BlockPublicPolicy` is a request key.
 //!
 //! A denial changes nothing.
 
@@ -246,4 +247,50 @@ fn validate_resource_policy_also_needs_put_resource_policy() {
         let v = call_user(&e, &both, PRIMARY, "ValidateResourcePolicy", body).unwrap();
         assert_eq!(v.bool("PolicyValidationPassed"), Some(true));
     }
+}
+
+/// PutResourcePolicy needs only its own action; `secretsmanager:BlockPublicPolicy` is the
+/// request's flag, so an administrator can require callers to set it (Service Authorization
+/// Reference, secretsmanager condition keys). Absent from the request, the key is absent and
+/// `Bool ... true` does not match.
+#[test]
+fn put_resource_policy_can_be_made_to_require_block_public_policy() {
+    let e = env();
+    create(&e, "bp", "v", TOKEN_A);
+    let user = make_user(
+        &e,
+        "blocker",
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:PutResourcePolicy","Resource":"*",
+             "Condition":{"Bool":{"secretsmanager:BlockPublicPolicy":"true"}}}]}"#,
+    );
+    let policy = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"111111111111\"},\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}"#;
+    let before = e.dump();
+    for flag in ["", r#","BlockPublicPolicy":false"#] {
+        let msg = denied(call_user(
+            &e,
+            &user,
+            PRIMARY,
+            "PutResourcePolicy",
+            &format!(r#"{{"SecretId":"bp","ResourcePolicy":"{policy}"{flag}}}"#),
+        ));
+        assert!(
+            msg.contains("secretsmanager:PutResourcePolicy on resource: arn:aws:"),
+            "{msg}"
+        );
+    }
+    assert_eq!(e.dump(), before);
+    call_user(
+        &e,
+        &user,
+        PRIMARY,
+        "PutResourcePolicy",
+        &format!(r#"{{"SecretId":"bp","ResourcePolicy":"{policy}","BlockPublicPolicy":true}}"#),
+    )
+    .unwrap();
+    assert!(
+        e.ok("GetResourcePolicy", r#"{"SecretId":"bp"}"#)
+            .str("ResourcePolicy")
+            .is_some()
+    );
 }
