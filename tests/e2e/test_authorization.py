@@ -366,3 +366,119 @@ def test_trust_principals_are_held_by_unique_id(dev):
         "Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"}]}))
     dev.client("sts", key=key2, secret=secret2).assume_role(RoleArn=role_arn, RoleSessionName="s1")
+
+
+# Operations whose "Required permissions" (Secrets Manager API reference) name a second action.
+
+def denial(user, action, resource=None):
+    on = f" on resource: {resource}" if resource else ""
+    return (f"User: arn:aws:iam::{ACCT}:user/{user} is not authorized to perform: {action}{on} "
+            f"because no identity-based policy allows the {action} action")
+
+
+def test_create_secret_with_tags_also_needs_tag_resource(dev):
+    """API_CreateSecret: "If you include tags in the secret, you also need
+    secretsmanager:TagResource". AWS judges it on the ARN the secret is about to get: a denial
+    recorded in kubernetes-sigs/cluster-api-provider-aws#1523 names
+    `secretsmanager:TagResource on resource: arn:aws:secretsmanager:…:secret:<name>-KSN0bL`."""
+    root = dev.client("secretsmanager")
+    key, secret = make_user(dev, "creator", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:CreateSecret", "Resource": "*"}]})
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    status, code, msg = error_of(sm.create_secret, Name="tagged", SecretString="v",
+                                 Tags=[{"Key": "team", "Value": "blue"}])
+    assert (status, code) == (400, "AccessDeniedException")
+    prefix = (f"User: arn:aws:iam::{ACCT}:user/creator is not authorized to perform: "
+              f"secretsmanager:TagResource on resource: arn:aws:secretsmanager:us-east-1:{ACCT}:secret:tagged-")
+    suffix = " because no identity-based policy allows the secretsmanager:TagResource action"
+    assert msg.startswith(prefix) and msg.endswith(suffix), msg
+    assert len(msg) == len(prefix) + 6 + len(suffix), msg
+    # Nothing was created.
+    assert error_of(root.describe_secret, SecretId="tagged")[1] == "ResourceNotFoundException"
+    assert root.list_secrets()["SecretList"] == []
+    # Without tags CreateSecret alone is enough (also through the aws CLI).
+    sm.create_secret(Name="plain", SecretString="v")
+    dev.cli("secretsmanager", "create-secret", "--name", "plain2", "--secret-string", "v",
+            key=key, secret=secret)
+    proc = dev.cli("secretsmanager", "create-secret", "--name", "tagged2", "--secret-string", "v",
+                   "--tags", "Key=team,Value=blue", key=key, secret=secret, check=False)
+    assert proc.returncode != 0 and "secretsmanager:TagResource" in proc.stderr
+    assert error_of(root.describe_secret, SecretId="tagged2")[1] == "ResourceNotFoundException"
+
+    # With TagResource allowed (on app/* secrets only) it works, and the tags are set.
+    key2, secret2 = make_user(dev, "tagger", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:CreateSecret", "Resource": "*"},
+        {"Effect": "Allow", "Action": "secretsmanager:TagResource",
+         "Resource": "arn:aws:secretsmanager:*:*:secret:app/*"}]})
+    sm2 = dev.client("secretsmanager", key=key2, secret=secret2)
+    arn = sm2.create_secret(Name="app/tagged", SecretString="v",
+                            Tags=[{"Key": "team", "Value": "blue"}])["ARN"]
+    assert root.describe_secret(SecretId=arn)["Tags"] == [{"Key": "team", "Value": "blue"}]
+    assert error_of(sm2.create_secret, Name="other/tagged", SecretString="v",
+                    Tags=[{"Key": "team", "Value": "blue"}])[1] == "AccessDeniedException"
+    assert error_of(root.describe_secret, SecretId="other/tagged")[1] == "ResourceNotFoundException"
+
+
+def test_batch_get_secret_value_with_filters_also_needs_list_secrets(dev):
+    """API_BatchGetSecretValue: "If you use filters, you must also have
+    secretsmanager:ListSecrets". ListSecrets has no resource, so the message names none."""
+    dev.client("secretsmanager").create_secret(Name="b1", SecretString="one")
+    read = ["secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"]
+    key, secret = make_user(dev, "reader", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": read, "Resource": "*"}]})
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    filters = [{"Key": "name", "Values": ["b1"]}]
+    status, code, msg = error_of(sm.batch_get_secret_value, Filters=filters)
+    assert (status, code, msg) == (400, "AccessDeniedException",
+                                   denial("reader", "secretsmanager:ListSecrets"))
+    assert sm.batch_get_secret_value(SecretIdList=["b1"])["SecretValues"][0]["SecretString"] == "one"
+    key2, secret2 = make_user(dev, "lister", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": read + ["secretsmanager:ListSecrets"], "Resource": "*"}]})
+    sm2 = dev.client("secretsmanager", key=key2, secret=secret2)
+    out = sm2.batch_get_secret_value(Filters=filters)
+    assert [v["SecretString"] for v in out["SecretValues"]] == ["one"]
+
+
+def test_validate_resource_policy_also_needs_put_resource_policy(dev):
+    """API_ValidateResourcePolicy: "Required permissions: secretsmanager:ValidateResourcePolicy
+    and secretsmanager:PutResourcePolicy"; judged on the secret when SecretId is given."""
+    arn = dev.client("secretsmanager").create_secret(Name="p", SecretString="v")["ARN"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ACCT}, "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*"}]})
+    key, secret = make_user(dev, "validator", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:ValidateResourcePolicy", "Resource": "*"}]})
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    status, code, msg = error_of(sm.validate_resource_policy, SecretId="p", ResourcePolicy=policy)
+    assert (status, code, msg) == (400, "AccessDeniedException",
+                                   denial("validator", "secretsmanager:PutResourcePolicy", arn))
+    assert error_of(sm.validate_resource_policy, ResourcePolicy=policy)[1] == "AccessDeniedException"
+    key2, secret2 = make_user(dev, "both", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:ValidateResourcePolicy",
+                                       "secretsmanager:PutResourcePolicy"], "Resource": "*"}]})
+    sm2 = dev.client("secretsmanager", key=key2, secret=secret2)
+    assert sm2.validate_resource_policy(SecretId="p", ResourcePolicy=policy)["PolicyValidationPassed"]
+    assert sm2.validate_resource_policy(ResourcePolicy=policy)["PolicyValidationPassed"]
+
+
+def test_put_resource_policy_can_be_made_to_require_block_public_policy(dev):
+    """API_PutResourcePolicy needs only secretsmanager:PutResourcePolicy; the
+    secretsmanager:BlockPublicPolicy condition key carries the request's flag, so a policy can
+    require callers to set it. When the request omits it the key is absent (no match)."""
+    root = dev.client("secretsmanager")
+    arn = root.create_secret(Name="bp", SecretString="v")["ARN"]
+    key, secret = make_user(dev, "blocker", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:PutResourcePolicy", "Resource": "*",
+         "Condition": {"Bool": {"secretsmanager:BlockPublicPolicy": "true"}}}]})
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ACCT}, "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*"}]})
+    status, code, msg = error_of(sm.put_resource_policy, SecretId=arn, ResourcePolicy=policy)
+    assert (status, code, msg) == (400, "AccessDeniedException",
+                                   denial("blocker", "secretsmanager:PutResourcePolicy", arn))
+    assert error_of(sm.put_resource_policy, SecretId=arn, ResourcePolicy=policy,
+                    BlockPublicPolicy=False)[1] == "AccessDeniedException"
+    assert "ResourcePolicy" not in root.get_resource_policy(SecretId=arn)
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=policy, BlockPublicPolicy=True)
+    assert json.loads(root.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == json.loads(policy)

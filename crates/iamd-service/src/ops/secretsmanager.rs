@@ -522,6 +522,27 @@ fn place_replica(
     Ok((replica, writes))
 }
 
+/// "If you include tags in the secret, you also need secretsmanager:TagResource"
+/// (API_CreateSecret, Required permissions). AWS judges it on the ARN the new secret is about
+/// to get, suffix included: a CreateSecret with Tags denied by AWS printed
+/// `... is not authorized to perform: secretsmanager:TagResource on resource:
+/// arn:aws:secretsmanager:us-west-2:…:secret:<name>-KSN0bL` (kubernetes-sigs/
+/// cluster-api-provider-aws#1523, whose CreateSecret passes Tags). Called under the writer
+/// lock before anything is written, so a denial creates nothing. The request's tags are
+/// `aws:RequestTag/*` and `aws:TagKeys`; the secret's own keys are those of the request.
+fn authorize_tags_on_create(ctx: &Ctx<'_>, input: &Value, arn: &str) -> Result<(), Error> {
+    let mut context = crate::authz::request_context(SM, "CreateSecret", input);
+    context.set_static("secretsmanager:SecretId", arn);
+    ctx.core.authorize_with(
+        ctx.caller,
+        SM,
+        ctx.region,
+        "secretsmanager:TagResource",
+        Some(arn),
+        context,
+    )
+}
+
 // --- operations ----------------------------------------------------------------------------
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html>
@@ -588,6 +609,10 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             ctx.region,
             arn_suffix()?
         );
+        // An empty Tags list adds no tag and needs no TagResource [open].
+        if input.list("Tags").is_some_and(|t| !t.is_empty()) {
+            authorize_tags_on_create(ctx, input, &arn)?;
+        }
         let mut meta = SecretMeta {
             arn: arn.clone(),
             name: name.to_owned(),
@@ -1229,7 +1254,19 @@ fn optional_secret_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Option<Strin
 /// policy that passes syntax is checked for broad access with iamd's approximation of Zelkova
 /// (`secrets::policy::grants_broad_access`). AWS does not document its `CheckName` values;
 /// `BROAD_ACCESS` is iamd's.
+///
+/// "Required permissions: secretsmanager:ValidateResourcePolicy and
+/// secretsmanager:PutResourcePolicy" (API_ValidateResourcePolicy): the second is judged on the
+/// same resource as the first (the secret when SecretId is given, none otherwise [open]).
 fn validate_resource_policy_op(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
+    ctx.core.authorize_with(
+        ctx.caller,
+        SM,
+        ctx.region,
+        "secretsmanager:PutResourcePolicy",
+        optional_secret_resource(ctx, input)?.as_deref(),
+        crate::authz::request_context(SM, "ValidateResourcePolicy", input),
+    )?;
     if input.str("SecretId").is_some() {
         lookup(ctx, input)?;
     }
@@ -1482,6 +1519,19 @@ fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
             "InvalidParameterException",
             "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.",
         ));
+    }
+    if filters.is_some() {
+        // "If you use filters, you must also have secretsmanager:ListSecrets"
+        // (API_BatchGetSecretValue, Required permissions). ListSecrets has no resource, so the
+        // denial names none, as ListSecrets' own does (aws-semantics.md §4.5); the whole call
+        // fails, since without the listing there is no secret to report an error for.
+        ctx.core.authorize_action(
+            ctx.caller,
+            SM,
+            ctx.region,
+            "secretsmanager:ListSecrets",
+            None,
+        )?;
     }
     let mut values = Vec::new();
     let mut errors = Vec::new();

@@ -953,4 +953,5 @@ fn concurrent_writers_keep_labels_consistent() {
     assert_eq!(again.get("VersionIdsToStages"), d.get("VersionIdsToStages"));
 }
 
+mod authz;
 mod replication;

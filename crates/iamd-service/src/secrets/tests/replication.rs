@@ -39,7 +39,7 @@ impl Env {
 }
 
 /// An IAM user of ACCT with one inline policy.
-fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
+pub(super) fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
     let u = e
         .core
         .iam
@@ -82,7 +82,13 @@ fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
     }
 }
 
-fn call_user(e: &Env, user: &Caller, region: &str, op: &str, body: &str) -> Result<Value, Error> {
+pub(super) fn call_user(
+    e: &Env,
+    user: &Caller,
+    region: &str,
+    op: &str,
+    body: &str,
+) -> Result<Value, Error> {
     let (operation, input) = iamd_api::decode_json(
         Service::SecretsManager,
         &format!("secretsmanager.{op}"),
