@@ -454,3 +454,17 @@ def test_block_public_policy_and_validate_resource_policy(dev):
     out = c.validate_resource_policy(SecretId=arn, ResourcePolicy=narrowed)
     assert out["PolicyValidationPassed"] is True and out["ValidationErrors"] == []
     assert error_of(c.validate_resource_policy, ResourcePolicy="{nope")[1] == "MalformedPolicyDocumentException"
+
+
+def test_unsupported_create_secret_features_are_refused_not_ignored(dev):
+    """Cross-account replicas and managed external secrets are not in iamd: CreateSecret asking for
+    either is refused with NotImplemented (501) and creates nothing, rather than quietly making a
+    plain secret the caller did not ask for."""
+    c = sm(dev)
+    primary = "arn:aws:secretsmanager:us-east-2:222222222222:secret:shared/db-AbCdEf"
+    for extra, feature in [({"CrossAccountPrimaryARN": primary}, "CrossAccountPrimaryARN"),
+                           ({"Type": "SalesforceAppCredential"}, "Type")]:
+        status, code, msg = error_of(c.create_secret, Name="unsupported/x", SecretString="v", **extra)
+        assert (status, code) == (501, "NotImplemented"), msg
+        assert feature in msg, msg
+        assert error_of(c.describe_secret, SecretId="unsupported/x")[1] == "ResourceNotFoundException"

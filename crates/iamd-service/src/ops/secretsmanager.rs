@@ -555,6 +555,18 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
         ));
     }
+    // Features iamd does not have are refused, never ignored: a request asking for them would
+    // otherwise get a plain secret it did not ask for.
+    if input.str("CrossAccountPrimaryARN").is_some() {
+        return Err(Error::NotImplemented(
+            "CreateSecret with CrossAccountPrimaryARN (cross-account replicas)",
+        ));
+    }
+    if input.str("Type").is_some_and(|t| !t.is_empty()) {
+        return Err(Error::NotImplemented(
+            "CreateSecret with Type (managed external secrets)",
+        ));
+    }
     let value = value_input(input)?;
     check_kms_key(input)?;
     let replicas = replica_regions_input(ctx, input)?;
