@@ -361,6 +361,20 @@ def test_trust_principals_are_held_by_unique_id(dev):
     assert (status, code) == (403, "AccessDenied")
     shown = iam.get_role(RoleName="OpsRole")["Role"]["AssumeRolePolicyDocument"]
     assert shown["Statement"][0]["Principal"]["AWS"] == old_id
+    # Every response that carries the trust policy shows the same (ListRoles, instance profiles,
+    # GetAccountAuthorizationDetails), not only GetRole.
+    iam.create_instance_profile(InstanceProfileName="OpsProfile")
+    iam.add_role_to_instance_profile(InstanceProfileName="OpsProfile", RoleName="OpsRole")
+    listed = [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "OpsRole"]
+    by_role = iam.list_instance_profiles_for_role(RoleName="OpsRole")["InstanceProfiles"][0]["Roles"]
+    profile = iam.get_instance_profile(InstanceProfileName="OpsProfile")["InstanceProfile"]["Roles"]
+    details = [r for r in iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+               if r["RoleName"] == "OpsRole"]
+    for doc in [listed[0]["AssumeRolePolicyDocument"], by_role[0]["AssumeRolePolicyDocument"],
+                profile[0]["AssumeRolePolicyDocument"], details[0]["AssumeRolePolicyDocument"]]:
+        assert doc["Statement"][0]["Principal"]["AWS"] == old_id, doc
+    iam.remove_role_from_instance_profile(InstanceProfileName="OpsProfile", RoleName="OpsRole")
+    iam.delete_instance_profile(InstanceProfileName="OpsProfile")
     # Saving the policy again binds the new user.
     iam.update_assume_role_policy(RoleName="OpsRole", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [

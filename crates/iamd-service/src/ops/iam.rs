@@ -146,14 +146,19 @@ pub(super) fn group_out(acct: &str, g: &GroupRecord) -> Value {
 }
 
 /// A role; `full` adds tags, permissions boundary and RoleLastUsed (GetRole, CreateRole).
-pub(super) fn role_out(acct: &str, r: &RoleRecord, full: bool) -> Value {
+/// A role as IAM's responses show it. The trust policy is the effective one: principals deleted
+/// since it was saved show as their unique ids, in every response that carries it (as on AWS).
+pub(super) fn role_out(ctx: &Ctx<'_>, r: &RoleRecord, full: bool) -> Value {
     let b = Value::builder()
         .set("Path", r.path.as_str())
         .set("RoleName", r.name.as_str())
         .set("RoleId", r.id.as_str())
-        .set("Arn", entity_arn(acct, "role", &r.path, &r.name))
+        .set("Arn", entity_arn(acct(ctx), "role", &r.path, &r.name))
         .set("CreateDate", ts(r.created))
-        .set("AssumeRolePolicyDocument", url_encode(&r.trust))
+        .set(
+            "AssumeRolePolicyDocument",
+            url_encode(&ctx.core.role_trust(r)),
+        )
         .set_opt("Description", r.description.as_deref())
         .set("MaxSessionDuration", r.max_session);
     if !full {
@@ -199,7 +204,7 @@ pub(super) fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: b
 /// An instance profile with its roles; `tags` only for Get/Create (the list operations do not
 /// return tags).
 pub(super) fn profile_out(
-    acct: &str,
+    ctx: &Ctx<'_>,
     p: &InstanceProfileRecord,
     roles: &[RoleRecord],
     tags: bool,
@@ -210,14 +215,14 @@ pub(super) fn profile_out(
         .set("InstanceProfileId", p.id.as_str())
         .set(
             "Arn",
-            entity_arn(acct, "instance-profile", &p.path, &p.name),
+            entity_arn(acct(ctx), "instance-profile", &p.path, &p.name),
         )
         .set("CreateDate", ts(p.created))
         .set(
             "Roles",
             roles
                 .iter()
-                .map(|r| role_out(acct, r, false))
+                .map(|r| role_out(ctx, r, false))
                 .collect::<Value>(),
         )
         .set_opt(
@@ -623,17 +628,15 @@ fn create_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         &tags_in(input),
         ctx.core.now(),
     )?;
-    Ok(one("Role", role_out(acct(ctx), &r, true)))
+    Ok(one("Role", role_out(ctx, &r, true)))
 }
 
 fn get_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let mut r = ctx
+    let r = ctx
         .core
         .iam
         .get::<RoleRecord>(acct(ctx), s(input, "RoleName"))?;
-    // Principals deleted since the policy was saved show as their unique id, as on AWS.
-    r.trust = ctx.core.role_trust(&r);
-    Ok(one("Role", role_out(acct(ctx), &r, true)))
+    Ok(one("Role", role_out(ctx, &r, true)))
 }
 
 fn update_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -653,7 +656,7 @@ fn update_role_description(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error>
         Some(s(input, "Description")),
         None,
     )?;
-    Ok(one("Role", role_out(acct(ctx), &r, true)))
+    Ok(one("Role", role_out(ctx, &r, true)))
 }
 
 fn update_assume_role_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -677,7 +680,7 @@ fn list_roles(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .iam
         .list_roles(a, input.str("PathPrefix"), page(input))?;
     Ok(with_page(Value::builder(), "Roles", p, |r| {
-        role_out(a, r, false)
+        role_out(ctx, r, false)
     }))
 }
 
@@ -1064,10 +1067,7 @@ fn create_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error>
         &tags_in(input),
         ctx.core.now(),
     )?;
-    Ok(one(
-        "InstanceProfile",
-        profile_out(acct(ctx), &p, &[], true),
-    ))
+    Ok(one("InstanceProfile", profile_out(ctx, &p, &[], true)))
 }
 
 fn get_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -1075,10 +1075,7 @@ fn get_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .core
         .iam
         .get_instance_profile(acct(ctx), s(input, "InstanceProfileName"))?;
-    Ok(one(
-        "InstanceProfile",
-        profile_out(acct(ctx), &p, &roles, true),
-    ))
+    Ok(one("InstanceProfile", profile_out(ctx, &p, &roles, true)))
 }
 
 fn delete_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -1098,7 +1095,7 @@ fn list_instance_profiles(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
         Value::builder(),
         "InstanceProfiles",
         p,
-        |(p, r)| profile_out(a, p, r, false),
+        |(p, r)| profile_out(ctx, p, r, false),
     ))
 }
 
@@ -1112,7 +1109,7 @@ fn list_instance_profiles_for_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value
         Value::builder(),
         "InstanceProfiles",
         p,
-        |(p, r)| profile_out(a, p, r, false),
+        |(p, r)| profile_out(ctx, p, r, false),
     ))
 }
 

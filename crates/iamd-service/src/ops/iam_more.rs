@@ -144,7 +144,7 @@ fn get_account_authorization_details(ctx: &Ctx<'_>, input: &Value) -> Result<Val
                     .build(),
             ),
             Detail::Role(r, profiles) => {
-                let base = role_out(a, r, false);
+                let base = role_out(ctx, r, false);
                 let mut b = Value::builder();
                 for (k, v) in base.as_structure().unwrap_or_default() {
                     // Role details carry no MaxSessionDuration/Description (RoleDetail shape).
@@ -157,7 +157,7 @@ fn get_account_authorization_details(ctx: &Ctx<'_>, input: &Value) -> Result<Val
                         "InstanceProfileList",
                         profiles
                             .iter()
-                            .map(|p| profile_out(a, p, std::slice::from_ref(r), false))
+                            .map(|p| profile_out(ctx, p, std::slice::from_ref(r), false))
                             .collect::<Value>(),
                     )
                     .set("RolePolicyList", inline_out(&r.inline))
