@@ -1,10 +1,11 @@
 """Login profiles and GetAccountAuthorizationDetails, driven by boto3 and the aws CLI against a
 real `iamd serve --dev`.
 
-Error texts: `Login Profile for user <n> already exists.` (EntityAlreadyExists) and
-`Login Profile for User <n> cannot be found.` (NoSuchEntity) as moto and other emulators record
-them (not verified against a captured AWS response); `Cannot delete entity, must delete login
-profile first.` per aws-semantics.md §7."""
+Error texts: `Login Profile for User <n> cannot be found.` (NoSuchEntity) is AWS's answer as
+quoted in ansible/ansible#43197 ("It fails with error: Login Profile for User username cannot be
+found."); `Login Profile for user <n> already exists.` (EntityAlreadyExists) as moto and other
+emulators record it (not verified against a captured AWS response); `Cannot delete entity, must
+delete login profile first.` per aws-semantics.md §7 and rebuy-de/aws-nuke#169."""
 
 import json
 import os
