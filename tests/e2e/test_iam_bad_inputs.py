@@ -33,6 +33,8 @@ Where the texts come from (AWS-recorded unless said otherwise):
   iamd's ARN parser), `Value at 'tags' … less than or equal to 50`, and a bad element of a list
   (UntagRole's TagKeys) answered with every constraint of the element type.
 
+Password policy rows: see the sources in test_iam_password_policy.py.
+
 Unverified (iamd's text, no AWS recording found): UpdateUser onto an existing name and with a
 bad NewPath (by analogy with UpdateGroup and CreateVirtualMFADevice), the policy-grammar texts (MalformedPolicyDocument
 `Policy statement must contain resources.`, `Syntax errors in policy.`), EnableMFADevice's
@@ -107,10 +109,17 @@ def snapshot(iam):
         except botocore.exceptions.ClientError as e:
             return e.response["Error"]["Code"]
 
+    def password_policy():
+        try:
+            return iam.get_account_password_policy()["PasswordPolicy"]
+        except botocore.exceptions.ClientError as e:
+            return e.response["Error"]["Code"]
+
     return {
         "gaad": {k: v for k, v in gaad.items() if k != "ResponseMetadata"},
         "keys": {u: iam.list_access_keys(UserName=u)["AccessKeyMetadata"] for u in users},
         "logins": {u: login(u) for u in users},
+        "password_policy": password_policy(),
         "user_tags": {u: iam.list_user_tags(UserName=u)["Tags"] for u in users},
         "mfa": iam.list_virtual_mfa_devices()["VirtualMFADevices"],
         "mfa_tags": [d.get("Tags") for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]],
@@ -415,6 +424,25 @@ ROWS = [
      404, 'NoSuchEntity', 'Login Profile for User bob2 cannot be found.'),
     ("DeleteLoginProfile", {"UserName": "bob2"},
      404, 'NoSuchEntity', 'Login Profile for User bob2 cannot be found.'),
+    # The account has no custom password policy: AWS's default one applies (texts as AWS answered
+    # CreateLoginProfile in public transcripts; see test_iam_password_policy.py).
+    ("CreateLoginProfile", {"UserName": "bob2", "Password": "abcdefg1"},
+     400, 'PasswordPolicyViolation', 'Password should meet 1 more of the following requirements: Password should have at least one uppercase letter, Password should have at least one symbol'),
+    ("UpdateLoginProfile", {"UserName": "alice", "Password": "Ab1!xyz"},
+     400, 'PasswordPolicyViolation', 'Password should have a minimum length of 8'),
+    # aws/aws-cli#7265; the same text for DeleteAccountPasswordPolicy is unverified.
+    ("GetAccountPasswordPolicy", {},
+     404, 'NoSuchEntity', 'The Password Policy with domain name 000000000000 cannot be found.'),
+    ("DeleteAccountPasswordPolicy", {},
+     404, 'NoSuchEntity', 'The Password Policy with domain name 000000000000 cannot be found.'),
+    ("UpdateAccountPasswordPolicy", {"MinimumPasswordLength": 5},
+     400, 'ValidationError', "1 validation error detected: Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value greater than or equal to 6"),
+    ("UpdateAccountPasswordPolicy", {"PasswordReusePrevention": 25},
+     400, 'ValidationError', "1 validation error detected: Value at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24"),
+    # The rows run as the root, which has no IAM password (aws-cli's change-password example
+    # names the code; the message is unverified).
+    ("ChangePassword", {"OldPassword": PASSWORD, "NewPassword": "Other-Passw0rd!"},
+     400, 'InvalidUserType', 'Only IAM Users can change their own password.'),
     # Where the enum sits among the element's constraints is unverified.
     ("GetAccountAuthorizationDetails", {"Filter": ["Robot"]},
      400, 'ValidationError', "1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy], Member must not be null]"),

@@ -5,7 +5,12 @@
 //! a profile follows its user through UpdateUser renames). The password is kept only as an
 //! Argon2id hash (PHC string); it is hashed before the store transaction starts, is never logged
 //! and never returned. DeleteUser refuses while the record exists (see `Iam::delete_user`).
+//!
+//! Every new password is checked against the account password policy (or AWS's default one,
+//! [`check_password`]); the hashes of earlier passwords are kept (at most 24, the largest
+//! PasswordReusePrevention) so a policy that prevents reuse can be enforced.
 
+use super::password_policy::{PasswordPolicy, check_password, load_policy, reuse_violation};
 use super::{Iam, UserRecord, from_json, must, to_json};
 use crate::error::Error;
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -30,7 +35,14 @@ pub struct LoginProfileRecord {
     pub reset_required: bool,
     /// `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>` (base64 without padding).
     pub hash: String,
+    /// Hashes of earlier passwords, newest first (at most [`MAX_REMEMBERED`]).
+    #[serde(default)]
+    pub previous: Vec<String>,
 }
+
+/// The most previous passwords a policy can forbid (PasswordReusePrevention's maximum, 24): the
+/// current one and 23 before it.
+const MAX_REMEMBERED: usize = 23;
 
 /// A login profile as the API returns it: the user's current name with the record.
 #[derive(Debug, Clone)]
@@ -97,6 +109,30 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
         == 0
 }
 
+/// Checks a new password against the policy and the remembered ones, and hashes it.
+fn new_password_hash(
+    policy: Option<&PasswordPolicy>,
+    current: &LoginProfileRecord,
+    password: &str,
+) -> Result<String, Error> {
+    check_password(policy, password)?;
+    if let Some(n) = policy.and_then(|p| p.reuse_prevention) {
+        let n = usize::try_from(n).unwrap_or(0);
+        let remembered = std::iter::once(&current.hash).chain(current.previous.iter());
+        if remembered.take(n).any(|h| verify_password(h, password)) {
+            return Err(reuse_violation());
+        }
+    }
+    hash_password(password)
+}
+
+/// Makes `hash` the current password, remembering the one it replaces.
+fn set_password(p: &mut LoginProfileRecord, hash: &str) {
+    let old = std::mem::replace(&mut p.hash, hash.to_owned());
+    p.previous.insert(0, old);
+    p.previous.truncate(MAX_REMEMBERED);
+}
+
 fn not_found(user: &str) -> Error {
     Error::aws(
         "NoSuchEntity",
@@ -142,11 +178,14 @@ impl Iam {
                     format!("Login Profile for user {} already exists.", u.name),
                 ));
             }
+            let policy = load_policy(tx, acct)?.map(|(p, _)| p);
+            check_password(policy.as_ref(), password)?;
             let rec = LoginProfileRecord {
                 user_id: u.id.clone(),
                 created: now,
                 reset_required,
                 hash: hash.clone(),
+                previous: Vec::new(),
             };
             tx.put(KIND_LOGIN, acct, &u.id, &to_json(&rec)?, Expect::Absent)?;
             Ok(out(&u, &rec))
@@ -161,7 +200,8 @@ impl Iam {
         })
     }
 
-    /// Changes the password and/or the reset flag; neither given changes nothing (as AWS).
+    /// Changes the password and/or the reset flag; neither given changes nothing (as AWS). A new
+    /// password must satisfy the password policy, including its reuse prevention.
     pub fn update_login_profile(
         &self,
         acct: &str,
@@ -169,17 +209,81 @@ impl Iam {
         password: Option<&str>,
         reset_required: Option<bool>,
     ) -> Result<(), Error> {
-        let hash = password.map(hash_password).transpose()?;
-        self.write(|tx| {
-            let (u, _) = must::<UserRecord>(tx, acct, user)?;
-            let (mut p, v) = load_profile(tx, acct, &u.id)?.ok_or_else(|| not_found(&u.name))?;
+        let (u, p, v, policy) = self.profile_and_policy(acct, user)?;
+        let hash = match password {
+            Some(pw) => Some(new_password_hash(policy.as_ref(), &p, pw)?),
+            None => None,
+        };
+        self.save_profile(acct, &u, v, |p| {
             if let Some(h) = &hash {
-                p.hash = h.clone();
+                set_password(p, h);
             }
             if let Some(r) = reset_required {
                 p.reset_required = r;
             }
-            tx.put(KIND_LOGIN, acct, &u.id, &to_json(&p)?, Expect::Version(v))?;
+        })
+    }
+
+    /// ChangePassword: the calling IAM user replaces its own password, proving the current one.
+    /// The new one must satisfy the password policy; the reset requirement is cleared.
+    ///
+    /// A wrong `OldPassword` answers `AccessDenied` (403) `The old password was incorrect.`:
+    /// unverified, AWS's text was not found in any recording.
+    pub fn change_password(
+        &self,
+        acct: &str,
+        user: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), Error> {
+        let (u, p, v, policy) = self.profile_and_policy(acct, user)?;
+        if !verify_password(&p.hash, old) {
+            return Err(Error::aws(
+                "AccessDenied",
+                "The old password was incorrect.",
+            ));
+        }
+        let hash = new_password_hash(policy.as_ref(), &p, new)?;
+        self.save_profile(acct, &u, v, |p| {
+            set_password(p, &hash);
+            p.reset_required = false;
+        })
+    }
+
+    /// The user, its login profile with the profile's store version, and the account's password
+    /// policy, read together.
+    fn profile_and_policy(
+        &self,
+        acct: &str,
+        user: &str,
+    ) -> Result<(UserRecord, LoginProfileRecord, i64, Option<PasswordPolicy>), Error> {
+        self.read(|tx| {
+            let (u, _) = must::<UserRecord>(tx, acct, user)?;
+            let (p, v) = load_profile(tx, acct, &u.id)?.ok_or_else(|| not_found(&u.name))?;
+            let policy = load_policy(tx, acct)?.map(|(p, _)| p);
+            Ok((u, p, v, policy))
+        })
+    }
+
+    /// Writes the profile read at `version` after `change`; a write in between answers
+    /// ConcurrentModification (the hashing happened outside the transaction).
+    fn save_profile(
+        &self,
+        acct: &str,
+        u: &UserRecord,
+        version: i64,
+        change: impl Fn(&mut LoginProfileRecord),
+    ) -> Result<(), Error> {
+        self.write(|tx| {
+            let (mut p, _) = load_profile(tx, acct, &u.id)?.ok_or_else(|| not_found(&u.name))?;
+            change(&mut p);
+            tx.put(
+                KIND_LOGIN,
+                acct,
+                &u.id,
+                &to_json(&p)?,
+                Expect::Version(version),
+            )?;
             Ok(())
         })
     }
@@ -296,5 +400,73 @@ mod tests {
                 "The user with name alice cannot be found.".into()
             )
         );
+    }
+
+    #[test]
+    fn new_passwords_follow_the_policy_and_change_password_proves_the_old_one() {
+        use crate::iam::password_policy::PasswordPolicy;
+        let (iam, _) = iam();
+        // No custom policy: AWS's default one (8 characters, three kinds).
+        assert_eq!(
+            err(iam.create_login_profile(A, "alice", "abcdefgh", false, 1)),
+            (
+                "PasswordPolicyViolation",
+                "Password should meet 2 more of the following requirements: Password should have \
+                 at least one uppercase letter, Password should have at least one number, \
+                 Password should have at least one symbol"
+                    .into()
+            )
+        );
+        assert_eq!(err(iam.get_login_profile(A, "alice")).0, "NoSuchEntity");
+        iam.create_login_profile(A, "alice", PW, true, 1).unwrap();
+        iam.update_password_policy(
+            A,
+            &PasswordPolicy {
+                minimum_length: 12,
+                require_numbers: true,
+                reuse_prevention: Some(2),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            err(iam.update_login_profile(A, "alice", Some("Short-1"), None)),
+            (
+                "PasswordPolicyViolation",
+                "Password should have a minimum length of 12".into()
+            )
+        );
+        assert!(iam.check_login_password(A, "alice", PW));
+        assert_eq!(
+            err(iam.change_password(A, "alice", "wrong", "abcdefghijk1")),
+            ("AccessDenied", "The old password was incorrect.".into())
+        );
+        assert_eq!(
+            err(iam.change_password(A, "alice", PW, "abcdefghijkl")).1,
+            "Password should have at least one number"
+        );
+        // Reuse prevention 2: the current password and the one before it are refused.
+        assert_eq!(
+            err(iam.change_password(A, "alice", PW, PW)),
+            (
+                "PasswordPolicyViolation",
+                "Policy constraint violation with password reuse prevention during password change."
+                    .into()
+            )
+        );
+        assert!(iam.get_login_profile(A, "alice").unwrap().reset_required);
+        iam.change_password(A, "alice", PW, "abcdefghijk1").unwrap();
+        assert!(iam.check_login_password(A, "alice", "abcdefghijk1"));
+        assert!(!iam.get_login_profile(A, "alice").unwrap().reset_required);
+        assert_eq!(
+            err(iam.change_password(A, "alice", "abcdefghijk1", PW)).0,
+            "PasswordPolicyViolation"
+        );
+        iam.change_password(A, "alice", "abcdefghijk1", "abcdefghijk2")
+            .unwrap();
+        // Two changes later the first password may come back.
+        iam.update_login_profile(A, "alice", Some(PW), None)
+            .unwrap();
+        assert!(iam.check_login_password(A, "alice", PW));
     }
 }

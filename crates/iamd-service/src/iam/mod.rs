@@ -9,6 +9,7 @@ pub mod details;
 pub mod doc;
 pub mod login;
 pub mod mfa;
+pub mod password_policy;
 pub mod records;
 
 pub use doc::{DocKind, url_encode, validate_policy_document};
@@ -1907,6 +1908,12 @@ impl Iam {
                         )?;
                     }
                 }
+            }
+            if password_policy::load_policy(tx, acct)?.is_some_and(|(p, _)| p.allow_users_to_change)
+            {
+                identity.push(password_policy::change_own_password_grant(&entity_arn(
+                    acct, "user", &u.path, &u.name,
+                )));
             }
             Ok(PrincipalPolicies {
                 identity,
