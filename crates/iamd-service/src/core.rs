@@ -401,7 +401,9 @@ impl Iamd {
             self.compiled_policies(caller)?,
         ));
         if let Ok(mut cache) = self.caller_views.write() {
-            if cache.len() >= 100_000 {
+            // A view holds a principal's facts and context keys (about a kilobyte or two): the
+            // bound keeps the cache near 30 MB; past it, views are rebuilt on demand.
+            if cache.len() >= 20_000 {
                 cache.clear();
             }
             cache.insert(

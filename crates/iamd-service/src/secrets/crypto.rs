@@ -115,7 +115,8 @@ pub(crate) struct DataKeys {
 /// A data key with the associated data it was unwrapped under.
 type BoundKey = (Vec<u8>, Arc<SealingKey>);
 
-const DATA_KEYS_CAPACITY: usize = 100_000;
+/// About 700 bytes per key schedule: at most some 7 MB; past it, keys are unwrapped again.
+const DATA_KEYS_CAPACITY: usize = 10_000;
 
 impl DataKeys {
     fn get(
