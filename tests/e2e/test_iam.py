@@ -365,9 +365,29 @@ def test_permissions_boundaries(dev):
     assert iam.get_role(RoleName="r")["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == pb
     assert iam.get_policy(PolicyArn=pb)["Policy"]["PermissionsBoundaryUsageCount"] == 2
     assert iam.get_policy(PolicyArn=pb)["Policy"]["AttachmentCount"] == 0
+    # ListEntitiesForPolicy's PolicyUsageFilter (cloud-nuke uses PermissionsBoundary to find what
+    # to detach before deleting a policy, gruntwork-io/cloud-nuke#973): boundary users and roles,
+    # none as permissions policy; without the filter "all policies are returned"
+    # (API_ListEntitiesForPolicy), so both uses count.
+    iam.attach_role_policy(RoleName="r", PolicyArn=pb)
+    names = lambda e: ([x["UserName"] for x in e["PolicyUsers"]], [x["RoleName"] for x in e["PolicyRoles"]])
+    assert names(iam.list_entities_for_policy(PolicyArn=pb, PolicyUsageFilter="PermissionsBoundary")) \
+        == (["b"], ["r"])
+    assert names(iam.list_entities_for_policy(PolicyArn=pb, PolicyUsageFilter="PermissionsPolicy")) \
+        == ([], ["r"])
+    assert names(iam.list_entities_for_policy(PolicyArn=pb)) == (["b"], ["r"])
+    iam.detach_role_policy(RoleName="r", PolicyArn=pb)
+    # A policy in use as a boundary cannot be deleted (gruntwork-io/cloud-nuke#972: AWS answered
+    # DeleteConflict until the boundary was removed), and the refusal changes nothing.
+    assert fails(iam.delete_policy, PolicyArn=pb) == (
+        "DeleteConflict", "Cannot delete a policy attached to entities.", 409)
+    assert iam.get_policy(PolicyArn=pb)["Policy"]["PermissionsBoundaryUsageCount"] == 2
     iam.delete_role_permissions_boundary(RoleName="r")
     assert iam.list_policies(Scope="Local")["Policies"][0]["PermissionsBoundaryUsageCount"] == 1
     assert "PermissionsBoundary" not in iam.get_role(RoleName="r")["Role"]
+    assert fails(iam.delete_policy, PolicyArn=pb)[0] == "DeleteConflict"
+    iam.delete_user_permissions_boundary(UserName="b")
+    iam.delete_policy(PolicyArn=pb)
 
 
 # --- instance profiles and the seeds ----------------------------------------------------------

@@ -1232,7 +1232,17 @@ impl Iam {
         refuse_aws_managed(arn)?;
         self.write(|tx| {
             let (p, v) = load_policy(tx, acct, arn, Missing::Get)?;
-            if p.attachment_count > 0 {
+            // A policy that is some user's or role's permissions boundary counts as attached:
+            // AWS refuses to delete it until the boundary is removed (gruntwork-io/cloud-nuke#972:
+            // DeleteConflict while the policy was a role's boundary, deleted once it was not).
+            let full_arn = p.arn(acct);
+            let is_boundary = all::<UserRecord>(tx, acct)?
+                .iter()
+                .any(|u| u.boundary.as_deref() == Some(full_arn.as_str()))
+                || all::<RoleRecord>(tx, acct)?
+                    .iter()
+                    .any(|r| r.boundary.as_deref() == Some(full_arn.as_str()));
+            if p.attachment_count > 0 || is_boundary {
                 return Err(Error::aws(
                     "DeleteConflict",
                     "Cannot delete a policy attached to entities.",
@@ -1504,22 +1514,37 @@ impl Iam {
         paginate(items, |(_, arn)| arn.clone(), page)
     }
 
-    pub fn list_entities_for_policy(&self, acct: &str, arn: &str) -> Result<PolicyEntities, Error> {
+    /// The users, groups and roles that use a managed policy: attached as a permissions policy
+    /// (`usage` `PermissionsPolicy`), as a permissions boundary (`PermissionsBoundary`; groups have
+    /// none), or either way (no `usage`: "If it is not included, all policies are returned",
+    /// API_ListEntitiesForPolicy).
+    pub fn list_entities_for_policy(
+        &self,
+        acct: &str,
+        arn: &str,
+        usage: Option<&str>,
+    ) -> Result<PolicyEntities, Error> {
+        let attached = usage != Some("PermissionsBoundary");
+        let boundary = usage != Some("PermissionsPolicy");
         self.read(|tx| {
             let (p, pv) = load_policy(tx, acct, arn, Missing::Get)?;
             let arn = loaded_policy_arn(acct, &p, pv);
+            let uses = |list: &[String], b: &Option<String>| {
+                (attached && list.contains(&arn))
+                    || (boundary && b.as_deref() == Some(arn.as_str()))
+            };
             Ok(PolicyEntities {
                 users: all::<UserRecord>(tx, acct)?
                     .into_iter()
-                    .filter(|u| u.attached.contains(&arn))
+                    .filter(|u| uses(&u.attached, &u.boundary))
                     .collect(),
                 groups: all::<GroupRecord>(tx, acct)?
                     .into_iter()
-                    .filter(|g| g.attached.contains(&arn))
+                    .filter(|g| attached && g.attached.contains(&arn))
                     .collect(),
                 roles: all::<RoleRecord>(tx, acct)?
                     .into_iter()
-                    .filter(|r| r.attached.contains(&arn))
+                    .filter(|r| uses(&r.attached, &r.boundary))
                     .collect(),
             })
         })

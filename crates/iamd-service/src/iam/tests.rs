@@ -490,7 +490,7 @@ fn attaching_needs_an_existing_policy_and_respects_the_quota() {
     );
     let e = c
         .iam
-        .list_entities_for_policy(A, &format!("arn:aws:iam::{A}:policy/p3"))
+        .list_entities_for_policy(A, &format!("arn:aws:iam::{A}:policy/p3"), None)
         .unwrap();
     assert_eq!(e.roles.len(), 1);
     assert_eq!(

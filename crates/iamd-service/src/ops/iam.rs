@@ -998,10 +998,11 @@ holder_ops!(
 /// ListEntitiesForPolicy: groups, users and roles the policy is attached to, paged together
 /// (groups first, then users, then roles, each by name).
 fn list_entities_for_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let e = ctx
-        .core
-        .iam
-        .list_entities_for_policy(acct(ctx), s(input, "PolicyArn"))?;
+    let e = ctx.core.iam.list_entities_for_policy(
+        acct(ctx),
+        s(input, "PolicyArn"),
+        input.str("PolicyUsageFilter"),
+    )?;
     let filter = input.str("EntityFilter");
     let want = |k: &str| filter.is_none_or(|f| f == k);
     let prefix = input.str("PathPrefix");
