@@ -362,16 +362,17 @@ impl CallerView {
         }
     }
 
-    /// The request context: the principal's keys plus the request's own and its time.
+    /// The request context: the principal's keys, then the request's own (which win, as when an
+    /// AssumeRole call proves MFA itself), then the request time.
     fn context(&self, request: Context, now: time::OffsetDateTime) -> Context {
         let mut context = Context::with_base(self.base.clone());
-        context.extend(request);
         if let Some(s) = &self.facts.session
             && s.mfa_authenticated
             && let Some(at) = s.mfa_authenticated_at
         {
             context.set_static("aws:MultiFactorAuthAge", (now - at).whole_seconds().max(0));
         }
+        context.extend(request);
         context.set_static("aws:CurrentTime", now);
         context.set_static("aws:EpochTime", now.unix_timestamp());
         context.set_static("aws:SecureTransport", false);
@@ -654,5 +655,62 @@ mod tests {
             cache.get("{nope", PolicyKind::Identity),
             Err(Error::Internal(_))
         ));
+    }
+
+    #[test]
+    fn request_keys_win_over_the_principals_and_mfa_age_follows_the_clock() {
+        use crate::sessions::{SessionClaims, SessionPrincipal};
+        let claims = SessionClaims {
+            account: "111122223333".into(),
+            principal: SessionPrincipal::User {
+                name: "tf".into(),
+                path: "/".into(),
+                id: "AIDAEXAMPLEEXAMPLE01".into(),
+            },
+            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: "s".into(),
+            issued_at: 1_000,
+            expires_at: 10_000,
+            mfa_at: Some(1_000),
+            source_identity: None,
+            tags: vec![],
+            transitive_tag_keys: vec![],
+            policy: None,
+            policy_arns: vec![],
+            chained: false,
+        };
+        let caller = Caller {
+            session: Some(Arc::new(claims)),
+            ..user()
+        };
+        let view = CallerView::new(&caller, Arc::default());
+        let at = |t: i64| time::OffsetDateTime::from_unix_timestamp(t).unwrap();
+        let age = |c: &Context| {
+            c.get("aws:MultiFactorAuthAge").unwrap().values[0]
+                .as_text()
+                .into_owned()
+        };
+        // The session's MFA age is computed per request, from the request time.
+        assert_eq!(age(&view.context(Context::new(), at(1_600))), "600");
+        assert_eq!(age(&view.context(Context::new(), at(1_900))), "900");
+        // A request that proves MFA itself (AssumeRole with TokenCode) carries its own age: it wins.
+        let mut own = Context::new();
+        own.set("aws:MultiFactorAuthAge", 0i64);
+        own.set("aws:userid", "from-the-request");
+        let c = view.context(own, at(1_900));
+        assert_eq!(age(&c), "0");
+        assert_eq!(
+            c.get("aws:userid").unwrap().values[0].as_text(),
+            "from-the-request"
+        );
+        // The principal's keys are still there underneath.
+        assert_eq!(
+            c.get("aws:PrincipalArn").unwrap().values[0].as_text(),
+            "arn:aws:iam::111122223333:user/tf"
+        );
+        assert_eq!(
+            c.get("aws:MultiFactorAuthPresent").unwrap().values[0].as_text(),
+            "true"
+        );
     }
 }
