@@ -14,6 +14,7 @@ from pathlib import Path
 
 import boto3
 import botocore.config
+import botocore.exceptions
 import pytest
 import requests
 
@@ -149,3 +150,61 @@ def dev(dev_server):
     assert r.status_code == 200, r.text
     yield dev_server
     assert dev_server.alive(), f"iamd died during the test:\n{dev_server.logs()}"
+
+
+# --- helpers shared by the test files ------------------------------------------------------------
+
+def error_of(call, *args, **kwargs):
+    """(HTTP status, code, message) of a boto3 call that must fail."""
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        call(*args, **kwargs)
+    r = exc.value.response
+    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
+
+
+def fails(call, *args, **kwargs):
+    """(code, message, HTTP status) of a boto3 call that must fail (the IAM tests' order)."""
+    status, code, message = error_of(call, *args, **kwargs)
+    return code, message, status
+
+
+def cli_error(proc):
+    """(code, message) parsed from the aws CLI's stderr."""
+    import re
+    assert proc.returncode != 0, proc.stdout
+    m = re.search(r"An error occurred \((\w+)\) when calling the \w+ operation: (.*)", proc.stderr)
+    assert m, proc.stderr
+    return m.group(1), m.group(2).strip()
+
+
+PG = os.environ.get("IAMD_TEST_POSTGRES_URL")
+
+
+def start_two_nodes(tmp_path, store_url):
+    """Two dev-mode nodes on one PostgreSQL store URL, sharing a fresh master key."""
+    key = tmp_path / "master.key"
+    key.write_bytes(os.urandom(32))
+    return tuple(Server("--dev", "--store", store_url, "--master-key-file", str(key),
+                        data_dir=tmp_path / name).start() for name in ("a", "b"))
+
+
+def stop_nodes(nodes, schema):
+    """Stops the nodes (each must exit 0) and drops their schema."""
+    for s in nodes:
+        if s.proc.poll() is None:
+            assert s.stop() == 0, s.logs()
+    subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
+                   capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def pg_nodes(tmp_path):
+    """Two nodes over one fresh schema of IAMD_TEST_POSTGRES_URL (skipped loudly without it)."""
+    if not PG:
+        pytest.skip("SKIPPED: IAMD_TEST_POSTGRES_URL is not set")
+    import secrets as _secrets
+    schema = f"e2e_{_secrets.token_hex(6)}"
+    sep = "&" if "?" in PG else "?"
+    nodes = start_two_nodes(tmp_path, f"{PG}{sep}schema={schema}")
+    yield nodes
+    stop_nodes(nodes, schema)

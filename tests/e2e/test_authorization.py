@@ -4,8 +4,7 @@ AccessDenied texts (aws-semantics.md §1, §4.5). Driven with boto3 and the aws 
 
 import json
 
-import botocore.exceptions
-import pytest
+from conftest import error_of
 
 ACCT = "000000000000"
 
@@ -17,13 +16,6 @@ SEED_002_POLICY = {
         "Resource": "arn:aws:secretsmanager:*:*:secret:cml/*",
     }],
 }
-
-
-def error_of(fn, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        fn(**kw)
-    r = e.value.response
-    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
 
 
 def make_user(dev, name, policy=None, managed=None, path="/"):

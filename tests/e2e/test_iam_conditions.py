@@ -13,21 +13,13 @@ And seed 003's `SSMDenyAccessNotOwner` policy driven through IAM's policy simula
 
 import json
 
-import botocore.exceptions
-import pytest
+from conftest import error_of
 
 ACCT = "000000000000"
 
 
 def doc(*statements):
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def error_of(fn, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        fn(**kw)
-    r = e.value.response
-    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
 
 
 def user_client(dev, name, *statements):

@@ -10,8 +10,7 @@ delete login profile first.` per aws-semantics.md §7 and rebuy-de/aws-nuke#169.
 import json
 import os
 
-import botocore.exceptions
-import pytest
+from conftest import fails
 
 ACCT = "000000000000"
 PASSWORD = "Zq-7unique-PassW0rd!xk"
@@ -22,13 +21,6 @@ EC2_TRUST = {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                             "Principal": {"Service": "ec2.amazonaws.com"}}]}
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-
-
-def fails(fn, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        fn(*args, **kwargs)
-    r = e.value.response
-    return (r["Error"]["Code"], r["Error"].get("Message"), r["ResponseMetadata"]["HTTPStatusCode"])
 
 
 def cli_json(dev, *args, **kw):

@@ -27,18 +27,12 @@ import json
 
 import botocore.exceptions
 import pytest
+from conftest import fails
 
 ACCT = "000000000000"
 GOOD = "Zq-7unique-PassW0rd!xk"
 GOOD2 = "Second-Unique-Pw-93kq!"
 MISSING = ("NoSuchEntity", f"The Password Policy with domain name {ACCT} cannot be found.", 404)
-
-
-def fails(fn, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        fn(*args, **kwargs)
-    r = e.value.response
-    return (r["Error"]["Code"], r["Error"].get("Message"), r["ResponseMetadata"]["HTTPStatusCode"])
 
 
 def policy_or_code(iam):

@@ -4,10 +4,8 @@ one node stopping leaves the other serving. Needs IAMD_TEST_POSTGRES_URL (set by
 
 import concurrent.futures
 import json
-import os
 import secrets
 import socket
-import subprocess
 import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -16,30 +14,11 @@ import botocore.exceptions
 import pytest
 import requests
 
-from conftest import Server
-
-PG = os.environ.get("IAMD_TEST_POSTGRES_URL")
+from conftest import PG, start_two_nodes, stop_nodes
 
 if not PG:
     print("\nSKIPPED: IAMD_TEST_POSTGRES_URL is not set; the two-node PostgreSQL tests did not run")
 pytestmark = pytest.mark.skipif(not PG, reason="SKIPPED: IAMD_TEST_POSTGRES_URL is not set")
-
-
-@pytest.fixture
-def nodes(tmp_path):
-    schema = f"e2e_{secrets.token_hex(6)}"
-    sep = "&" if "?" in PG else "?"
-    url = f"{PG}{sep}schema={schema}"
-    key = tmp_path / "master.key"
-    key.write_bytes(os.urandom(32))
-    a = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "a").start()
-    b = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "b").start()
-    yield a, b
-    for s in (a, b):
-        if s.proc.poll() is None:
-            assert s.stop() == 0, s.logs()
-    subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
-                   capture_output=True, timeout=30)
 
 
 class Proxy:
@@ -129,8 +108,8 @@ def code(fn, **kw):
     return "OK"
 
 
-def test_changes_through_one_node_are_enforced_by_the_other(nodes):
-    a, b = nodes
+def test_changes_through_one_node_are_enforced_by_the_other(pg_nodes):
+    a, b = pg_nodes
     iam_a = a.client("iam")
     iam_a.create_user(UserName="alice")
     k = iam_a.create_access_key(UserName="alice")["AccessKey"]
@@ -179,10 +158,10 @@ def totp(seed_b32, step):
     return "%06d" % ((struct.unpack(">I", h[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
 
 
-def test_an_mfa_code_spent_on_one_node_is_refused_by_the_other(nodes):
+def test_an_mfa_code_spent_on_one_node_is_refused_by_the_other(pg_nodes):
     """Issues 4/5: the last accepted MFA step is kept in the device's record in PostgreSQL, so a
     one-time code accepted by node A is refused by node B, also when both get it at once."""
-    a, b = nodes
+    a, b = pg_nodes
     iam_a = a.client("iam")
     iam_a.create_user(UserName="mfa")
     k = iam_a.create_access_key(UserName="mfa")["AccessKey"]
@@ -209,8 +188,8 @@ def test_an_mfa_code_spent_on_one_node_is_refused_by_the_other(nodes):
     assert sorted(results) == ["AccessDenied"] * 3 + ["OK"], results
 
 
-def test_concurrent_creates_through_both_nodes_create_each_name_once(nodes):
-    a, b = nodes
+def test_concurrent_creates_through_both_nodes_create_each_name_once(pg_nodes):
+    a, b = pg_nodes
     names = [f"user{i:03d}" for i in range(200)]
     clients = {"a": a.client("iam", max_pool_connections=16), "b": b.client("iam", max_pool_connections=16)}
 
@@ -239,17 +218,10 @@ def proxied_nodes(tmp_path):
     schema = f"e2e_{secrets.token_hex(6)}"
     query = (parts.query + "&" if parts.query else "") + f"schema={schema}&connect_timeout=2"
     url = urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-    key = tmp_path / "master.key"
-    key.write_bytes(os.urandom(32))
-    a = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "a").start()
-    b = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "b").start()
+    a, b = start_two_nodes(tmp_path, url)
     yield proxy, a, b
     proxy.start() if proxy.listener.fileno() == -1 else None
-    for s in (a, b):
-        if s.proc.poll() is None:
-            assert s.stop() == 0, s.logs()
-    subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
-                   capture_output=True, timeout=30)
+    stop_nodes((a, b), schema)
 
 
 def test_database_outage_fails_clearly_and_both_nodes_recover(proxied_nodes):
@@ -283,8 +255,8 @@ def test_database_outage_fails_clearly_and_both_nodes_recover(proxied_nodes):
     assert not any(n.startswith("during-") for n in names)
 
 
-def test_stopping_one_node_leaves_the_other_serving(nodes):
-    a, b = nodes
+def test_stopping_one_node_leaves_the_other_serving(pg_nodes):
+    a, b = pg_nodes
     a.client("iam").create_user(UserName="survivor")
     assert a.stop() == 0
     assert b.client("iam").get_user(UserName="survivor")["User"]["UserName"] == "survivor"

@@ -10,12 +10,10 @@ import json
 import re
 import signal
 
-import botocore.exceptions
-import pytest
 
 import awsraw
 
-from conftest import Server
+from conftest import Server, error_of, cli_error
 
 REGION = "us-east-2"
 SEED_002 = ["app", "sys", "cluster", "smartlicense_token"]
@@ -25,22 +23,6 @@ MARKED = "You can't perform this operation on the secret because it was marked f
 
 def sm(server, region=REGION, **kw):
     return server.client("secretsmanager", region=region, **kw)
-
-
-def error_of(call, *args, **kwargs):
-    """(HTTP status, code, message) of a call that must fail."""
-    with pytest.raises(botocore.exceptions.ClientError) as exc:
-        call(*args, **kwargs)
-    r = exc.value.response
-    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
-
-
-def cli_error(proc):
-    """(code, message) parsed from the aws CLI's stderr."""
-    assert proc.returncode != 0, proc.stdout
-    m = re.search(r"An error occurred \((\w+)\) when calling the \w+ operation: (.*)", proc.stderr)
-    assert m, proc.stderr
-    return m.group(1), m.group(2).strip()
 
 
 def state(c, secret_id):

@@ -18,16 +18,11 @@ AWS texts pinned here, and where they were recorded:
 """
 
 import json
-import os
-import re
-import secrets
-import subprocess
 
 import botocore.exceptions
-import pytest
 
 import awsraw
-from conftest import Server
+from conftest import error_of, cli_error
 
 PRIMARY = "us-east-2"
 REPLICA = "eu-west-1"
@@ -37,20 +32,6 @@ INVALID_REGION = "Invalid replica region."
 
 def sm(server, region=PRIMARY):
     return server.client("secretsmanager", region=region)
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as exc:
-        call(*args, **kwargs)
-    r = exc.value.response
-    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
-
-
-def cli_error(proc):
-    assert proc.returncode != 0, proc.stdout
-    m = re.search(r"An error occurred \((\w+)\) when calling the \w+ operation: (.*)", proc.stderr)
-    assert m, proc.stderr
-    return m.group(1), m.group(2).strip()
 
 
 def in_sync(region):
@@ -265,41 +246,24 @@ def test_replication_permissions_and_condition_keys(dev):
     assert sm(dev, REPLICA).describe_secret(SecretId="s")["PrimaryRegion"] == PRIMARY
 
 
-PG = os.environ.get("IAMD_TEST_POSTGRES_URL")
-
-
-@pytest.mark.skipif(not PG, reason="SKIPPED: IAMD_TEST_POSTGRES_URL is not set")
-def test_replicas_written_through_one_node_are_read_through_the_other(tmp_path):
+def test_replicas_written_through_one_node_are_read_through_the_other(pg_nodes):
     import time
-    schema = f"e2e_{secrets.token_hex(6)}"
-    sep = "&" if "?" in PG else "?"
-    url = f"{PG}{sep}schema={schema}"
-    key = tmp_path / "master.key"
-    key.write_bytes(os.urandom(32))
-    a = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "a").start()
-    b = Server("--dev", "--store", url, "--master-key-file", str(key), data_dir=tmp_path / "b").start()
-    try:
-        arn = sm(a).create_secret(Name="n", SecretString="one", AddReplicaRegions=[{"Region": REPLICA}])["ARN"]
-        sm(a).put_secret_value(SecretId=arn, SecretString="two")
-        deadline = time.time() + 5
-        while True:
-            try:
-                if sm(b, REPLICA).get_secret_value(SecretId="n")["SecretString"] == "two":
-                    break
-            except botocore.exceptions.ClientError:
-                pass
-            assert time.time() < deadline, "node b never saw the replica"
-            time.sleep(0.05)
-        assert error_of(sm(b, REPLICA).put_secret_value, SecretId="n", SecretString="x")[2] == READ_ONLY
-        sm(b).remove_regions_from_replication(SecretId=arn, RemoveReplicaRegions=[REPLICA])
-        deadline = time.time() + 5
-        while "ReplicationStatus" in sm(a).describe_secret(SecretId=arn):
-            assert time.time() < deadline
-            time.sleep(0.05)
-        assert error_of(sm(a, REPLICA).describe_secret, SecretId="n")[1] == "ResourceNotFoundException"
-    finally:
-        for s in (a, b):
-            if s.proc.poll() is None:
-                assert s.stop() == 0, s.logs()
-        subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
-                       capture_output=True, timeout=30)
+    a, b = pg_nodes
+    arn = sm(a).create_secret(Name="n", SecretString="one", AddReplicaRegions=[{"Region": REPLICA}])["ARN"]
+    sm(a).put_secret_value(SecretId=arn, SecretString="two")
+    deadline = time.time() + 5
+    while True:
+        try:
+            if sm(b, REPLICA).get_secret_value(SecretId="n")["SecretString"] == "two":
+                break
+        except botocore.exceptions.ClientError:
+            pass
+        assert time.time() < deadline, "node b never saw the replica"
+        time.sleep(0.05)
+    assert error_of(sm(b, REPLICA).put_secret_value, SecretId="n", SecretString="x")[2] == READ_ONLY
+    sm(b).remove_regions_from_replication(SecretId=arn, RemoveReplicaRegions=[REPLICA])
+    deadline = time.time() + 5
+    while "ReplicationStatus" in sm(a).describe_secret(SecretId=arn):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert error_of(sm(a, REPLICA).describe_secret, SecretId="n")[1] == "ResourceNotFoundException"

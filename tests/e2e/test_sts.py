@@ -11,16 +11,11 @@ import time
 import botocore.exceptions
 import pytest
 
+from conftest import error_of
+
 PROVIDER = "111111111111"
 CUSTOMER = "222222222222"
 THIRD = "333333333333"
-
-
-def error_of(fn, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        fn(**kw)
-    r = e.value.response
-    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
 
 
 def trust(principal, condition=None, action="sts:AssumeRole"):
