@@ -294,3 +294,39 @@ fn put_resource_policy_can_be_made_to_require_block_public_policy() {
             .is_some()
     );
 }
+
+/// The engine's view of a caller is cached by access key id; an entry is used only for the caller
+/// it was built for. Two callers presenting the same key id (as these tests' users do) must each
+/// be judged by their own policies, in either order, with no IAM write in between.
+#[test]
+fn a_cached_caller_view_is_never_lent_to_another_principal() {
+    let e = env();
+    let allowed = make_user(
+        &e,
+        "allowed",
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:ListSecrets","Resource":"*"}]}"#,
+    );
+    let other = make_user(
+        &e,
+        "other",
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"secretsmanager:GetRandomPassword","Resource":"*"}]}"#,
+    );
+    assert_eq!(allowed.access_key_id, other.access_key_id);
+    let list = |c: &Caller| {
+        e.core.authorize_action(
+            c,
+            Service::SecretsManager,
+            PRIMARY,
+            "secretsmanager:ListSecrets",
+            None,
+        )
+    };
+    for _ in 0..2 {
+        list(&allowed).unwrap();
+        let msg = denied(list(&other).map(|()| Value::empty()));
+        assert!(msg.starts_with("User: arn:aws:iam::"), "{msg}");
+        assert!(msg.contains(":user/other is not authorized"), "{msg}");
+    }
+}
