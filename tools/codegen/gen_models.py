@@ -6,7 +6,10 @@ Usage:
     python3 tools/codegen/gen_models.py /tmp/x/botocore/data 1.44.5
 
 Reads botocore/data/{iam,sts,secretsmanager}/<version>/service-2.json[.gz] and writes
-crates/iamd-api/src/generated/{iam,sts,secretsmanager}.rs. Only the generated Rust is committed.
+crates/iamd-api/src/generated/<service>.rs (the model tables the decoders and encoders walk) and
+crates/iamd-api/src/shapes/<service>.rs (typed input and output structs per operation, see
+gen_types.py). Only the generated Rust is committed. With `--check`, writes nothing and exits 1
+when a committed file differs from what the generator produces (tests/e2e/test_codegen.py).
 Python 3.11, standard library only.
 """
 
@@ -253,20 +256,48 @@ def gen(model, name, version, enum_name, botocore_version):
     return "\n".join(lines) + "\n"
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
-    data_dir, botocore_version = sys.argv[1], sys.argv[2]
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out_dir = os.path.join(root, "crates", "iamd-api", "src", "generated")
-    os.makedirs(out_dir, exist_ok=True)
+def outputs(data_dir: str, botocore_version: str):
+    """(relative path, text) of every generated file."""
+    import gen_types
+
     for name, version, enum_name in SERVICES:
         model = load(data_dir, name, version)
-        text = gen(model, name, version, enum_name, botocore_version)
-        with open(os.path.join(out_dir, name + ".rs"), "w", encoding="utf-8") as f:
+        yield os.path.join("generated", name + ".rs"), gen(model, name, version, enum_name, botocore_version)
+        yield os.path.join("shapes", name + ".rs"), gen_types.generate(model, name, enum_name)
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    check = "--check" in sys.argv[1:]
+    if len(args) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    data_dir, botocore_version = args
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    src = os.path.join(root, "crates", "iamd-api", "src")
+    stale = []
+    for rel, text in outputs(data_dir, botocore_version):
+        path = os.path.join(src, rel)
+        if check:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    current = f.read()
+            except OSError:
+                current = None
+            if current != text:
+                stale.append(rel)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        print(f"wrote {name}.rs ({len(model['operations'])} operations, {len(model['shapes'])} shapes)")
+        print(f"wrote {rel} ({len(text.splitlines())} lines)")
+    if check:
+        if stale:
+            print("generated code differs from the generator's output: " + ", ".join(stale), file=sys.stderr)
+            print("regenerate with tools/codegen/gen_models.py (see its docstring)", file=sys.stderr)
+            sys.exit(1)
+        print("generated code is up to date")
 
 
 if __name__ == "__main__":

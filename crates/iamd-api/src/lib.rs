@@ -36,6 +36,8 @@ pub mod generated;
 pub mod json;
 pub mod model;
 pub mod query;
+mod shapes;
+pub mod typed;
 pub mod validate;
 pub mod value;
 
@@ -47,4 +49,6 @@ pub use model::{
 pub use query::{
     decode_query, encode_query_error, encode_query_response, format_timestamp, parse_form,
 };
+pub use shapes::{iam, secretsmanager, sts};
+pub use typed::{ApiOperation, Blob, FromValue, IntoValue, ShapeError, Timestamp};
 pub use value::{StructBuilder, Value};
