@@ -311,26 +311,29 @@ async fn run(
         Err(e) => return (service, "", Err(e)),
     };
 
-    // 3. Authorization and the operation itself.
+    // 3. Resolve, authorize and run the operation: on a blocking thread unless it is an
+    //    in-memory hot path.
     let core = state.core.clone();
-    let dispatch = match core.dispatch(op) {
-        Ok(d) => d,
+    let prepared = match core
+        .dispatch(op)
+        .and_then(|dispatch| core.prepare(dispatch, input))
+    {
+        Ok(p) => p,
         Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
     };
-    let result: Result<Value, SvcError> =
-        if dispatch.mutates_for(&input) || implicit_account.is_some() {
-            let core2 = core.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Some(acct) = implicit_account {
-                    core2.accounts.ensure_account(&acct, core2.now())?;
-                }
-                core2.handle(dispatch, &caller, &region, &input)
-            })
-            .await
-            .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
-        } else {
-            core.handle(dispatch, &caller, &region, &input)
-        };
+    let result: Result<Value, SvcError> = if prepared.blocking() || implicit_account.is_some() {
+        let core2 = core.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(acct) = implicit_account {
+                core2.accounts.ensure_account(&acct, core2.now())?;
+            }
+            core2.run(prepared, &caller, &region)
+        })
+        .await
+        .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
+    } else {
+        core.run(prepared, &caller, &region)
+    };
     match result {
         Ok(value) => {
             let body = match service.protocol() {

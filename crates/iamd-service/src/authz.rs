@@ -10,7 +10,7 @@
 use crate::accounts::{Caller, Principal};
 use crate::error::Error;
 use crate::sessions::SessionPrincipal;
-use iamd_api::{Protocol, Service};
+use iamd_api::Service;
 use iamd_policy::{
     Context, NamedPolicy, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
     ResourcePolicyKind, SessionFacts, SessionKind, evaluate, principal_context,
@@ -338,6 +338,9 @@ pub struct AuthzRequest<'a> {
     /// Request-specific context keys (condition keys of the action).
     pub context: Context,
     pub resource_policy: Option<ResourcePolicy>,
+    /// How a resource policy combines with identity policies when the request has none to
+    /// give (a role that does not exist still has a role trust: nothing allows assuming it).
+    pub resource_kind: ResourcePolicyKind,
 }
 
 /// A caller as the engine sees it, built once per credential and shared by its requests: the
@@ -427,7 +430,7 @@ pub fn decide(
             .resource_policy
             .as_ref()
             .map(|rp| rp.kind)
-            .unwrap_or_default(),
+            .unwrap_or(req.resource_kind),
         scp_levels: Vec::new(),
         rcp_levels: Vec::new(),
     };
@@ -458,11 +461,7 @@ pub fn decide(
         "denied: {}",
         decision.explain(&request).replace('\n', "; ")
     );
-    let code = match req.service.protocol() {
-        Protocol::Query => "AccessDenied",
-        Protocol::Json11 => "AccessDeniedException",
-    };
-    Err(Error::aws(code, message))
+    Err(Error::denied(message))
 }
 
 #[cfg(test)]
@@ -501,6 +500,7 @@ mod tests {
             resource_account: None,
             context: Context::new(),
             resource_policy: None,
+            resource_kind: ResourcePolicyKind::Generic,
         }
     }
 
@@ -527,7 +527,8 @@ mod tests {
             req("secretsmanager:GetSecretValue", other),
             now,
         ) {
-            Err(Error::Aws { code, message }) => {
+            Err(e @ Error::Denied(_)) => {
+                let (code, message) = e.code_and_message(Service::SecretsManager).unwrap();
                 assert_eq!(code, "AccessDeniedException");
                 assert_eq!(
                     message,
@@ -575,7 +576,8 @@ mod tests {
             r,
             time::OffsetDateTime::UNIX_EPOCH,
         ) {
-            Err(Error::Aws { message, .. }) => {
+            Err(Error::Denied(d)) => {
+                let message = d.message;
                 assert!(
                     message.ends_with("with an explicit deny in a resource-based policy"),
                     "{message}"

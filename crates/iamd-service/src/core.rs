@@ -32,7 +32,7 @@ struct CachedView {
 }
 
 pub struct Iamd {
-    pub accounts: Accounts,
+    pub accounts: Arc<Accounts>,
     policy_cache: authz::PolicyCache,
     /// Session tokens already opened (see `open_session`).
     session_cache: std::sync::RwLock<std::collections::HashMap<String, Arc<SessionClaims>>>,
@@ -46,13 +46,17 @@ pub struct Iamd {
     caller_views: std::sync::RwLock<std::collections::HashMap<String, CachedView>>,
     pub clock: Arc<dyn Clock>,
     /// IAM users, groups, roles, policies and instance profiles.
-    pub iam: crate::iam::Iam,
+    pub iam: Arc<crate::iam::Iam>,
     store: Arc<dyn Store>,
     options: Options,
     /// Secrets Manager: secrets of every account and region, indexed in memory.
-    pub secrets: crate::secrets::Secrets,
+    pub secrets: Arc<crate::secrets::Secrets>,
     /// The sealing keys of STS session tokens.
-    pub sessions: crate::sessions::SessionKeys,
+    pub sessions: Arc<crate::sessions::SessionKeys>,
+    /// What each service's typed operations act through.
+    iam_domain: crate::domains::IamDomain,
+    sts_domain: crate::domains::StsDomain,
+    secrets_domain: crate::domains::SecretsDomain,
     /// Seals virtual MFA devices' seeds.
     pub(crate) mfa_seal: iamd_crypto::SealingKey,
 }
@@ -69,23 +73,60 @@ pub enum SessionAuthError {
 
 /// What the server needs to know about an operation before running it.
 #[derive(Debug, Clone, Copy)]
-pub struct Dispatch {
-    pub spec: &'static OpSpec,
+pub enum Dispatch {
+    /// An operation of the typed tables ([`crate::registry`]).
+    Typed(crate::registry::Entry),
+    /// An operation of the older tables ([`crate::ops`]), until it is ported.
+    Legacy(&'static OpSpec),
+}
+
+/// One request, decoded into its operation's typed input, ready to run.
+pub struct Prepared {
+    inner: PreparedInner,
+}
+
+enum PreparedInner {
+    Iam(Box<dyn crate::op::Prepared<crate::domains::IamDomain>>),
+    Sts(Box<dyn crate::op::Prepared<crate::domains::StsDomain>>),
+    Secrets(Box<dyn crate::op::Prepared<crate::domains::SecretsDomain>>),
+    Legacy(&'static OpSpec, Value),
+}
+
+impl Prepared {
+    /// Whether the request must run where blocking is allowed: it reads or writes the store or
+    /// can be CPU-heavy. Only in-memory hot paths run on an async worker.
+    pub fn blocking(&self) -> bool {
+        match &self.inner {
+            PreparedInner::Iam(p) => p.blocking(),
+            PreparedInner::Sts(p) => p.blocking(),
+            PreparedInner::Secrets(p) => p.blocking(),
+            PreparedInner::Legacy(spec, input) => Dispatch::Legacy(spec).mutates_for(input),
+        }
+    }
 }
 
 impl Dispatch {
-    /// Whether the operation writes to the store (the server runs those on a blocking thread).
+    /// Whether the operation writes to the store.
     pub fn mutates(&self) -> bool {
-        self.spec.mutates
+        match self {
+            Dispatch::Typed(e) => e.writes_ever(),
+            Dispatch::Legacy(spec) => spec.mutates,
+        }
     }
 
     /// Whether this request may write to the store: the operation's own flag, or an STS request
     /// carrying MFA (`SerialNumber` / `TokenCode`), which spends the code in the store. STS
     /// requests without MFA stay write-free.
     pub fn mutates_for(&self, input: &Value) -> bool {
-        self.spec.mutates
-            || (self.spec.service == Service::Sts
-                && (input.str("SerialNumber").is_some() || input.str("TokenCode").is_some()))
+        match self {
+            Dispatch::Typed(e) => e.writes_ever(),
+            Dispatch::Legacy(spec) => {
+                spec.mutates
+                    || (spec.service == Service::Sts
+                        && (input.str("SerialNumber").is_some()
+                            || input.str("TokenCode").is_some()))
+            }
+        }
     }
 }
 
@@ -96,17 +137,37 @@ impl Iamd {
         clock: Arc<dyn Clock>,
         options: Options,
     ) -> Result<Self, Error> {
+        let accounts = Arc::new(Accounts::open(store.clone(), master, options.dev)?);
+        let iam = Arc::new(crate::iam::Iam::new(store.clone()));
+        let secrets = Arc::new(crate::secrets::Secrets::open(store.clone(), master)?);
+        let sessions = Arc::new(crate::sessions::SessionKeys::with_current(
+            master,
+            options.session_key_id,
+        ));
         Ok(Self {
-            accounts: Accounts::open(store.clone(), master, options.dev)?,
+            iam_domain: crate::domains::IamDomain {
+                iam: iam.clone(),
+                accounts: accounts.clone(),
+            },
+            sts_domain: crate::domains::StsDomain {
+                iam: iam.clone(),
+                accounts: accounts.clone(),
+                sessions: sessions.clone(),
+                dev: options.dev,
+            },
+            secrets_domain: crate::domains::SecretsDomain {
+                secrets: secrets.clone(),
+            },
+            accounts,
             policy_cache: authz::PolicyCache::default(),
             principal_cache: Default::default(),
             caller_views: Default::default(),
             session_cache: Default::default(),
             entity_ids: Default::default(),
             clock,
-            secrets: crate::secrets::Secrets::open(store.clone(), master)?,
-            iam: crate::iam::Iam::new(store.clone()),
-            sessions: crate::sessions::SessionKeys::with_current(master, options.session_key_id),
+            secrets,
+            iam,
+            sessions,
             mfa_seal: master.sealing_key(b"mfa-seed v1"),
             store,
             options,
@@ -127,12 +188,57 @@ impl Iamd {
 
     /// Finds how iamd serves `op`; `Err(NotImplemented)` for operations AWS has and iamd lacks.
     pub fn dispatch(&self, op: &'static Operation) -> Result<Dispatch, Error> {
+        if let Some(e) = crate::registry::find(op.service, op.name) {
+            return Ok(Dispatch::Typed(e));
+        }
         ops::find(op.service, op.name)
-            .map(|spec| Dispatch { spec })
+            .map(Dispatch::Legacy)
             .ok_or(Error::NotImplemented(op.name))
     }
 
-    /// Authorizes and runs one operation for an authenticated caller.
+    /// Moves a decoded request into its operation's typed input.
+    pub fn prepare(&self, dispatch: Dispatch, input: Value) -> Result<Prepared, Error> {
+        let inner = match dispatch {
+            Dispatch::Typed(crate::registry::Entry::Iam(o)) => {
+                PreparedInner::Iam(o.prepare(input)?)
+            }
+            Dispatch::Typed(crate::registry::Entry::Sts(o)) => {
+                PreparedInner::Sts(o.prepare(input)?)
+            }
+            Dispatch::Typed(crate::registry::Entry::Secrets(o)) => {
+                PreparedInner::Secrets(o.prepare(input)?)
+            }
+            Dispatch::Legacy(spec) => PreparedInner::Legacy(spec, input),
+        };
+        Ok(Prepared { inner })
+    }
+
+    /// Resolves, authorizes and runs one prepared request for an authenticated caller.
+    pub fn run(&self, prepared: Prepared, caller: &Caller, region: &str) -> Result<Value, Error> {
+        let req = crate::op::Request {
+            caller,
+            region,
+            now: self.now(),
+        };
+        match prepared.inner {
+            PreparedInner::Iam(p) => p.run(&self.iam_domain, self, &req),
+            PreparedInner::Sts(p) => p.run(&self.sts_domain, self, &req),
+            PreparedInner::Secrets(p) => p.run(&self.secrets_domain, self, &req),
+            PreparedInner::Legacy(spec, input) => {
+                let ctx = ops::Ctx {
+                    core: self,
+                    caller,
+                    region,
+                };
+                session_limits(spec.service, spec.name, caller)?;
+                self.authorize(spec, &ctx, &input)?;
+                (spec.run)(&ctx, &input)
+            }
+        }
+    }
+
+    /// Authorizes and runs one operation for an authenticated caller (tests and benches; the
+    /// server prepares and runs, choosing a thread in between).
     pub fn handle(
         &self,
         dispatch: Dispatch,
@@ -140,15 +246,8 @@ impl Iamd {
         region: &str,
         input: &Value,
     ) -> Result<Value, Error> {
-        let spec = dispatch.spec;
-        let ctx = ops::Ctx {
-            core: self,
-            caller,
-            region,
-        };
-        session_limits(spec, caller)?;
-        self.authorize(spec, &ctx, input)?;
-        (spec.run)(&ctx, input)
+        let prepared = self.prepare(dispatch, input.clone())?;
+        self.run(prepared, caller, region)
     }
 
     /// Authenticates temporary credentials: the token must open under a session-token key, name
@@ -373,6 +472,7 @@ impl Iamd {
                 resource_account,
                 context,
                 resource_policy,
+                resource_kind: iamd_policy::ResourcePolicyKind::Generic,
             },
             now,
         )
@@ -614,6 +714,82 @@ impl Iamd {
     }
 }
 
+impl crate::op::Authorize for Iamd {
+    fn enforce(
+        &self,
+        service: Service,
+        req: &crate::op::Request<'_>,
+        plan: crate::op::Plan,
+    ) -> Result<crate::op::Verdicts, Error> {
+        let checks = match plan {
+            // Documented as needing no permission, and explicit denies do not apply
+            // (sts:GetCallerIdentity, sts:GetSessionToken).
+            crate::op::Plan::NoPermissionNeeded => return Ok(crate::op::Verdicts::default()),
+            crate::op::Plan::Checks(checks) => checks,
+        };
+        let mut reported = Vec::new();
+        for check in checks {
+            let on_deny = check.on_deny;
+            let verdict = self.decide_check(service, req, check);
+            match on_deny {
+                crate::op::OnDeny::Fail => verdict?,
+                crate::op::OnDeny::Report => reported.push(verdict),
+            }
+        }
+        Ok(crate::op::Verdicts::new(reported))
+    }
+}
+
+impl Iamd {
+    /// Decides one check with the policy engine: the caller's identity policies, boundary and
+    /// session policies, the resource's policy, the resource's keys, then the request's (which
+    /// win: a request setting `iam:PermissionsBoundary` overrides the target's current one).
+    fn decide_check(
+        &self,
+        service: Service,
+        req: &crate::op::Request<'_>,
+        check: crate::op::Check,
+    ) -> Result<(), Error> {
+        let view = self.caller_view(req.caller)?;
+        let (resource, resource_account, mut context, policy, kind) = match check.resource {
+            Some(r) => (Some(r.name), r.account, r.keys, r.policy, r.policy_kind),
+            None => (
+                None,
+                None,
+                iamd_policy::Context::new(),
+                None,
+                iamd_policy::ResourcePolicyKind::Generic,
+            ),
+        };
+        context.extend(check.keys);
+        // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
+        context.set_static(
+            "aws:RequestedRegion",
+            if service == Service::Iam {
+                "us-east-1"
+            } else {
+                req.region
+            },
+        );
+        let now = time::OffsetDateTime::from_unix_timestamp(req.now)
+            .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
+        authz::decide(
+            &self.policy_cache,
+            &view,
+            authz::AuthzRequest {
+                service,
+                action: check.action,
+                resource: resource.as_deref(),
+                resource_account: resource_account.as_deref(),
+                context,
+                resource_policy: policy.map(|doc| authz::ResourcePolicy { doc, kind }),
+                resource_kind: kind,
+            },
+            now,
+        )
+    }
+}
+
 /// What temporary credentials may not do, whatever their policies say
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html>, the
 /// comparison of STS operations): `GetSessionToken` credentials call IAM only with MFA and STS
@@ -622,7 +798,7 @@ impl Iamd {
 /// IAM answers such calls `InvalidClientTokenId` (observed: aws-sdk-js#460, cloudyr/aws.iam#15);
 /// STS answers `AccessDenied: Cannot call <Op> with session credentials` (observed:
 /// aws-sdk-net#1704, granted#151).
-fn session_limits(spec: &OpSpec, caller: &Caller) -> Result<(), Error> {
+pub(crate) fn session_limits(service: Service, name: &str, caller: &Caller) -> Result<(), Error> {
     let Some(s) = &caller.session else {
         return Ok(());
     };
@@ -635,29 +811,26 @@ fn session_limits(spec: &OpSpec, caller: &Caller) -> Result<(), Error> {
     let cannot = || {
         Error::aws(
             "AccessDenied",
-            format!("Cannot call {} with session credentials", spec.name),
+            format!("Cannot call {name} with session credentials"),
         )
     };
-    if spec.service == Service::Sts && matches!(spec.name, "GetSessionToken" | "GetFederationToken")
-    {
+    if service == Service::Sts && matches!(name, "GetSessionToken" | "GetFederationToken") {
         return Err(cannot());
     }
     match &s.principal {
         SessionPrincipal::User { .. } | SessionPrincipal::Root => {
-            if spec.service == Service::Iam && s.mfa_at.is_none() {
+            if service == Service::Iam && s.mfa_at.is_none() {
                 return Err(invalid());
             }
-            if spec.service == Service::Sts
-                && !matches!(spec.name, "AssumeRole" | "GetCallerIdentity")
-            {
+            if service == Service::Sts && !matches!(name, "AssumeRole" | "GetCallerIdentity") {
                 return Err(cannot());
             }
         }
         SessionPrincipal::FederatedUser { .. } => {
-            if spec.service == Service::Iam {
+            if service == Service::Iam {
                 return Err(invalid());
             }
-            if spec.service == Service::Sts && spec.name != "GetCallerIdentity" {
+            if service == Service::Sts && name != "GetCallerIdentity" {
                 return Err(cannot());
             }
         }
@@ -674,30 +847,6 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     }
     let account = parts.nth(3)?;
     (!account.is_empty()).then_some(account)
-}
-
-/// AWS's AccessDenied for an implicit deny by identity policies (aws-semantics.md §4.5):
-/// `User: <arn> is not authorized to perform: <action>[ on resource: <res>] because no
-/// identity-based policy allows the <action> action`. Query services answer `AccessDenied` (403),
-/// JSON services `AccessDeniedException` (400).
-pub fn access_denied(
-    service: Service,
-    caller: &Caller,
-    action: &str,
-    resource: Option<&str>,
-) -> Error {
-    let on = resource
-        .map(|r| format!(" on resource: {r}"))
-        .unwrap_or_default();
-    let message = format!(
-        "User: {} is not authorized to perform: {action}{on} because no identity-based policy allows the {action} action",
-        caller.arn()
-    );
-    let code = match service.protocol() {
-        iamd_api::Protocol::Query => "AccessDenied",
-        iamd_api::Protocol::Json11 => "AccessDeniedException",
-    };
-    Error::aws(code, message)
 }
 
 /// Dispatches by service and name; used by tests to run an operation without the wire.
@@ -725,45 +874,5 @@ mod tests {
         );
         assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
         assert_eq!(arn_account("my-secret"), None);
-    }
-
-    #[test]
-    fn access_denied_text_per_protocol() {
-        let caller = Caller {
-            account: "111122223333".into(),
-            principal: crate::accounts::Principal::User {
-                name: "bob".into(),
-                path: "/".into(),
-                id: "AIDAEXAMPLE".into(),
-            },
-            access_key_id: "AKIA".into(),
-            session: None,
-        };
-        let e = access_denied(
-            Service::SecretsManager,
-            &caller,
-            "secretsmanager:GetSecretValue",
-            Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf"),
-        );
-        match e {
-            Error::Aws { code, message } => {
-                assert_eq!(code, "AccessDeniedException");
-                assert_eq!(
-                    message,
-                    "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        match access_denied(Service::Iam, &caller, "iam:ListUsers", None) {
-            Error::Aws { code, message } => {
-                assert_eq!(code, "AccessDenied");
-                assert!(
-                    message.contains("to perform: iam:ListUsers because"),
-                    "{message}"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
     }
 }

@@ -4,15 +4,21 @@
 //! when an operation writes). Time comes from a [`clock::Clock`].
 
 pub mod accounts;
+pub mod arn;
 pub mod authz;
+pub mod cache;
 pub mod clock;
 pub mod core;
+pub mod domains;
 pub mod error;
 pub mod iam;
+pub mod op;
 pub mod ops;
+pub mod registry;
 pub mod secrets;
 pub mod sessions;
+pub mod sts;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
-pub use core::{Dispatch, Iamd, Options, SessionAuthError};
+pub use core::{Dispatch, Iamd, Options, Prepared, SessionAuthError};
 pub use error::{Error, to_api_error};

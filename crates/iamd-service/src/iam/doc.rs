@@ -89,7 +89,10 @@ mod tests {
 
     fn code(r: Result<(), Error>) -> (String, String) {
         match r {
-            Err(Error::Aws { code, message }) => (code.to_owned(), message),
+            Err(e) if e.code_and_message(iamd_api::Service::Iam).is_some() => e
+                .code_and_message(iamd_api::Service::Iam)
+                .map(|(c, m)| (c.to_owned(), m))
+                .unwrap_or_default(),
             other => panic!("{other:?}"),
         }
     }

@@ -325,7 +325,9 @@ mod tests {
 
     fn err<T: std::fmt::Debug>(r: Result<T, Error>) -> (&'static str, String) {
         match r {
-            Err(Error::Aws { code, message }) => (code, message),
+            Err(e) if e.code_and_message(iamd_api::Service::Iam).is_some() => e
+                .code_and_message(iamd_api::Service::Iam)
+                .unwrap_or(("", String::new())),
             other => panic!("expected an AWS error, got {other:?}"),
         }
     }

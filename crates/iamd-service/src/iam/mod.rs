@@ -9,6 +9,7 @@ pub mod details;
 pub mod doc;
 pub mod login;
 pub mod mfa;
+pub mod ops;
 pub mod password_policy;
 pub mod records;
 

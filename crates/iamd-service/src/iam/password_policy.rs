@@ -233,7 +233,9 @@ mod tests {
 
     fn err(r: Result<(), Error>) -> (&'static str, String) {
         match r {
-            Err(Error::Aws { code, message }) => (code, message),
+            Err(e) if e.code_and_message(iamd_api::Service::Iam).is_some() => e
+                .code_and_message(iamd_api::Service::Iam)
+                .unwrap_or(("", String::new())),
             other => panic!("expected an AWS error, got {other:?}"),
         }
     }

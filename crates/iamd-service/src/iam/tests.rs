@@ -22,7 +22,9 @@ fn iamd() -> (Iamd, Arc<dyn Store>, MasterKey) {
 
 fn err(r: Result<impl std::fmt::Debug, Error>) -> (&'static str, String) {
     match r {
-        Err(Error::Aws { code, message }) => (code, message),
+        Err(e) if e.code_and_message(iamd_api::Service::Iam).is_some() => e
+            .code_and_message(iamd_api::Service::Iam)
+            .unwrap_or(("", String::new())),
         other => panic!("expected an AWS error, got {other:?}"),
     }
 }

@@ -1549,13 +1549,13 @@ fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
     let mut errors = Vec::new();
     let mut next = None;
     let error_entry = |id: &str, e: Error| -> Result<Value, Error> {
-        match e {
-            Error::Aws { code, message } => Ok(Value::builder()
+        match e.code_and_message(SM) {
+            Some((code, message)) => Ok(Value::builder()
                 .set("SecretId", id)
                 .set("ErrorCode", code)
                 .set("Message", message)
                 .build()),
-            other => Err(other),
+            None => Err(e),
         }
     };
     if let Some(ids) = ids {

@@ -333,6 +333,7 @@ pub fn assume_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
                 resource_account: Some(role_account),
                 context: context.clone(),
                 resource_policy: Some(trust.clone()),
+                resource_kind: ResourcePolicyKind::RoleTrust,
             },
         )
     };

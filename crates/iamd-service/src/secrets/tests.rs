@@ -61,7 +61,13 @@ impl Env {
 
     fn err(&self, op: &str, body: &str) -> (&'static str, String) {
         match self.call(op, body) {
-            Err(Error::Aws { code, message }) => (code, message),
+            Err(e)
+                if e.code_and_message(iamd_api::Service::SecretsManager)
+                    .is_some() =>
+            {
+                e.code_and_message(iamd_api::Service::SecretsManager)
+                    .unwrap_or(("", String::new()))
+            }
             other => panic!("{op} {body}: expected an AWS error, got {other:?}"),
         }
     }
@@ -171,7 +177,11 @@ fn versions_move_current_and_previous_and_tokens_are_idempotent() {
     assert_eq!(e.dump(), before);
     // Same token, another value: refused, nothing changes.
     match put(TOKEN_B, "three") {
-        Err(Error::Aws { code, .. }) => assert_eq!(code, "ResourceExistsException"),
+        Err(e) => assert_eq!(
+            e.code_and_message(iamd_api::Service::SecretsManager)
+                .map(|(c, _)| c),
+            Some("ResourceExistsException")
+        ),
         other => panic!("{other:?}"),
     }
     assert_eq!(e.dump(), before);
@@ -241,7 +251,13 @@ fn get_secret_value_errors_name_what_is_missing() {
     // Secrets are regional; other accounts' secrets are not found by name.
     for (acct, region) in [(ACCT, "us-east-1"), ("222222222222", "us-east-2")] {
         match e.call_as(acct, region, "GetSecretValue", r#"{"SecretId":"s"}"#) {
-            Err(Error::Aws { code, message }) => {
+            Err(e)
+                if e.code_and_message(iamd_api::Service::SecretsManager)
+                    .is_some() =>
+            {
+                let (code, message) = e
+                    .code_and_message(iamd_api::Service::SecretsManager)
+                    .unwrap_or(("", String::new()));
                 assert_eq!(code, "ResourceNotFoundException");
                 assert_eq!(message, "Secrets Manager can't find the specified secret.");
             }
@@ -284,7 +300,13 @@ fn lookup_by_name_full_arn_and_partial_arn_and_cross_account_is_denied() {
         "GetSecretValue",
         &format!(r#"{{"SecretId":"{arn}"}}"#),
     ) {
-        Err(Error::Aws { code, message }) => {
+        Err(e)
+            if e.code_and_message(iamd_api::Service::SecretsManager)
+                .is_some() =>
+        {
+            let (code, message) = e
+                .code_and_message(iamd_api::Service::SecretsManager)
+                .unwrap_or(("", String::new()));
             assert_eq!(code, "AccessDeniedException");
             assert_eq!(
                 message,

@@ -16,7 +16,13 @@ const PRIMARY: &str = "us-east-2";
 
 fn denied(r: Result<Value, Error>) -> String {
     match r {
-        Err(Error::Aws { code, message }) => {
+        Err(e)
+            if e.code_and_message(iamd_api::Service::SecretsManager)
+                .is_some() =>
+        {
+            let (code, message) = e
+                .code_and_message(iamd_api::Service::SecretsManager)
+                .unwrap_or(("", String::new()));
             assert_eq!(code, "AccessDeniedException", "{message}");
             message
         }

@@ -32,7 +32,13 @@ impl Env {
 
     fn err_in(&self, region: &str, op: &str, body: &str) -> (&'static str, String) {
         match self.call_as(ACCT, region, op, body) {
-            Err(Error::Aws { code, message }) => (code, message),
+            Err(e)
+                if e.code_and_message(iamd_api::Service::SecretsManager)
+                    .is_some() =>
+            {
+                e.code_and_message(iamd_api::Service::SecretsManager)
+                    .unwrap_or(("", String::new()))
+            }
             other => panic!("{op} {body} in {region}: expected an AWS error, got {other:?}"),
         }
     }
@@ -608,7 +614,13 @@ fn replication_actions_and_condition_keys_are_authorized() {
     let as_user = |region: &str, op: &str, body: &str| call_user(&e, &user, region, op, body);
     create(&e, "s", "v", TOKEN_A);
     let denied = |r: Result<Value, Error>| match r {
-        Err(Error::Aws { code, message }) => {
+        Err(e)
+            if e.code_and_message(iamd_api::Service::SecretsManager)
+                .is_some() =>
+        {
+            let (code, message) = e
+                .code_and_message(iamd_api::Service::SecretsManager)
+                .unwrap_or(("", String::new()));
             assert_eq!(code, "AccessDeniedException", "{message}");
             message
         }

@@ -1,0 +1,59 @@
+//! Every typed operation iamd serves, by service: each domain owns its table.
+
+use crate::domains::{IamDomain, SecretsDomain, StsDomain};
+use crate::op::Operation;
+use iamd_api::Service;
+
+/// One operation of one of the tables, with the domain it runs in.
+#[derive(Clone, Copy)]
+pub enum Entry {
+    Iam(&'static dyn Operation<IamDomain>),
+    Sts(&'static dyn Operation<StsDomain>),
+    Secrets(&'static dyn Operation<SecretsDomain>),
+}
+
+impl Entry {
+    pub fn service(self) -> Service {
+        match self {
+            Entry::Iam(o) => o.service(),
+            Entry::Sts(o) => o.service(),
+            Entry::Secrets(o) => o.service(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Entry::Iam(o) => o.name(),
+            Entry::Sts(o) => o.name(),
+            Entry::Secrets(o) => o.name(),
+        }
+    }
+
+    pub fn writes_ever(self) -> bool {
+        match self {
+            Entry::Iam(o) => o.writes_ever(),
+            Entry::Sts(o) => o.writes_ever(),
+            Entry::Secrets(o) => o.writes_ever(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}:{}", self.service(), self.name())
+    }
+}
+
+/// Every typed operation of every table.
+pub fn all() -> impl Iterator<Item = Entry> {
+    crate::iam::ops::OPS
+        .iter()
+        .map(|o| Entry::Iam(*o))
+        .chain(crate::sts::ops::OPS.iter().map(|o| Entry::Sts(*o)))
+        .chain(crate::secrets::ops::OPS.iter().map(|o| Entry::Secrets(*o)))
+}
+
+/// The typed operation `name` of `service`, if iamd serves it.
+pub fn find(service: Service, name: &str) -> Option<Entry> {
+    all().find(|e| e.service() == service && e.name() == name)
+}

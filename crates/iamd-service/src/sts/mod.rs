@@ -1,0 +1,3 @@
+//! STS: temporary credentials (AssumeRole, GetSessionToken, GetFederationToken) and who-am-I.
+
+pub mod ops;
