@@ -33,6 +33,15 @@ OUTPUT_OPTIONAL = {
 }
 
 
+# Values AWS sends for an enum that its model does not list; each entry names its evidence.
+ENUM_EXTRA = {
+    # GetUser/GetRole answer `PermissionsBoundaryType: Policy` although the model's enum names
+    # `PermissionsBoundaryPolicy`: the API reference says the type "can only have a value of
+    # Policy", and the AWS CLI's own `get-user` example output shows "Policy".
+    ("iam", "PermissionsBoundaryAttachmentType"): ["Policy"],
+}
+
+
 def snake(name: str) -> str:
     """`UserName` → `user_name`, `SAMLMetadataDocument` → `saml_metadata_document`."""
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
@@ -221,7 +230,7 @@ class Gen:
         t = self.type_names[n]
         variants = []
         used = set()
-        for v in s["enum"]:
+        for v in list(s["enum"]) + ENUM_EXTRA.get((self.key, n), []):
             vn = camel(v)
             while vn in used:
                 vn += "_"

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod secrets;
 pub mod sessions;
 pub mod sts;
+pub mod timestamps;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
 pub use core::{Dispatch, Iamd, Options, Prepared, SessionAuthError};

