@@ -46,8 +46,9 @@ impl std::fmt::Debug for Entry {
 
 /// Every typed operation of every table.
 pub fn all() -> impl Iterator<Item = Entry> {
-    crate::iam::ops::OPS
+    crate::iam::ops::TABLES
         .iter()
+        .flat_map(|t| t.iter())
         .map(|o| Entry::Iam(*o))
         .chain(crate::sts::ops::OPS.iter().map(|o| Entry::Sts(*o)))
         .chain(crate::secrets::ops::OPS.iter().map(|o| Entry::Secrets(*o)))

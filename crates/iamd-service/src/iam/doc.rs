@@ -4,7 +4,7 @@
 //! stored: the policy engine's grammar validation for the document's kind, then the size quotas
 //! of aws-semantics.md §2.7.
 
-use crate::error::Error;
+use crate::error::{Error, IamError};
 
 /// What a document is for; decides its size quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,30 +39,31 @@ pub fn validate_policy_document(kind: DocKind<'_>, text: &str) -> Result<(), Err
         DocKind::Managed | DocKind::Inline { .. } => iamd_policy::PolicyKind::Identity,
     };
     if let Err(e) = iamd_policy::Policy::parse(text, engine_kind) {
-        return Err(Error::aws(
-            "MalformedPolicyDocument",
-            e.message().to_owned(),
-        ));
+        return Err(IamError::MalformedPolicyDocument(e.message().to_owned()).into());
     }
     let size = policy_size(text);
     match kind {
-        DocKind::Managed if size > 6144 => Err(Error::aws(
-            "LimitExceeded",
-            "Cannot exceed quota for PolicySize: 6144",
-        )),
-        DocKind::Trust if size > 2048 => Err(Error::aws(
-            "LimitExceeded",
-            "Cannot exceed quota for ACLSizePerRole: 2048",
-        )),
+        DocKind::Managed if size > 6144 => Err(IamError::Quota {
+            quota: "PolicySize",
+            limit: 6144,
+        }
+        .into()),
+        DocKind::Trust if size > 2048 => Err(IamError::Quota {
+            quota: "ACLSizePerRole",
+            limit: 2048,
+        }
+        .into()),
         DocKind::Inline {
             label,
             entity,
             limit,
             others,
-        } if size + others > limit => Err(Error::aws(
-            "LimitExceeded",
-            format!("Maximum policy size of {limit} bytes exceeded for {label} {entity}"),
-        )),
+        } if size + others > limit => Err(IamError::InlinePolicySize {
+            limit,
+            label,
+            entity: entity.to_owned(),
+        }
+        .into()),
         _ => Ok(()),
     }
 }

@@ -12,7 +12,7 @@
 
 use super::password_policy::{PasswordPolicy, check_password, load_policy, reuse_violation};
 use super::{Iam, UserRecord, from_json, must, to_json};
-use crate::error::Error;
+use crate::error::{Error, IamError};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use iamd_store::{Expect, Tx};
@@ -134,10 +134,10 @@ fn set_password(p: &mut LoginProfileRecord, hash: &str) {
 }
 
 fn not_found(user: &str) -> Error {
-    Error::aws(
-        "NoSuchEntity",
-        format!("Login Profile for User {user} cannot be found."),
-    )
+    IamError::NoSuchLoginProfile {
+        user: user.to_owned(),
+    }
+    .into()
 }
 
 /// The user's login profile record and its store version, if any.
@@ -173,10 +173,10 @@ impl Iam {
         self.write(|tx| {
             let (u, _) = must::<UserRecord>(tx, acct, user)?;
             if load_profile(tx, acct, &u.id)?.is_some() {
-                return Err(Error::aws(
-                    "EntityAlreadyExists",
-                    format!("Login Profile for user {} already exists.", u.name),
-                ));
+                return Err(IamError::LoginProfileExists {
+                    user: u.name.clone(),
+                }
+                .into());
             }
             let policy = load_policy(tx, acct)?.map(|(p, _)| p);
             check_password(policy.as_ref(), password)?;
@@ -238,10 +238,7 @@ impl Iam {
     ) -> Result<(), Error> {
         let (u, p, v, policy) = self.profile_and_policy(acct, user)?;
         if !verify_password(&p.hash, old) {
-            return Err(Error::aws(
-                "AccessDenied",
-                "The old password was incorrect.",
-            ));
+            return Err(IamError::WrongOldPassword.into());
         }
         let hash = new_password_hash(policy.as_ref(), &p, new)?;
         self.save_profile(acct, &u, v, |p| {

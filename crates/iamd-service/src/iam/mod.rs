@@ -20,7 +20,7 @@ pub use records::{
 };
 
 use crate::accounts::{self, AccessKeyRecord, Accounts, KeyOwner};
-use crate::error::Error;
+use crate::error::{Blocker, Error, IamError};
 use base64::Engine;
 use iamd_crypto::ids;
 use iamd_store::{Expect, Store, StoreError, StoreExt, Tx};
@@ -70,7 +70,7 @@ fn decode_marker(marker: Option<&str>) -> Result<Option<String>, Error> {
                 .decode(m)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| Error::aws("ValidationError", "Invalid Marker."))
+                .ok_or(Error::Iam(IamError::InvalidMarker))
         })
         .transpose()
 }
@@ -159,22 +159,19 @@ fn all<T: Entity>(tx: &mut dyn Tx, acct: &str) -> Result<Vec<T>, Error> {
         .collect()
 }
 
-fn delete_conflict(what: &str) -> Error {
-    Error::aws("DeleteConflict", format!("Cannot delete entity, {what}"))
+fn delete_conflict(blocker: Blocker) -> Error {
+    IamError::DeleteConflict(blocker).into()
 }
 
-fn limit(quota: &str, n: usize) -> Error {
-    Error::aws(
-        "LimitExceeded",
-        format!("Cannot exceed quota for {quota}: {n}"),
-    )
+fn limit(quota: &'static str, limit: usize) -> Error {
+    IamError::Quota { quota, limit }.into()
 }
 
 fn key_not_found(key_id: &str) -> Error {
-    Error::aws(
-        "NoSuchEntity",
-        format!("The Access Key with id {key_id} cannot be found."),
-    )
+    IamError::NoSuchAccessKey {
+        id: key_id.to_owned(),
+    }
+    .into()
 }
 
 /// Refuses tag lists with the same key twice (tag keys are case-insensitive).
@@ -191,14 +188,7 @@ fn check_tag_keys(tags: &[Tag], case_sensitive: bool) -> Result<(), Error> {
             .iter()
             .any(|u| same_key(&u.key, &t.key, case_sensitive))
         {
-            return Err(Error::aws(
-                "InvalidInput",
-                if case_sensitive {
-                    "Duplicate tag keys found."
-                } else {
-                    "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-                },
-            ));
+            return Err(IamError::DuplicateTagKeys { case_sensitive }.into());
         }
     }
     Ok(())
@@ -243,7 +233,11 @@ fn drop_tags<T: Tagged>(rec: &mut T, keys: &[&str]) {
 pub fn parse_policy_arn(arn: &str) -> Result<(&str, &str, &str), Error> {
     // ValidationError, as AWS answered AttachRolePolicy with a policy name for an ARN (LocalStack's
     // AWS-recorded snapshot test_iam_roles `non-existent-malformed-policy-arn`).
-    let invalid = || Error::aws("ValidationError", format!("ARN {arn} is not valid."));
+    let invalid = || {
+        Error::from(IamError::InvalidArn {
+            arn: arn.to_owned(),
+        })
+    };
     let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
     let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
     let res = resource.strip_prefix("policy").ok_or_else(invalid)?;
@@ -268,12 +262,13 @@ enum Missing {
 }
 
 fn policy_missing(how: Missing, arn: &str) -> Error {
-    let msg = match how {
-        Missing::Get => format!("Policy {arn} was not found."),
-        Missing::Attach => format!("Policy {arn} does not exist or is not attachable."),
-        Missing::Boundary => format!("Scope ARN: {arn} does not exist or is not attachable."),
-    };
-    Error::aws("NoSuchEntity", msg)
+    let arn = arn.to_owned();
+    match how {
+        Missing::Get => IamError::NoSuchPolicy { arn },
+        Missing::Attach => IamError::PolicyNotAttachable { arn },
+        Missing::Boundary => IamError::BoundaryNotAttachable { arn },
+    }
+    .into()
 }
 
 /// The store version reported for AWS managed policies, which live in iamd-policy's data and
@@ -364,10 +359,10 @@ fn loaded_policy_arn(acct: &str, p: &PolicyRecord, version: i64) -> String {
 /// AWS managed policies cannot be changed by customers.
 fn refuse_aws_managed(arn: &str) -> Result<(), Error> {
     if is_aws_managed(arn) {
-        return Err(Error::aws(
-            "InvalidInput",
-            format!("Policy {arn} is an AWS managed policy and cannot be modified."),
-        ));
+        return Err(IamError::AwsManagedPolicy {
+            arn: arn.to_owned(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -718,28 +713,28 @@ impl Iam {
             let (rec, v) = must::<UserRecord>(tx, acct, name)?;
             // AWS's DeleteUser documentation lists the password (login profile) first.
             if login::load_profile(tx, acct, &rec.id)?.is_some() {
-                return Err(delete_conflict("must delete login profile first."));
+                return Err(delete_conflict(Blocker::LoginProfile));
             }
             if accounts::account_keys(tx, acct)?
                 .iter()
                 .any(|k| k.user.as_deref() == Some(rec.name.as_str()))
             {
-                return Err(delete_conflict("must delete access keys first."));
+                return Err(delete_conflict(Blocker::AccessKeys));
             }
             for r in tx.list(mfa::KIND_MFA, acct)? {
                 let d: mfa::MfaDeviceRecord = from_json(&r.data)?;
                 if d.user.as_deref() == Some(rec.name.as_str()) {
-                    return Err(delete_conflict("must remove MFA device first."));
+                    return Err(delete_conflict(Blocker::MfaDevice));
                 }
             }
             if !rec.inline.is_empty() {
-                return Err(delete_conflict("must delete policies first."));
+                return Err(delete_conflict(Blocker::InlinePolicies));
             }
             if !rec.attached.is_empty() {
-                return Err(delete_conflict("must detach all policies first."));
+                return Err(delete_conflict(Blocker::AttachedPolicies));
             }
             if !rec.groups.is_empty() {
-                return Err(delete_conflict("must remove users from group first."));
+                return Err(delete_conflict(Blocker::GroupMembers));
             }
             remove(tx, acct, &rec, v)
         })
@@ -933,13 +928,13 @@ impl Iam {
                 .iter()
                 .any(|u| u.groups.contains(&g.id))
             {
-                return Err(delete_conflict("must remove users from group first."));
+                return Err(delete_conflict(Blocker::GroupMembers));
             }
             if !g.inline.is_empty() {
-                return Err(delete_conflict("must delete policies first."));
+                return Err(delete_conflict(Blocker::InlinePolicies));
             }
             if !g.attached.is_empty() {
-                return Err(delete_conflict("must detach all policies first."));
+                return Err(delete_conflict(Blocker::AttachedPolicies));
             }
             remove(tx, acct, &g, v)
         })
@@ -1115,15 +1110,13 @@ impl Iam {
                 .iter()
                 .any(|p| p.roles.contains(&key))
             {
-                return Err(delete_conflict(
-                    "must remove roles from instance profile first.",
-                ));
+                return Err(delete_conflict(Blocker::InstanceProfiles));
             }
             if !r.inline.is_empty() {
-                return Err(delete_conflict("must delete policies first."));
+                return Err(delete_conflict(Blocker::InlinePolicies));
             }
             if !r.attached.is_empty() {
-                return Err(delete_conflict("must detach all policies first."));
+                return Err(delete_conflict(Blocker::AttachedPolicies));
             }
             remove(tx, acct, &r, v)
         })
@@ -1244,16 +1237,10 @@ impl Iam {
                     .iter()
                     .any(|r| r.boundary.as_deref() == Some(full_arn.as_str()));
             if p.attachment_count > 0 || is_boundary {
-                return Err(Error::aws(
-                    "DeleteConflict",
-                    "Cannot delete a policy attached to entities.",
-                ));
+                return Err(IamError::PolicyAttached.into());
             }
             if p.versions.len() > 1 {
-                return Err(Error::aws(
-                    "DeleteConflict",
-                    "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
-                ));
+                return Err(IamError::PolicyHasVersions.into());
             }
             remove(tx, acct, &p, v)
         })
@@ -1287,10 +1274,7 @@ impl Iam {
     ) -> Result<PolicyVersionRecord, Error> {
         self.update_policy(acct, arn, |p| {
             if p.versions.len() >= MAX_POLICY_VERSIONS {
-                return Err(Error::aws(
-                    "LimitExceeded",
-                    "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
-                ));
+                return Err(IamError::PolicyVersionQuota.into());
             }
             validate_policy_document(DocKind::Managed, document)?;
             let v = PolicyVersionRecord {
@@ -1332,10 +1316,7 @@ impl Iam {
                 return Err(version_missing(arn, version));
             }
             if p.default_version == version {
-                return Err(Error::aws(
-                    "DeleteConflict",
-                    "Cannot delete the default version of a policy.",
-                ));
+                return Err(IamError::DefaultPolicyVersion.into());
             }
             p.versions.retain(|v| v.id != version);
             Ok(())
@@ -1606,9 +1587,7 @@ impl Iam {
         self.write(|tx| {
             let (p, v) = must::<InstanceProfileRecord>(tx, acct, name)?;
             if !p.roles.is_empty() {
-                return Err(delete_conflict(
-                    "must remove roles from instance profile first.",
-                ));
+                return Err(delete_conflict(Blocker::InstanceProfiles));
             }
             remove(tx, acct, &p, v)
         })
@@ -1669,13 +1648,11 @@ impl Iam {
             if !p.roles.contains(&key) {
                 // LocalStack's snapshot recorded against AWS (test_iam_instance_profiles
                 // `remove-unattached-role-error`).
-                return Err(Error::aws(
-                    "NoSuchEntity",
-                    format!(
-                        "Role {} in Instance Profile {} cannot be found.",
-                        r.name, p.name
-                    ),
-                ));
+                return Err(IamError::RoleNotInInstanceProfile {
+                    role: r.name.clone(),
+                    profile: p.name.clone(),
+                }
+                .into());
             }
             p.roles.retain(|k| *k != key);
             Ok(())
@@ -1728,23 +1705,25 @@ impl Iam {
 /// test_iam_policies `err-get-version-nonexistent-policy`, `err-set-default-nonexistent-policy`).
 fn policy_gone_as_version(e: Error, arn: &str, version: &str) -> Error {
     match &e {
-        Error::Aws { code, .. } if *code == "NoSuchEntity" => version_missing(arn, version),
+        Error::Iam(e) if e.code() == "NoSuchEntity" => version_missing(arn, version),
         _ => e,
     }
 }
 
 fn version_missing(arn: &str, version: &str) -> Error {
-    Error::aws(
-        "NoSuchEntity",
-        format!("Policy {arn} version {version} does not exist or is not attachable."),
-    )
+    IamError::NoSuchPolicyVersion {
+        arn: arn.to_owned(),
+        version: version.to_owned(),
+    }
+    .into()
 }
 
-fn inline_missing(label: &str, policy: &str) -> Error {
-    Error::aws(
-        "NoSuchEntity",
-        format!("The {label} policy with name {policy} cannot be found."),
-    )
+fn inline_missing(label: &'static str, policy: &str) -> Error {
+    IamError::NoSuchInlinePolicy {
+        label,
+        name: policy.to_owned(),
+    }
+    .into()
 }
 
 /// Pages over a list kept in its own order (tags): the marker is the index of the last item.
@@ -1814,10 +1793,7 @@ fn check_trust_principals(
                 .map(|(r, _)| r.id),
         };
         let Some(id) = id else {
-            return Err(Error::aws(
-                "MalformedPolicyDocument",
-                format!("Invalid principal in policy: \"AWS\":\"{arn}\""),
-            ));
+            return Err(IamError::InvalidTrustPrincipal { arn }.into());
         };
         ids.insert(arn, id);
     }

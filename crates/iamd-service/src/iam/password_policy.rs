@@ -8,7 +8,7 @@
 //! default policy" as "no policy" (aws/aws-cli#8402, #7265).
 
 use super::{Iam, from_json, to_json};
-use crate::error::Error;
+use crate::error::{Error, IamError};
 use iamd_store::{Expect, Tx};
 use serde::{Deserialize, Serialize};
 
@@ -83,7 +83,10 @@ const NUMBER: &str = "Password should have at least one number";
 const SYMBOL: &str = "Password should have at least one symbol";
 
 fn violation(message: impl Into<String>) -> Error {
-    Error::aws("PasswordPolicyViolation", message)
+    IamError::PasswordPolicyViolation {
+        message: message.into(),
+    }
+    .into()
 }
 
 /// Whether `password` satisfies `policy`, or — without a custom policy — AWS's default password
@@ -174,10 +177,10 @@ pub(crate) fn change_own_password_grant(user_arn: &str) -> crate::authz::PolicyD
 
 fn not_found(acct: &str) -> Error {
     // AWS's text, e.g. aws/aws-cli#7265, turbot/steampipe-plugin-aws#369.
-    Error::aws(
-        "NoSuchEntity",
-        format!("The Password Policy with domain name {acct} cannot be found."),
-    )
+    IamError::NoSuchPasswordPolicy {
+        account: acct.to_owned(),
+    }
+    .into()
 }
 
 /// The account's custom password policy and its store version, if it has one.

@@ -1,7 +1,7 @@
 //! What IAM keeps in the store: one JSON record per entity, keyed by the lower-cased name so the
 //! database enforces AWS's case-insensitive uniqueness.
 
-use crate::error::Error;
+use crate::error::{EntityKind, Error, IamError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -170,11 +170,19 @@ pub struct InstanceProfileRecord {
     pub tags: Vec<Tag>,
 }
 
-fn no_such(msg: String) -> Error {
-    Error::aws("NoSuchEntity", msg)
+fn no_such(kind: EntityKind, name: &str) -> Error {
+    IamError::NoSuchEntity {
+        kind,
+        name: name.to_owned(),
+    }
+    .into()
 }
-fn exists(msg: String) -> Error {
-    Error::aws("EntityAlreadyExists", msg)
+fn exists(kind: EntityKind, name: &str) -> Error {
+    IamError::EntityAlreadyExists {
+        kind,
+        name: name.to_owned(),
+    }
+    .into()
 }
 
 impl Entity for UserRecord {
@@ -186,10 +194,10 @@ impl Entity for UserRecord {
         &self.path
     }
     fn not_found(name: &str) -> Error {
-        no_such(format!("The user with name {name} cannot be found."))
+        no_such(EntityKind::User, name)
     }
     fn already_exists(name: &str) -> Error {
-        exists(format!("User with name {name} already exists."))
+        exists(EntityKind::User, name)
     }
 }
 
@@ -202,10 +210,10 @@ impl Entity for GroupRecord {
         &self.path
     }
     fn not_found(name: &str) -> Error {
-        no_such(format!("The group with name {name} cannot be found."))
+        no_such(EntityKind::Group, name)
     }
     fn already_exists(name: &str) -> Error {
-        exists(format!("Group with name {name} already exists."))
+        exists(EntityKind::Group, name)
     }
 }
 
@@ -218,10 +226,10 @@ impl Entity for RoleRecord {
         &self.path
     }
     fn not_found(name: &str) -> Error {
-        no_such(format!("The role with name {name} cannot be found."))
+        no_such(EntityKind::Role, name)
     }
     fn already_exists(name: &str) -> Error {
-        exists(format!("Role with name {name} already exists."))
+        exists(EntityKind::Role, name)
     }
 }
 
@@ -235,12 +243,16 @@ impl Entity for PolicyRecord {
     }
     /// Policies are looked up by ARN; callers pass the ARN.
     fn not_found(arn: &str) -> Error {
-        no_such(format!("Policy {arn} was not found."))
+        IamError::NoSuchPolicy {
+            arn: arn.to_owned(),
+        }
+        .into()
     }
     fn already_exists(name: &str) -> Error {
-        exists(format!(
-            "A policy called {name} already exists. Duplicate names are not allowed."
-        ))
+        IamError::PolicyAlreadyExists {
+            name: name.to_owned(),
+        }
+        .into()
     }
 }
 
@@ -253,10 +265,10 @@ impl Entity for InstanceProfileRecord {
         &self.path
     }
     fn not_found(name: &str) -> Error {
-        no_such(format!("Instance Profile {name} cannot be found."))
+        no_such(EntityKind::InstanceProfile, name)
     }
     fn already_exists(name: &str) -> Error {
-        exists(format!("Instance Profile {name} already exists."))
+        exists(EntityKind::InstanceProfile, name)
     }
 }
 

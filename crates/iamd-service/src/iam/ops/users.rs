@@ -8,8 +8,19 @@ use crate::arn::Arn;
 use crate::domains::IamDomain;
 use crate::error::Error;
 use crate::iam::UserRecord;
-use crate::op::{Check, Op, Plan, Request, Resource, Verdicts};
+use crate::op::{Check, Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
+
+pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
+    &Entry::<o::CreateUser>::OP,
+    &Entry::<o::GetUser>::OP,
+    &Entry::<o::UpdateUser>::OP,
+    &Entry::<o::DeleteUser>::OP,
+    &Entry::<o::ListUsers>::OP,
+    &Entry::<o::TagUser>::OP,
+    &Entry::<o::UntagUser>::OP,
+    &Entry::<o::ListUserTags>::OP,
+];
 
 const DEFAULT_PATH: &str = "/";
 
@@ -363,7 +374,7 @@ mod tests {
             groups: vec![],
         };
         assert_eq!(
-            super::entity_arn("111122223333", "user", &u).as_str(),
+            crate::iam::ops::entity_arn("111122223333", "user", &u).as_str(),
             "arn:aws:iam::111122223333:user/dev/Alice"
         );
     }
