@@ -237,6 +237,38 @@ impl Iamd {
         }
     }
 
+    /// What a request would be authorized on, without authorizing or running it: its operation
+    /// resolves its target and derives its plan (for tests and `explain`-style tools). Only
+    /// operations of the typed tables have a plan.
+    pub fn plan_of(
+        &self,
+        dispatch: Dispatch,
+        caller: &Caller,
+        region: &str,
+        input: Value,
+    ) -> Result<crate::op::Plan, Error> {
+        let req = crate::op::Request {
+            caller,
+            region,
+            now: self.now(),
+        };
+        match dispatch {
+            Dispatch::Typed(crate::registry::Entry::Iam(o)) => {
+                o.plan_only(&self.iam_domain, &req, input)
+            }
+            Dispatch::Typed(crate::registry::Entry::Sts(o)) => {
+                o.plan_only(&self.sts_domain, &req, input)
+            }
+            Dispatch::Typed(crate::registry::Entry::Secrets(o)) => {
+                o.plan_only(&self.secrets_domain, &req, input)
+            }
+            Dispatch::Legacy(spec) => Err(Error::Internal(format!(
+                "{} has no plan: it is not in the typed tables yet",
+                spec.name
+            ))),
+        }
+    }
+
     /// Authorizes and runs one operation for an authenticated caller (tests and benches; the
     /// server prepares and runs, choosing a thread in between).
     pub fn handle(

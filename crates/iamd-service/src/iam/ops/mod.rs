@@ -49,7 +49,10 @@ impl<T: Entity> Named<T> {
         }
     }
 
-    #[allow(dead_code, reason = "for the operations being ported to the typed tables")]
+    #[allow(
+        dead_code,
+        reason = "for the operations being ported to the typed tables"
+    )]
     pub(crate) fn as_found(&self) -> Option<&T> {
         match self {
             Named::Found(rec) => Some(rec),
@@ -89,7 +92,10 @@ pub(crate) fn principal_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 }
 
 /// A policy's, instance profile's or MFA device's condition keys: `aws:ResourceTag/*` only.
-#[allow(dead_code, reason = "for the operations being ported to the typed tables")]
+#[allow(
+    dead_code,
+    reason = "for the operations being ported to the typed tables"
+)]
 pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
     for t in tags {
         r.keys
@@ -101,7 +107,10 @@ pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 /// The target's current permissions boundary as `iam:PermissionsBoundary`, for the actions whose
 /// Service Authorization Reference entry lists the key (a request that sets a boundary
 /// overrides it with its own).
-#[allow(dead_code, reason = "for the operations being ported to the typed tables")]
+#[allow(
+    dead_code,
+    reason = "for the operations being ported to the typed tables"
+)]
 pub(crate) fn with_boundary(mut r: Resource, boundary: &Option<String>) -> Resource {
     if let Some(b) = boundary {
         r.keys.set("iam:PermissionsBoundary", b.as_str());
