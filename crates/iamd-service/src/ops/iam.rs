@@ -135,16 +135,6 @@ pub(super) fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
         .build()
 }
 
-pub(super) fn group_out(acct: &str, g: &GroupRecord) -> Value {
-    Value::builder()
-        .set("Path", g.path.as_str())
-        .set("GroupName", g.name.as_str())
-        .set("GroupId", g.id.as_str())
-        .set("Arn", entity_arn(acct, "group", &g.path, &g.name))
-        .set("CreateDate", ts(g.created))
-        .build()
-}
-
 /// A role; `full` adds tags, permissions boundary and RoleLastUsed (GetRole, CreateRole).
 /// A role as IAM's responses show it. The trust policy is the effective one: principals deleted
 /// since it was saved show as their unique ids, in every response that carries it (as on AWS).
@@ -255,15 +245,6 @@ pub(super) fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, E
 
 fn res_group(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     named_arn::<GroupRecord>(ctx, "group", s(input, "GroupName"))
-}
-
-fn res_new_group(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    Ok(Some(entity_arn(
-        acct(ctx),
-        "group",
-        path_in(input, "Path"),
-        s(input, "GroupName"),
-    )))
 }
 
 fn res_role(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
@@ -451,85 +432,6 @@ fn get_access_key_last_used(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
                 .build(),
         )
         .build())
-}
-
-// --- groups -----------------------------------------------------------------------------------
-
-fn create_group(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let g = ctx.core.iam.create_group(
-        acct(ctx),
-        s(input, "GroupName"),
-        path_in(input, "Path"),
-        ctx.core.now(),
-    )?;
-    Ok(one("Group", group_out(acct(ctx), &g)))
-}
-
-fn get_group(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let (g, users) = ctx
-        .core
-        .iam
-        .get_group(a, s(input, "GroupName"), page(input))?;
-    Ok(with_page(
-        Value::builder().set("Group", group_out(a, &g)),
-        "Users",
-        users,
-        |u| user_out(a, u, false),
-    ))
-}
-
-fn delete_group(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .delete_group(acct(ctx), s(input, "GroupName"))?;
-    Ok(Value::empty())
-}
-
-fn list_groups(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let p = ctx
-        .core
-        .iam
-        .list_groups(a, input.str("PathPrefix"), page(input))?;
-    Ok(with_page(Value::builder(), "Groups", p, |g| {
-        group_out(a, g)
-    }))
-}
-
-fn update_group(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.update_group(
-        acct(ctx),
-        s(input, "GroupName"),
-        input.str("NewGroupName"),
-        input.str("NewPath"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn add_user_to_group(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .add_user_to_group(acct(ctx), s(input, "GroupName"), s(input, "UserName"))?;
-    Ok(Value::empty())
-}
-
-fn remove_user_from_group(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .remove_user_from_group(acct(ctx), s(input, "GroupName"), s(input, "UserName"))?;
-    Ok(Value::empty())
-}
-
-fn list_groups_for_user(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let p = ctx
-        .core
-        .iam
-        .list_groups_for_user(a, s(input, "UserName"), page(input))?;
-    Ok(with_page(Value::builder(), "Groups", p, |g| {
-        group_out(a, g)
-    }))
 }
 
 // --- roles ------------------------------------------------------------------------------------
@@ -1166,33 +1068,6 @@ pub const OPS: &[OpSpec] = &[
         res_key_owner,
         R,
         get_access_key_last_used
-    ),
-    // groups
-    op!("CreateGroup", "CreateGroup", res_new_group, W, create_group),
-    op!("GetGroup", "GetGroup", res_group, R, get_group),
-    op!("DeleteGroup", "DeleteGroup", res_group, W, delete_group),
-    op!("ListGroups", "ListGroups", no_resource, R, list_groups),
-    op!("UpdateGroup", "UpdateGroup", res_group, W, update_group),
-    op!(
-        "AddUserToGroup",
-        "AddUserToGroup",
-        res_group,
-        W,
-        add_user_to_group
-    ),
-    op!(
-        "RemoveUserFromGroup",
-        "RemoveUserFromGroup",
-        res_group,
-        W,
-        remove_user_from_group
-    ),
-    op!(
-        "ListGroupsForUser",
-        "ListGroupsForUser",
-        res_user,
-        R,
-        list_groups_for_user
     ),
     // roles
     op!("CreateRole", "CreateRole", res_new_role, W, create_role),
