@@ -28,6 +28,8 @@ def a_doc(*statements):
 
 A_TRUST = a_doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                  "Action": "sts:AssumeRole"})
+A_OTHER_TRUST = a_doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole"})
 A_POLICY = a_doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
 A_PROTECTED = [{"Key": "protected", "Value": "true"}]
 
@@ -56,12 +58,24 @@ A_CASES = {
     "AddUserToGroup": ("group", dict(GroupName="admins", UserName="Alice")),
     "RemoveUserFromGroup": ("group", dict(GroupName="admins", UserName="Bob")),
     "ListGroupsForUser": ("user", dict(UserName="alice")),
+    # roles
+    "GetRole": ("role", dict(RoleName="deployer")),
+    "UpdateRole": ("role", dict(RoleName="deployer", MaxSessionDuration=7200)),
+    "UpdateRoleDescription": ("role", dict(RoleName="DEPLOYER", Description="changed")),
+    "UpdateAssumeRolePolicy": ("role", dict(RoleName="deployer", PolicyDocument=A_OTHER_TRUST)),
+    "DeleteRole": ("role", dict(RoleName="deployer")),
+    "TagRole": ("role", dict(RoleName="deployer", Tags=[{"Key": "k", "Value": "v"}])),
+    "UntagRole": ("role", dict(RoleName="deployer", TagKeys=["protected"])),
+    "ListRoleTags": ("role", dict(RoleName="deployer")),
 }
 # Ported operations that name no existing entity.
 A_NO_NAME = {"ListGroups", "ListRoles", "ListInstanceProfiles"}
 # Creation is authorized on the ARN being created; an existing entity in another case is refused
 # with EntityAlreadyExists (test_a_create_in_another_case_changes_nothing).
-A_CREATES = {"CreateGroup": dict(GroupName="admins", Path="/ops/")}
+A_CREATES = {
+    "CreateGroup": dict(GroupName="admins", Path="/ops/"),
+    "CreateRole": dict(RoleName="deployer", Path="/svc/", AssumeRolePolicyDocument=A_TRUST),
+}
 
 
 def a_ported():

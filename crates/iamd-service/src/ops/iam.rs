@@ -13,7 +13,7 @@ use crate::iam::{
     GroupRecord, InstanceProfileRecord, KeyScope, Page, PageReq, PolicyRecord, PolicyVersionRecord,
     RoleRecord, Tag, UserRecord, entity_arn, url_encode,
 };
-use iamd_api::{Service, Value};
+use iamd_api::{IntoValue, Service, Value};
 use time::OffsetDateTime;
 
 // --- input helpers ----------------------------------------------------------------------------
@@ -135,29 +135,10 @@ pub(super) fn user_out(acct: &str, u: &UserRecord, full: bool) -> Value {
         .build()
 }
 
-/// A role; `full` adds tags, permissions boundary and RoleLastUsed (GetRole, CreateRole).
-/// A role as IAM's responses show it. The trust policy is the effective one: principals deleted
-/// since it was saved show as their unique ids, in every response that carries it (as on AWS).
+/// A role as IAM's responses show it: [`crate::iam::ops::roles::role_out`], for the operations
+/// not yet ported to the typed tables.
 pub(super) fn role_out(ctx: &Ctx<'_>, r: &RoleRecord, full: bool) -> Value {
-    let b = Value::builder()
-        .set("Path", r.path.as_str())
-        .set("RoleName", r.name.as_str())
-        .set("RoleId", r.id.as_str())
-        .set("Arn", entity_arn(acct(ctx), "role", &r.path, &r.name))
-        .set("CreateDate", ts(r.created))
-        .set(
-            "AssumeRolePolicyDocument",
-            url_encode(&ctx.core.role_trust(r)),
-        )
-        .set_opt("Description", r.description.as_deref())
-        .set("MaxSessionDuration", r.max_session);
-    if !full {
-        return b.build();
-    }
-    b.set_opt("PermissionsBoundary", boundary_out(&r.boundary))
-        .set_opt("Tags", (!r.tags.is_empty()).then(|| tags_out(&r.tags)))
-        .set("RoleLastUsed", Value::builder().build())
-        .build()
+    crate::iam::ops::roles::role_out(&ctx.core.iam, acct(ctx), r, full).into_value()
 }
 
 /// A managed policy; `full` adds what only GetPolicy returns (description, tags). `boundary_uses`
@@ -251,15 +232,6 @@ fn res_role(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     named_arn::<RoleRecord>(ctx, "role", s(input, "RoleName"))
 }
 
-fn res_new_role(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    Ok(Some(entity_arn(
-        acct(ctx),
-        "role",
-        path_in(input, "Path"),
-        s(input, "RoleName"),
-    )))
-}
-
 fn res_policy(_: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     Ok(Some(s(input, "PolicyArn").to_owned()))
 }
@@ -329,16 +301,6 @@ fn tags_page(p: Page<Tag>) -> Value {
         .set("IsTruncated", truncated)
         .set_opt("Marker", p.marker)
         .build()
-}
-
-fn tag_role(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    tag::<RoleRecord>(ctx, i, "RoleName")
-}
-fn untag_role(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    untag::<RoleRecord>(ctx, i, "RoleName")
-}
-fn list_role_tags(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    list_tags::<RoleRecord>(ctx, i, "RoleName")
 }
 
 // --- access keys ------------------------------------------------------------------------------
@@ -432,76 +394,6 @@ fn get_access_key_last_used(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
                 .build(),
         )
         .build())
-}
-
-// --- roles ------------------------------------------------------------------------------------
-
-fn create_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let r = ctx.core.iam.create_role(
-        acct(ctx),
-        s(input, "RoleName"),
-        path_in(input, "Path"),
-        s(input, "AssumeRolePolicyDocument"),
-        input.str("Description"),
-        input.i64("MaxSessionDuration"),
-        input.str("PermissionsBoundary"),
-        &tags_in(input),
-        ctx.core.now(),
-    )?;
-    Ok(one("Role", role_out(ctx, &r, true)))
-}
-
-fn get_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let r = ctx
-        .core
-        .iam
-        .get::<RoleRecord>(acct(ctx), s(input, "RoleName"))?;
-    Ok(one("Role", role_out(ctx, &r, true)))
-}
-
-fn update_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.update_role(
-        acct(ctx),
-        s(input, "RoleName"),
-        input.str("Description"),
-        input.i64("MaxSessionDuration"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn update_role_description(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let r = ctx.core.iam.update_role(
-        acct(ctx),
-        s(input, "RoleName"),
-        Some(s(input, "Description")),
-        None,
-    )?;
-    Ok(one("Role", role_out(ctx, &r, true)))
-}
-
-fn update_assume_role_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.update_assume_role_policy(
-        acct(ctx),
-        s(input, "RoleName"),
-        s(input, "PolicyDocument"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn delete_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.delete_role(acct(ctx), s(input, "RoleName"))?;
-    Ok(Value::empty())
-}
-
-fn list_roles(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let p = ctx
-        .core
-        .iam
-        .list_roles(a, input.str("PathPrefix"), page(input))?;
-    Ok(with_page(Value::builder(), "Roles", p, |r| {
-        role_out(ctx, r, false)
-    }))
 }
 
 // --- permissions boundaries -------------------------------------------------------------------
@@ -1069,29 +961,6 @@ pub const OPS: &[OpSpec] = &[
         R,
         get_access_key_last_used
     ),
-    // roles
-    op!("CreateRole", "CreateRole", res_new_role, W, create_role),
-    op!("GetRole", "GetRole", res_role, R, get_role),
-    op!("UpdateRole", "UpdateRole", res_role, W, update_role),
-    op!(
-        "UpdateRoleDescription",
-        "UpdateRoleDescription",
-        res_role,
-        W,
-        update_role_description
-    ),
-    op!(
-        "UpdateAssumeRolePolicy",
-        "UpdateAssumeRolePolicy",
-        res_role,
-        W,
-        update_assume_role_policy
-    ),
-    op!("DeleteRole", "DeleteRole", res_role, W, delete_role),
-    op!("ListRoles", "ListRoles", no_resource, R, list_roles),
-    op!("TagRole", "TagRole", res_role, W, tag_role),
-    op!("UntagRole", "UntagRole", res_role, W, untag_role),
-    op!("ListRoleTags", "ListRoleTags", res_role, R, list_role_tags),
     // permissions boundaries
     op!(
         "PutUserPermissionsBoundary",

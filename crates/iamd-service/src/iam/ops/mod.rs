@@ -7,6 +7,7 @@
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
 mod groups;
+pub(crate) mod roles;
 mod users;
 
 use crate::accounts::Principal;
@@ -20,7 +21,7 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, groups::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, groups::OPS, roles::OPS];
 
 // --- targets ----------------------------------------------------------------------------------
 
