@@ -67,6 +67,13 @@ A_CASES = {
     "TagRole": ("role", dict(RoleName="deployer", Tags=[{"Key": "k", "Value": "v"}])),
     "UntagRole": ("role", dict(RoleName="deployer", TagKeys=["protected"])),
     "ListRoleTags": ("role", dict(RoleName="deployer")),
+    # permissions boundaries
+    "PutUserPermissionsBoundary": ("user", dict(UserName="alice",
+                                                PermissionsBoundary=A_OTHER_BOUNDARY_ARN)),
+    "DeleteUserPermissionsBoundary": ("user", dict(UserName="alice")),
+    "PutRolePermissionsBoundary": ("role", dict(RoleName="deployer",
+                                                PermissionsBoundary=A_OTHER_BOUNDARY_ARN)),
+    "DeleteRolePermissionsBoundary": ("role", dict(RoleName="deployer")),
 }
 # Ported operations that name no existing entity.
 A_NO_NAME = {"ListGroups", "ListRoles", "ListInstanceProfiles"}
@@ -168,6 +175,28 @@ def test_a_deny_on_the_resource_tag_holds_for_a_name_in_another_case(dev, op):
     caller = a_caller(dev, iam, {
         "Effect": "Deny", "Action": "iam:*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}})
+    before = a_snapshot(iam)
+    target, kwargs = A_CASES[op]
+    assert error_of(a_call, caller, op, kwargs) == a_explicit_deny(op, A_ARN[target])
+    assert a_snapshot(iam) == before
+
+
+def a_boundary_actions():
+    """The operations whose action carries the target's current permissions boundary as
+    `iam:PermissionsBoundary` (IAM_BOUNDARY_ACTIONS in authz.rs), except those setting one."""
+    text = (ROOT / "crates" / "iamd-service" / "src" / "authz.rs").read_text()
+    table = re.search(r"const IAM_BOUNDARY_ACTIONS: &\[&str\] = &\[(.*?)\];", text, re.S)
+    assert table, "IAM_BOUNDARY_ACTIONS not found in authz.rs"
+    return set(re.findall(r'"([A-Za-z]+)"', table.group(1))) - {
+        "CreateUser", "CreateRole", "PutUserPermissionsBoundary", "PutRolePermissionsBoundary"}
+
+
+@pytest.mark.parametrize("op", sorted(a_boundary_actions() & set(A_CASES)))
+def test_a_deny_on_the_targets_boundary_holds_for_a_name_in_another_case(dev, op):
+    iam = a_world(dev)
+    caller = a_caller(dev, iam, {
+        "Effect": "Deny", "Action": "iam:*", "Resource": "*",
+        "Condition": {"StringEquals": {"iam:PermissionsBoundary": A_BOUNDARY_ARN}}})
     before = a_snapshot(iam)
     target, kwargs = A_CASES[op]
     assert error_of(a_call, caller, op, kwargs) == a_explicit_deny(op, A_ARN[target])

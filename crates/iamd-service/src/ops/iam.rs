@@ -396,40 +396,6 @@ fn get_access_key_last_used(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         .build())
 }
 
-// --- permissions boundaries -------------------------------------------------------------------
-
-fn put_user_boundary(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.put_user_boundary(
-        acct(ctx),
-        s(input, "UserName"),
-        s(input, "PermissionsBoundary"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn delete_user_boundary(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .delete_user_boundary(acct(ctx), s(input, "UserName"))?;
-    Ok(Value::empty())
-}
-
-fn put_role_boundary(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.put_role_boundary(
-        acct(ctx),
-        s(input, "RoleName"),
-        s(input, "PermissionsBoundary"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn delete_role_boundary(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .delete_role_boundary(acct(ctx), s(input, "RoleName"))?;
-    Ok(Value::empty())
-}
-
 // --- managed policies -------------------------------------------------------------------------
 
 fn create_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -960,35 +926,6 @@ pub const OPS: &[OpSpec] = &[
         res_key_owner,
         R,
         get_access_key_last_used
-    ),
-    // permissions boundaries
-    op!(
-        "PutUserPermissionsBoundary",
-        "PutUserPermissionsBoundary",
-        res_user,
-        W,
-        put_user_boundary
-    ),
-    op!(
-        "DeleteUserPermissionsBoundary",
-        "DeleteUserPermissionsBoundary",
-        res_user,
-        W,
-        delete_user_boundary
-    ),
-    op!(
-        "PutRolePermissionsBoundary",
-        "PutRolePermissionsBoundary",
-        res_role,
-        W,
-        put_role_boundary
-    ),
-    op!(
-        "DeleteRolePermissionsBoundary",
-        "DeleteRolePermissionsBoundary",
-        res_role,
-        W,
-        delete_role_boundary
     ),
     // managed policies
     op!(

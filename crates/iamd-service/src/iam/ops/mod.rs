@@ -6,6 +6,7 @@
 //! unique case-insensitively, so `alice` names the user `Alice`: the resource authorized is
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
+mod boundaries;
 mod groups;
 pub(crate) mod roles;
 mod users;
@@ -21,7 +22,8 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, groups::OPS, roles::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] =
+    &[users::OPS, groups::OPS, roles::OPS, boundaries::OPS];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -109,10 +111,6 @@ pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 /// The target's current permissions boundary as `iam:PermissionsBoundary`, for the actions whose
 /// Service Authorization Reference entry lists the key (a request that sets a boundary
 /// overrides it with its own).
-#[allow(
-    dead_code,
-    reason = "for the operations being ported to the typed tables"
-)]
 pub(crate) fn with_boundary(mut r: Resource, boundary: &Option<String>) -> Resource {
     if let Some(b) = boundary {
         r.keys.set("iam:PermissionsBoundary", b.as_str());
@@ -261,4 +259,19 @@ pub(crate) fn truncation<T>(p: &Page<T>) -> (bool, Option<String>) {
 pub(crate) fn tags_page(p: Page<Tag>) -> (Vec<api::Tag>, bool, Option<String>) {
     let (truncated, marker) = truncation(&p);
     (tags_out(&p.items), truncated, marker)
+}
+
+/// A user's resource with its tags and its current permissions boundary as
+/// `iam:PermissionsBoundary`, for the actions of `IAM_BOUNDARY_ACTIONS` (authz.rs).
+pub(crate) fn user_resource_bounded(req: &Request<'_>, named: &Named<UserRecord>) -> Resource {
+    named_resource(req, "user", named, |u, r| {
+        with_boundary(principal_tags(r, &u.tags), &u.boundary)
+    })
+}
+
+/// The condition key of a permissions boundary being set: `iam:PermissionsBoundary`.
+pub(crate) fn boundary_key(arn: &str) -> Context {
+    let mut c = Context::new();
+    c.set("iam:PermissionsBoundary", arn);
+    c
 }
