@@ -74,6 +74,16 @@ A_CASES = {
     "PutRolePermissionsBoundary": ("role", dict(RoleName="deployer",
                                                 PermissionsBoundary=A_OTHER_BOUNDARY_ARN)),
     "DeleteRolePermissionsBoundary": ("role", dict(RoleName="deployer")),
+    # inline policies
+    **{op: (target, {**who, **args}) for target, kind, who in (
+        ("user", "User", dict(UserName="alice")),
+        ("group", "Group", dict(GroupName="admins")),
+        ("role", "Role", dict(RoleName="deployer")))
+       for op, args in (
+        (f"Put{kind}Policy", dict(PolicyName="inl2", PolicyDocument=A_POLICY)),
+        (f"Get{kind}Policy", dict(PolicyName="inl")),
+        (f"Delete{kind}Policy", dict(PolicyName="inl")),
+        (f"List{kind}Policies", {}))},
 }
 # Ported operations that name no existing entity.
 A_NO_NAME = {"ListGroups", "ListRoles", "ListInstanceProfiles"}

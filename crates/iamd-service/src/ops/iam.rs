@@ -526,55 +526,7 @@ fn list_policy_tags(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     }))
 }
 
-// --- inline and attached policies -------------------------------------------------------------
-
-fn put_inline<T: PolicyHolder>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    ctx.core.iam.put_inline::<T>(
-        acct(ctx),
-        s(input, field),
-        s(input, "PolicyName"),
-        s(input, "PolicyDocument"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn get_inline<T: PolicyHolder>(
-    ctx: &Ctx<'_>,
-    input: &Value,
-    field: &'static str,
-) -> Result<Value, Error> {
-    let policy = s(input, "PolicyName");
-    let (entity, doc) = ctx
-        .core
-        .iam
-        .get_inline::<T>(acct(ctx), s(input, field), policy)?;
-    Ok(Value::builder()
-        .set(field, entity)
-        .set("PolicyName", policy)
-        .set("PolicyDocument", url_encode(&doc))
-        .build())
-}
-
-fn delete_inline<T: PolicyHolder>(
-    ctx: &Ctx<'_>,
-    input: &Value,
-    field: &str,
-) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .delete_inline::<T>(acct(ctx), s(input, field), s(input, "PolicyName"))?;
-    Ok(Value::empty())
-}
-
-fn list_inline<T: PolicyHolder>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    let p = ctx
-        .core
-        .iam
-        .list_inline::<T>(acct(ctx), s(input, field), page(input))?;
-    Ok(with_page(Value::builder(), "PolicyNames", p, |n| {
-        Value::String(n.clone())
-    }))
-}
+// --- attached policies ------------------------------------------------------------------------
 
 fn attach<T: PolicyHolder>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
     ctx.core
@@ -615,19 +567,7 @@ fn list_attached<T: PolicyHolder>(
 }
 
 macro_rules! holder_ops {
-    ($t:ty, $field:literal, $put:ident, $get:ident, $del:ident, $list:ident, $att:ident, $det:ident, $lat:ident) => {
-        fn $put(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            put_inline::<$t>(ctx, i, $field)
-        }
-        fn $get(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            get_inline::<$t>(ctx, i, $field)
-        }
-        fn $del(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            delete_inline::<$t>(ctx, i, $field)
-        }
-        fn $list(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            list_inline::<$t>(ctx, i, $field)
-        }
+    ($t:ty, $field:literal, $att:ident, $det:ident, $lat:ident) => {
         fn $att(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
             attach::<$t>(ctx, i, $field)
         }
@@ -642,10 +582,6 @@ macro_rules! holder_ops {
 holder_ops!(
     UserRecord,
     "UserName",
-    put_user_policy,
-    get_user_policy,
-    delete_user_policy,
-    list_user_policies,
     attach_user_policy,
     detach_user_policy,
     list_attached_user_policies
@@ -653,10 +589,6 @@ holder_ops!(
 holder_ops!(
     GroupRecord,
     "GroupName",
-    put_group_policy,
-    get_group_policy,
-    delete_group_policy,
-    list_group_policies,
     attach_group_policy,
     detach_group_policy,
     list_attached_group_policies
@@ -664,10 +596,6 @@ holder_ops!(
 holder_ops!(
     RoleRecord,
     "RoleName",
-    put_role_policy,
-    get_role_policy,
-    delete_role_policy,
-    list_role_policies,
     attach_role_policy,
     detach_role_policy,
     list_attached_role_policies
@@ -994,91 +922,6 @@ pub const OPS: &[OpSpec] = &[
         res_policy,
         R,
         list_entities_for_policy
-    ),
-    // inline policies
-    op!(
-        "PutUserPolicy",
-        "PutUserPolicy",
-        res_user,
-        W,
-        put_user_policy
-    ),
-    op!(
-        "GetUserPolicy",
-        "GetUserPolicy",
-        res_user,
-        R,
-        get_user_policy
-    ),
-    op!(
-        "DeleteUserPolicy",
-        "DeleteUserPolicy",
-        res_user,
-        W,
-        delete_user_policy
-    ),
-    op!(
-        "ListUserPolicies",
-        "ListUserPolicies",
-        res_user,
-        R,
-        list_user_policies
-    ),
-    op!(
-        "PutGroupPolicy",
-        "PutGroupPolicy",
-        res_group,
-        W,
-        put_group_policy
-    ),
-    op!(
-        "GetGroupPolicy",
-        "GetGroupPolicy",
-        res_group,
-        R,
-        get_group_policy
-    ),
-    op!(
-        "DeleteGroupPolicy",
-        "DeleteGroupPolicy",
-        res_group,
-        W,
-        delete_group_policy
-    ),
-    op!(
-        "ListGroupPolicies",
-        "ListGroupPolicies",
-        res_group,
-        R,
-        list_group_policies
-    ),
-    op!(
-        "PutRolePolicy",
-        "PutRolePolicy",
-        res_role,
-        W,
-        put_role_policy
-    ),
-    op!(
-        "GetRolePolicy",
-        "GetRolePolicy",
-        res_role,
-        R,
-        get_role_policy
-    ),
-    op!(
-        "DeleteRolePolicy",
-        "DeleteRolePolicy",
-        res_role,
-        W,
-        delete_role_policy
-    ),
-    op!(
-        "ListRolePolicies",
-        "ListRolePolicies",
-        res_role,
-        R,
-        list_role_policies
     ),
     // attached managed policies
     op!(

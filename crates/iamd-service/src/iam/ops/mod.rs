@@ -8,6 +8,7 @@
 
 mod boundaries;
 mod groups;
+mod inline;
 pub(crate) mod roles;
 mod users;
 
@@ -22,8 +23,13 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] =
-    &[users::OPS, groups::OPS, roles::OPS, boundaries::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
+    users::OPS,
+    groups::OPS,
+    roles::OPS,
+    boundaries::OPS,
+    inline::OPS,
+];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -274,4 +280,37 @@ pub(crate) fn boundary_key(arn: &str) -> Context {
     let mut c = Context::new();
     c.set("iam:PermissionsBoundary", arn);
     c
+}
+
+/// Users, groups and roles as the operations on their inline and attached policies see them.
+pub(crate) trait Holder: crate::iam::records::PolicyHolder {
+    /// The holder's resource, with its tags (users, roles); `bounded` adds its current
+    /// permissions boundary (the actions of `IAM_BOUNDARY_ACTIONS`; groups have none).
+    fn resource(req: &Request<'_>, named: &Named<Self>, bounded: bool) -> Resource;
+}
+
+impl Holder for UserRecord {
+    fn resource(req: &Request<'_>, named: &Named<Self>, bounded: bool) -> Resource {
+        if bounded {
+            user_resource_bounded(req, named)
+        } else {
+            user_resource(req, named)
+        }
+    }
+}
+
+impl Holder for crate::iam::GroupRecord {
+    fn resource(req: &Request<'_>, named: &Named<Self>, _: bool) -> Resource {
+        groups::group_resource(req, named)
+    }
+}
+
+impl Holder for crate::iam::RoleRecord {
+    fn resource(req: &Request<'_>, named: &Named<Self>, bounded: bool) -> Resource {
+        if bounded {
+            roles::role_resource_bounded(req, named)
+        } else {
+            roles::role_resource(req, named)
+        }
+    }
 }
