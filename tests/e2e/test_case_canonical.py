@@ -84,6 +84,15 @@ A_CASES = {
         (f"Get{kind}Policy", dict(PolicyName="inl")),
         (f"Delete{kind}Policy", dict(PolicyName="inl")),
         (f"List{kind}Policies", {}))},
+    # attached managed policies
+    **{op: (target, {**who, **args}) for target, kind, who in (
+        ("user", "User", dict(UserName="alice")),
+        ("group", "Group", dict(GroupName="admins")),
+        ("role", "Role", dict(RoleName="deployer")))
+       for op, args in (
+        (f"Attach{kind}Policy", dict(PolicyArn=A_OTHER_POLICY_ARN)),
+        (f"Detach{kind}Policy", dict(PolicyArn=A_POLICY_ARN)),
+        (f"ListAttached{kind}Policies", {}))},
 }
 # Ported operations that name no existing entity.
 A_NO_NAME = {"ListGroups", "ListRoles", "ListInstanceProfiles"}

@@ -8,10 +8,10 @@
 use super::{Authz, Ctx, OpSpec, no_resource};
 use crate::accounts::Principal;
 use crate::error::Error;
-use crate::iam::records::{Entity, PolicyHolder, Tagged};
+use crate::iam::records::{Entity, Tagged};
 use crate::iam::{
-    GroupRecord, InstanceProfileRecord, KeyScope, Page, PageReq, PolicyRecord, PolicyVersionRecord,
-    RoleRecord, Tag, UserRecord, entity_arn, url_encode,
+    InstanceProfileRecord, KeyScope, Page, PageReq, PolicyRecord, PolicyVersionRecord, RoleRecord,
+    Tag, UserRecord, entity_arn, url_encode,
 };
 use iamd_api::{IntoValue, Service, Value};
 use time::OffsetDateTime;
@@ -222,10 +222,6 @@ pub(super) fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, E
         Some(name) => named_arn::<UserRecord>(ctx, "user", name),
         None => Ok(Some(ctx.caller.arn())),
     }
-}
-
-fn res_group(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    named_arn::<GroupRecord>(ctx, "group", s(input, "GroupName"))
 }
 
 fn res_role(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
@@ -525,81 +521,6 @@ fn list_policy_tags(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         marker: page.marker,
     }))
 }
-
-// --- attached policies ------------------------------------------------------------------------
-
-fn attach<T: PolicyHolder>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .attach::<T>(acct(ctx), s(input, field), s(input, "PolicyArn"))?;
-    Ok(Value::empty())
-}
-
-fn detach<T: PolicyHolder>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .detach::<T>(acct(ctx), s(input, field), s(input, "PolicyArn"))?;
-    Ok(Value::empty())
-}
-
-fn list_attached<T: PolicyHolder>(
-    ctx: &Ctx<'_>,
-    input: &Value,
-    field: &str,
-) -> Result<Value, Error> {
-    let p = ctx.core.iam.list_attached::<T>(
-        acct(ctx),
-        s(input, field),
-        input.str("PathPrefix"),
-        page(input),
-    )?;
-    Ok(with_page(
-        Value::builder(),
-        "AttachedPolicies",
-        p,
-        |(n, a)| {
-            Value::builder()
-                .set("PolicyName", n.as_str())
-                .set("PolicyArn", a.as_str())
-                .build()
-        },
-    ))
-}
-
-macro_rules! holder_ops {
-    ($t:ty, $field:literal, $att:ident, $det:ident, $lat:ident) => {
-        fn $att(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            attach::<$t>(ctx, i, $field)
-        }
-        fn $det(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            detach::<$t>(ctx, i, $field)
-        }
-        fn $lat(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-            list_attached::<$t>(ctx, i, $field)
-        }
-    };
-}
-holder_ops!(
-    UserRecord,
-    "UserName",
-    attach_user_policy,
-    detach_user_policy,
-    list_attached_user_policies
-);
-holder_ops!(
-    GroupRecord,
-    "GroupName",
-    attach_group_policy,
-    detach_group_policy,
-    list_attached_group_policies
-);
-holder_ops!(
-    RoleRecord,
-    "RoleName",
-    attach_role_policy,
-    detach_role_policy,
-    list_attached_role_policies
-);
 
 /// ListEntitiesForPolicy: groups, users and roles the policy is attached to, paged together
 /// (groups first, then users, then roles, each by name).
@@ -922,70 +843,6 @@ pub const OPS: &[OpSpec] = &[
         res_policy,
         R,
         list_entities_for_policy
-    ),
-    // attached managed policies
-    op!(
-        "AttachUserPolicy",
-        "AttachUserPolicy",
-        res_user,
-        W,
-        attach_user_policy
-    ),
-    op!(
-        "DetachUserPolicy",
-        "DetachUserPolicy",
-        res_user,
-        W,
-        detach_user_policy
-    ),
-    op!(
-        "ListAttachedUserPolicies",
-        "ListAttachedUserPolicies",
-        res_user,
-        R,
-        list_attached_user_policies
-    ),
-    op!(
-        "AttachGroupPolicy",
-        "AttachGroupPolicy",
-        res_group,
-        W,
-        attach_group_policy
-    ),
-    op!(
-        "DetachGroupPolicy",
-        "DetachGroupPolicy",
-        res_group,
-        W,
-        detach_group_policy
-    ),
-    op!(
-        "ListAttachedGroupPolicies",
-        "ListAttachedGroupPolicies",
-        res_group,
-        R,
-        list_attached_group_policies
-    ),
-    op!(
-        "AttachRolePolicy",
-        "AttachRolePolicy",
-        res_role,
-        W,
-        attach_role_policy
-    ),
-    op!(
-        "DetachRolePolicy",
-        "DetachRolePolicy",
-        res_role,
-        W,
-        detach_role_policy
-    ),
-    op!(
-        "ListAttachedRolePolicies",
-        "ListAttachedRolePolicies",
-        res_role,
-        R,
-        list_attached_role_policies
     ),
     // instance profiles
     op!(

@@ -6,6 +6,7 @@
 //! unique case-insensitively, so `alice` names the user `Alice`: the resource authorized is
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
+mod attached;
 mod boundaries;
 mod groups;
 mod inline;
@@ -29,6 +30,7 @@ pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
     roles::OPS,
     boundaries::OPS,
     inline::OPS,
+    attached::OPS,
 ];
 
 // --- targets ----------------------------------------------------------------------------------
