@@ -93,6 +93,18 @@ A_CASES = {
         (f"Attach{kind}Policy", dict(PolicyArn=A_OTHER_POLICY_ARN)),
         (f"Detach{kind}Policy", dict(PolicyArn=A_POLICY_ARN)),
         (f"ListAttached{kind}Policies", {}))},
+    # instance profiles
+    "GetInstanceProfile": ("profile", dict(InstanceProfileName="webserver")),
+    "DeleteInstanceProfile": ("spare", dict(InstanceProfileName="spare")),
+    "AddRoleToInstanceProfile": ("spare", dict(InstanceProfileName="SPARE", RoleName="Deployer")),
+    "RemoveRoleFromInstanceProfile": ("profile", dict(InstanceProfileName="webserver",
+                                                      RoleName="Builder")),
+    "ListInstanceProfilesForRole": ("role", dict(RoleName="deployer")),
+    "TagInstanceProfile": ("profile", dict(InstanceProfileName="webserver",
+                                           Tags=[{"Key": "k", "Value": "v"}])),
+    "UntagInstanceProfile": ("profile", dict(InstanceProfileName="webserver",
+                                             TagKeys=["protected"])),
+    "ListInstanceProfileTags": ("profile", dict(InstanceProfileName="webserver")),
 }
 # Ported operations that name no existing entity.
 A_NO_NAME = {"ListGroups", "ListRoles", "ListInstanceProfiles"}
@@ -101,6 +113,7 @@ A_NO_NAME = {"ListGroups", "ListRoles", "ListInstanceProfiles"}
 A_CREATES = {
     "CreateGroup": dict(GroupName="admins", Path="/ops/"),
     "CreateRole": dict(RoleName="deployer", Path="/svc/", AssumeRolePolicyDocument=A_TRUST),
+    "CreateInstanceProfile": dict(InstanceProfileName="webserver", Path="/web/"),
 }
 
 

@@ -8,7 +8,7 @@
 use super::{Authz, Ctx, OpSpec, no_resource};
 use crate::accounts::Principal;
 use crate::error::Error;
-use crate::iam::records::{Entity, Tagged};
+use crate::iam::records::Entity;
 use crate::iam::{
     InstanceProfileRecord, KeyScope, Page, PageReq, PolicyRecord, PolicyVersionRecord, RoleRecord,
     Tag, UserRecord, entity_arn, url_encode,
@@ -172,35 +172,15 @@ pub(super) fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: b
         .build()
 }
 
-/// An instance profile with its roles; `tags` only for Get/Create (the list operations do not
-/// return tags).
+/// An instance profile as IAM's responses show it: [`crate::iam::ops::profiles::profile_out`],
+/// for the operations not yet ported to the typed tables.
 pub(super) fn profile_out(
     ctx: &Ctx<'_>,
     p: &InstanceProfileRecord,
     roles: &[RoleRecord],
     tags: bool,
 ) -> Value {
-    Value::builder()
-        .set("Path", p.path.as_str())
-        .set("InstanceProfileName", p.name.as_str())
-        .set("InstanceProfileId", p.id.as_str())
-        .set(
-            "Arn",
-            entity_arn(acct(ctx), "instance-profile", &p.path, &p.name),
-        )
-        .set("CreateDate", ts(p.created))
-        .set(
-            "Roles",
-            roles
-                .iter()
-                .map(|r| role_out(ctx, r, false))
-                .collect::<Value>(),
-        )
-        .set_opt(
-            "Tags",
-            (tags && !p.tags.is_empty()).then(|| tags_out(&p.tags)),
-        )
-        .build()
+    crate::iam::ops::profiles::profile_out(&ctx.core.iam, acct(ctx), p, roles, tags).into_value()
 }
 
 // --- authorization resources ------------------------------------------------------------------
@@ -224,10 +204,6 @@ pub(super) fn res_user(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, E
     }
 }
 
-fn res_role(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    named_arn::<RoleRecord>(ctx, "role", s(input, "RoleName"))
-}
-
 fn res_policy(_: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     Ok(Some(s(input, "PolicyArn").to_owned()))
 }
@@ -238,19 +214,6 @@ fn res_new_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error>
         "policy",
         path_in(input, "Path"),
         s(input, "PolicyName"),
-    )))
-}
-
-fn res_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    named_arn::<InstanceProfileRecord>(ctx, "instance-profile", s(input, "InstanceProfileName"))
-}
-
-fn res_new_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    Ok(Some(entity_arn(
-        acct(ctx),
-        "instance-profile",
-        path_in(input, "Path"),
-        s(input, "InstanceProfileName"),
     )))
 }
 
@@ -267,28 +230,6 @@ fn res_key_owner(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> 
 }
 
 // --- users ------------------------------------------------------------------------------------
-
-fn tag<T: Tagged>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .tag::<T>(acct(ctx), s(input, field), &tags_in(input))?;
-    Ok(Value::empty())
-}
-
-fn untag<T: Tagged>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .untag::<T>(acct(ctx), s(input, field), &input.strings("TagKeys"))?;
-    Ok(Value::empty())
-}
-
-fn list_tags<T: Tagged>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
-    let p = ctx
-        .core
-        .iam
-        .list_tags::<T>(acct(ctx), s(input, field), page(input))?;
-    Ok(tags_page(p))
-}
 
 fn tags_page(p: Page<Tag>) -> Value {
     let truncated = p.is_truncated();
@@ -585,90 +526,6 @@ fn list_entities_for_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         .build())
 }
 
-// --- instance profiles ------------------------------------------------------------------------
-
-fn create_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let p = ctx.core.iam.create_instance_profile(
-        acct(ctx),
-        s(input, "InstanceProfileName"),
-        path_in(input, "Path"),
-        &tags_in(input),
-        ctx.core.now(),
-    )?;
-    Ok(one("InstanceProfile", profile_out(ctx, &p, &[], true)))
-}
-
-fn get_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let (p, roles) = ctx
-        .core
-        .iam
-        .get_instance_profile(acct(ctx), s(input, "InstanceProfileName"))?;
-    Ok(one("InstanceProfile", profile_out(ctx, &p, &roles, true)))
-}
-
-fn delete_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core
-        .iam
-        .delete_instance_profile(acct(ctx), s(input, "InstanceProfileName"))?;
-    Ok(Value::empty())
-}
-
-fn list_instance_profiles(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let p = ctx
-        .core
-        .iam
-        .list_instance_profiles(a, input.str("PathPrefix"), None, page(input))?;
-    Ok(with_page(
-        Value::builder(),
-        "InstanceProfiles",
-        p,
-        |(p, r)| profile_out(ctx, p, r, false),
-    ))
-}
-
-fn list_instance_profiles_for_role(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let a = acct(ctx);
-    let p =
-        ctx.core
-            .iam
-            .list_instance_profiles(a, None, Some(s(input, "RoleName")), page(input))?;
-    Ok(with_page(
-        Value::builder(),
-        "InstanceProfiles",
-        p,
-        |(p, r)| profile_out(ctx, p, r, false),
-    ))
-}
-
-fn add_role_to_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.add_role_to_instance_profile(
-        acct(ctx),
-        s(input, "InstanceProfileName"),
-        s(input, "RoleName"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn remove_role_from_instance_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.remove_role_from_instance_profile(
-        acct(ctx),
-        s(input, "InstanceProfileName"),
-        s(input, "RoleName"),
-    )?;
-    Ok(Value::empty())
-}
-
-fn tag_instance_profile(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    tag::<InstanceProfileRecord>(ctx, i, "InstanceProfileName")
-}
-fn untag_instance_profile(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    untag::<InstanceProfileRecord>(ctx, i, "InstanceProfileName")
-}
-fn list_instance_profile_tags(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
-    list_tags::<InstanceProfileRecord>(ctx, i, "InstanceProfileName")
-}
-
 // --- account ----------------------------------------------------------------------------------
 
 /// GetAccountSummary: entity counts and the default quotas of
@@ -843,77 +700,6 @@ pub const OPS: &[OpSpec] = &[
         res_policy,
         R,
         list_entities_for_policy
-    ),
-    // instance profiles
-    op!(
-        "CreateInstanceProfile",
-        "CreateInstanceProfile",
-        res_new_profile,
-        W,
-        create_instance_profile
-    ),
-    op!(
-        "GetInstanceProfile",
-        "GetInstanceProfile",
-        res_profile,
-        R,
-        get_instance_profile
-    ),
-    op!(
-        "DeleteInstanceProfile",
-        "DeleteInstanceProfile",
-        res_profile,
-        W,
-        delete_instance_profile
-    ),
-    op!(
-        "ListInstanceProfiles",
-        "ListInstanceProfiles",
-        no_resource,
-        R,
-        list_instance_profiles
-    ),
-    op!(
-        "AddRoleToInstanceProfile",
-        "AddRoleToInstanceProfile",
-        res_profile,
-        W,
-        add_role_to_instance_profile
-    ),
-    op!(
-        "RemoveRoleFromInstanceProfile",
-        "RemoveRoleFromInstanceProfile",
-        res_profile,
-        W,
-        remove_role_from_instance_profile
-    ),
-    op!(
-        "ListInstanceProfilesForRole",
-        "ListInstanceProfilesForRole",
-        res_role,
-        R,
-        list_instance_profiles_for_role
-    ),
-    op!(
-        "TagInstanceProfile",
-        "TagInstanceProfile",
-        res_profile,
-        W,
-        tag_instance_profile
-    ),
-    op!(
-        "UntagInstanceProfile",
-        "UntagInstanceProfile",
-        res_profile,
-        W,
-        untag_instance_profile
-    ),
-    op!(
-        "ListInstanceProfileTags",
-        "ListInstanceProfileTags",
-        res_profile,
-        R,
-        list_instance_profile_tags
     ),
     // account
     op!(

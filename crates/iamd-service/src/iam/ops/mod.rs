@@ -10,6 +10,7 @@ mod attached;
 mod boundaries;
 mod groups;
 mod inline;
+pub(crate) mod profiles;
 pub(crate) mod roles;
 mod users;
 
@@ -31,6 +32,7 @@ pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
     boundaries::OPS,
     inline::OPS,
     attached::OPS,
+    profiles::OPS,
 ];
 
 // --- targets ----------------------------------------------------------------------------------
@@ -104,10 +106,6 @@ pub(crate) fn principal_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 }
 
 /// A policy's, instance profile's or MFA device's condition keys: `aws:ResourceTag/*` only.
-#[allow(
-    dead_code,
-    reason = "for the operations being ported to the typed tables"
-)]
 pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
     for t in tags {
         r.keys
