@@ -314,3 +314,6 @@ impl Holder for crate::iam::RoleRecord {
         }
     }
 }
+
+#[cfg(test)]
+mod table_tests;
