@@ -36,8 +36,6 @@ pub struct Iamd {
     policy_cache: authz::PolicyCache,
     /// Session tokens already opened (see `open_session`).
     session_cache: std::sync::RwLock<std::collections::HashMap<String, Arc<SessionClaims>>>,
-    /// Unique ids of users and roles by name, with the IAM generation they were read at.
-    entity_ids: std::sync::RwLock<std::collections::HashMap<String, (u64, Option<String>)>>,
     /// Compiled policies per principal, with the IAM generation they were built at.
     principal_cache:
         std::sync::RwLock<std::collections::HashMap<String, (u64, Arc<authz::CompiledPolicies>)>>,
@@ -163,7 +161,6 @@ impl Iamd {
             principal_cache: Default::default(),
             caller_views: Default::default(),
             session_cache: Default::default(),
-            entity_ids: Default::default(),
             clock,
             secrets,
             iam,
@@ -345,55 +342,14 @@ impl Iamd {
         Ok(claims)
     }
 
-    /// A role's trust policy as AWS holds it now (see [`crate::iam::effective_trust`]), with the
-    /// principals' current unique ids from the generation-validated cache.
+    /// A role's trust policy as AWS holds it now: see [`crate::iam::Iam::role_trust`].
     pub fn role_trust(&self, role: &crate::iam::RoleRecord) -> String {
-        if role.trust_ids.is_empty() {
-            return role.trust.clone();
-        }
-        crate::iam::effective_trust(role, |arn| {
-            let rest = arn.strip_prefix("arn:aws:iam::")?;
-            let (account, resource) = rest.split_once(':')?;
-            let (kind, full) = resource.split_once('/')?;
-            let name = full.rsplit('/').next()?;
-            self.current_id(kind, account, name)
-        })
+        self.iam.role_trust(role)
     }
 
-    /// The unique id of a user or role as IAM has it now (`None`: it does not exist), cached
-    /// while the IAM generation stays the same.
+    /// The unique id of a user or role as IAM has it now: see [`crate::iam::Iam::current_id`].
     fn current_id(&self, kind: &str, account: &str, name: &str) -> Option<String> {
-        let key = format!("{account}/{kind}/{}", name.to_lowercase());
-        let generation = self.iam.generation();
-        if let Ok(cache) = self.entity_ids.read()
-            && let Some((g, id)) = cache.get(&key)
-            && *g == generation
-        {
-            return id.clone();
-        }
-        let id = match kind {
-            "role" => self
-                .iam
-                .find::<crate::iam::RoleRecord>(account, name)
-                .ok()
-                .flatten()
-                .filter(|r| r.name == name)
-                .map(|r| r.id),
-            _ => self
-                .iam
-                .find::<crate::iam::UserRecord>(account, name)
-                .ok()
-                .flatten()
-                .filter(|u| u.name == name)
-                .map(|u| u.id),
-        };
-        if let Ok(mut cache) = self.entity_ids.write() {
-            if cache.len() >= 100_000 {
-                cache.clear();
-            }
-            cache.insert(key, (generation, id.clone()));
-        }
-        id
+        self.iam.current_id(kind, account, name)
     }
 
     /// Fails closed: anything not positively allowed is denied with AWS's AccessDenied text.

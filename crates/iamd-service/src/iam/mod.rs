@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod ops;
 pub mod password_policy;
 pub mod records;
+mod trust;
 
 pub use doc::{DocKind, url_encode, validate_policy_document};
 pub use records::{
@@ -416,6 +417,8 @@ pub struct Iam {
     /// Moves after every write transaction (committed or not): caches of IAM-derived data (the
     /// compiled policies of principals) are valid while it stays the same.
     generation: std::sync::atomic::AtomicU64,
+    /// Unique ids of users and roles by name, for trust policies (see `trust.rs`).
+    entity_ids: crate::cache::GenCache<String, Option<String>>,
 }
 
 impl Iam {
@@ -424,6 +427,7 @@ impl Iam {
             store,
             generation: std::sync::atomic::AtomicU64::new(0),
             role_cache: Default::default(),
+            entity_ids: crate::cache::GenCache::new("entity ids", trust::ENTITY_IDS_CAPACITY),
         }
     }
 

@@ -6,6 +6,12 @@
 //! unique case-insensitively, so `alice` names the user `Alice`: the resource authorized is
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
+mod attached;
+mod boundaries;
+mod groups;
+mod inline;
+pub(crate) mod profiles;
+pub(crate) mod roles;
 mod users;
 
 use crate::accounts::Principal;
@@ -19,7 +25,15 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
+    users::OPS,
+    groups::OPS,
+    roles::OPS,
+    boundaries::OPS,
+    inline::OPS,
+    attached::OPS,
+    profiles::OPS,
+];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -92,10 +106,6 @@ pub(crate) fn principal_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 }
 
 /// A policy's, instance profile's or MFA device's condition keys: `aws:ResourceTag/*` only.
-#[allow(
-    dead_code,
-    reason = "for the operations being ported to the typed tables"
-)]
 pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
     for t in tags {
         r.keys
@@ -107,10 +117,6 @@ pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 /// The target's current permissions boundary as `iam:PermissionsBoundary`, for the actions whose
 /// Service Authorization Reference entry lists the key (a request that sets a boundary
 /// overrides it with its own).
-#[allow(
-    dead_code,
-    reason = "for the operations being ported to the typed tables"
-)]
 pub(crate) fn with_boundary(mut r: Resource, boundary: &Option<String>) -> Resource {
     if let Some(b) = boundary {
         r.keys.set("iam:PermissionsBoundary", b.as_str());
@@ -260,3 +266,54 @@ pub(crate) fn tags_page(p: Page<Tag>) -> (Vec<api::Tag>, bool, Option<String>) {
     let (truncated, marker) = truncation(&p);
     (tags_out(&p.items), truncated, marker)
 }
+
+/// A user's resource with its tags and its current permissions boundary as
+/// `iam:PermissionsBoundary`, for the actions of `IAM_BOUNDARY_ACTIONS` (authz.rs).
+pub(crate) fn user_resource_bounded(req: &Request<'_>, named: &Named<UserRecord>) -> Resource {
+    named_resource(req, "user", named, |u, r| {
+        with_boundary(principal_tags(r, &u.tags), &u.boundary)
+    })
+}
+
+/// The condition key of a permissions boundary being set: `iam:PermissionsBoundary`.
+pub(crate) fn boundary_key(arn: &str) -> Context {
+    let mut c = Context::new();
+    c.set("iam:PermissionsBoundary", arn);
+    c
+}
+
+/// Users, groups and roles as the operations on their inline and attached policies see them.
+pub(crate) trait Holder: crate::iam::records::PolicyHolder {
+    /// The holder's resource, with its tags (users, roles); `bounded` adds its current
+    /// permissions boundary (the actions of `IAM_BOUNDARY_ACTIONS`; groups have none).
+    fn resource(req: &Request<'_>, named: &Named<Self>, bounded: bool) -> Resource;
+}
+
+impl Holder for UserRecord {
+    fn resource(req: &Request<'_>, named: &Named<Self>, bounded: bool) -> Resource {
+        if bounded {
+            user_resource_bounded(req, named)
+        } else {
+            user_resource(req, named)
+        }
+    }
+}
+
+impl Holder for crate::iam::GroupRecord {
+    fn resource(req: &Request<'_>, named: &Named<Self>, _: bool) -> Resource {
+        groups::group_resource(req, named)
+    }
+}
+
+impl Holder for crate::iam::RoleRecord {
+    fn resource(req: &Request<'_>, named: &Named<Self>, bounded: bool) -> Resource {
+        if bounded {
+            roles::role_resource_bounded(req, named)
+        } else {
+            roles::role_resource(req, named)
+        }
+    }
+}
+
+#[cfg(test)]
+mod table_tests;

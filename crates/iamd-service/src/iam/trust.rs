@@ -1,0 +1,95 @@
+//! What a role's trust policy says now: principals deleted (or deleted and recreated) since it
+//! was saved show as the unique ids they had, as on AWS, in every response that carries the
+//! policy and in AssumeRole's decision. The unique ids of users and roles by name are cached
+//! while the IAM generation stays the same.
+
+use super::{Iam, RoleRecord, UserRecord, effective_trust};
+
+/// How many names' unique ids are kept (as the cache it replaces in `core.rs`).
+pub(super) const ENTITY_IDS_CAPACITY: usize = 100_000;
+
+impl Iam {
+    /// A role's trust policy as AWS holds it now (see [`effective_trust`]), with the principals'
+    /// current unique ids from the generation-validated cache.
+    pub fn role_trust(&self, role: &RoleRecord) -> String {
+        if role.trust_ids.is_empty() {
+            return role.trust.clone();
+        }
+        effective_trust(role, |arn| {
+            let rest = arn.strip_prefix("arn:aws:iam::")?;
+            let (account, resource) = rest.split_once(':')?;
+            let (kind, full) = resource.split_once('/')?;
+            let name = full.rsplit('/').next()?;
+            self.current_id(kind, account, name)
+        })
+    }
+
+    /// The unique id of the user (`kind` `user`) or role (`role`) named exactly `name` in
+    /// `account` as IAM has it now (`None`: it does not exist, or has another case), cached
+    /// while the IAM generation stays the same. The cache is keyed by the exact name: keyed
+    /// case-insensitively, a lookup of `bob` would hide `Bob` until the next write.
+    pub fn current_id(&self, kind: &str, account: &str, name: &str) -> Option<String> {
+        let key = format!("{account}/{kind}/{name}");
+        let generation = self.generation();
+        if let Some(id) = self.entity_ids.get(&key, generation) {
+            return id;
+        }
+        let id = match kind {
+            "role" => self
+                .find::<RoleRecord>(account, name)
+                .ok()
+                .flatten()
+                .filter(|r| r.name == name)
+                .map(|r| r.id),
+            _ => self
+                .find::<UserRecord>(account, name)
+                .ok()
+                .flatten()
+                .filter(|u| u.name == name)
+                .map(|u| u.id),
+        };
+        self.entity_ids.insert(key, generation, id.clone());
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Iam;
+    use iamd_store::SqliteStore;
+    use std::sync::Arc;
+
+    const A: &str = "111122223333";
+
+    fn trusting(arn: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{arn}"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_deleted_principal_shows_as_the_unique_id_it_had_even_once_recreated() {
+        let iam = Iam::new(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        let bob = iam.create_user(A, "Bob", "/", None, &[], 0).unwrap();
+        let arn = format!("arn:aws:iam::{A}:user/Bob");
+        let trust = trusting(&arn);
+        let role = iam
+            .create_role(A, "R", "/", &trust, None, None, None, &[], 0)
+            .unwrap();
+        assert_eq!(iam.role_trust(&role), trust);
+        iam.delete_user(A, "Bob").unwrap();
+        assert_eq!(iam.role_trust(&role), trusting(&bob.id));
+        let again = iam.create_user(A, "Bob", "/", None, &[], 0).unwrap();
+        assert_ne!(again.id, bob.id);
+        assert_eq!(iam.role_trust(&role), trusting(&bob.id));
+    }
+
+    #[test]
+    fn current_ids_are_by_exact_name_and_a_name_in_another_case_does_not_hide_it() {
+        let iam = Iam::new(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        let bob = iam.create_user(A, "Bob", "/", None, &[], 0).unwrap();
+        assert_eq!(iam.current_id("user", A, "bob"), None);
+        assert_eq!(iam.current_id("user", A, "Bob"), Some(bob.id));
+        assert_eq!(iam.current_id("role", A, "Bob"), None);
+    }
+}
