@@ -10,7 +10,7 @@ use crate::accounts::Principal;
 use crate::error::Error;
 use crate::iam::records::{Entity, PolicyHolder, Tagged};
 use crate::iam::{
-    GroupRecord, InstanceProfileRecord, KeyScope, Page, PageReq, PolicyRecord, PolicyVersionRecord,
+    GroupRecord, InstanceProfileRecord, Page, PageReq, PolicyRecord, PolicyVersionRecord,
     RoleRecord, Tag, UserRecord, entity_arn, url_encode,
 };
 use iamd_api::{Service, Value};
@@ -67,10 +67,6 @@ pub(super) fn user_or_caller<'a>(
             "Must specify userName when calling with non-User credentials",
         )),
     }
-}
-
-fn key_scope<'a>(ctx: &'a Ctx<'_>, input: &'a Value) -> Result<KeyScope<'a>, Error> {
-    Ok(user_or_caller(ctx, input)?.map_or(KeyScope::Root, KeyScope::User))
 }
 
 // --- output helpers ---------------------------------------------------------------------------
@@ -305,18 +301,6 @@ fn res_new_profile(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error
     )))
 }
 
-/// GetAccessKeyLastUsed acts on the user owning the key.
-fn res_key_owner(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    let key = s(input, "AccessKeyId");
-    match ctx.core.iam.find_access_key(acct(ctx), key)? {
-        Some(k) => match k.user {
-            Some(u) => named_arn::<UserRecord>(ctx, "user", &u),
-            None => Ok(Some(format!("arn:aws:iam::{}:root", acct(ctx)))),
-        },
-        None => Ok(Some(format!("access key {key}"))),
-    }
-}
-
 // --- users ------------------------------------------------------------------------------------
 
 fn tag<T: Tagged>(ctx: &Ctx<'_>, input: &Value, field: &str) -> Result<Value, Error> {
@@ -358,99 +342,6 @@ fn untag_role(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
 }
 fn list_role_tags(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> {
     list_tags::<RoleRecord>(ctx, i, "RoleName")
-}
-
-// --- access keys ------------------------------------------------------------------------------
-
-fn key_status(active: bool) -> &'static str {
-    if active { "Active" } else { "Inactive" }
-}
-
-fn create_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let (k, secret) = ctx.core.iam.create_access_key(
-        &ctx.core.accounts,
-        acct(ctx),
-        key_scope(ctx, input)?,
-        ctx.core.now(),
-    )?;
-    Ok(one(
-        "AccessKey",
-        Value::builder()
-            .set_opt("UserName", k.user.as_deref())
-            .set("AccessKeyId", k.access_key_id.as_str())
-            .set("Status", key_status(k.active))
-            .set("SecretAccessKey", secret.as_str())
-            .set("CreateDate", ts(k.created_at))
-            .build(),
-    ))
-}
-
-fn list_access_keys(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let p = ctx
-        .core
-        .iam
-        .list_access_keys(acct(ctx), key_scope(ctx, input)?, page(input))?;
-    Ok(with_page(Value::builder(), "AccessKeyMetadata", p, |k| {
-        Value::builder()
-            .set_opt("UserName", k.user.as_deref())
-            .set("AccessKeyId", k.access_key_id.as_str())
-            .set("Status", key_status(k.active))
-            .set("CreateDate", ts(k.created_at))
-            .build()
-    }))
-}
-
-fn update_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.update_access_key(
-        &ctx.core.accounts,
-        acct(ctx),
-        key_scope(ctx, input)?,
-        s(input, "AccessKeyId"),
-        s(input, "Status") == "Active",
-    )?;
-    Ok(Value::empty())
-}
-
-fn delete_access_key(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.iam.delete_access_key(
-        &ctx.core.accounts,
-        acct(ctx),
-        key_scope(ctx, input)?,
-        s(input, "AccessKeyId"),
-    )?;
-    Ok(Value::empty())
-}
-
-/// iamd does not record key use yet: every key answers "N/A" as AWS does for a key never used.
-/// A key that does not exist (in the caller's account) is refused as AWS refuses it, whoever
-/// asks, with its own wording (no colon after "perform"): `User: <caller> is not authorized to
-/// perform iam:GetAccessKeyLastUsed on resource: access key <id>` (LocalStack's snapshot recorded
-/// against AWS, test_iam_users `get-last-used-nonexistent-key-error`).
-fn get_access_key_last_used(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let id = s(input, "AccessKeyId");
-    let k = ctx
-        .core
-        .iam
-        .find_access_key(acct(ctx), id)?
-        .ok_or_else(|| {
-            Error::aws(
-                "AccessDenied",
-                format!(
-                    "User: {} is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key {id}",
-                    ctx.caller.arn()
-                ),
-            )
-        })?;
-    Ok(Value::builder()
-        .set_opt("UserName", k.user.as_deref())
-        .set(
-            "AccessKeyLastUsed",
-            Value::builder()
-                .set("ServiceName", "N/A")
-                .set("Region", "N/A")
-                .build(),
-        )
-        .build())
 }
 
 // --- groups -----------------------------------------------------------------------------------
@@ -1131,42 +1022,6 @@ const R: bool = false;
 
 pub const OPS: &[OpSpec] = &[
     // users
-    // access keys
-    op!(
-        "CreateAccessKey",
-        "CreateAccessKey",
-        res_user,
-        W,
-        create_access_key
-    ),
-    op!(
-        "ListAccessKeys",
-        "ListAccessKeys",
-        res_user,
-        R,
-        list_access_keys
-    ),
-    op!(
-        "UpdateAccessKey",
-        "UpdateAccessKey",
-        res_user,
-        W,
-        update_access_key
-    ),
-    op!(
-        "DeleteAccessKey",
-        "DeleteAccessKey",
-        res_user,
-        W,
-        delete_access_key
-    ),
-    op!(
-        "GetAccessKeyLastUsed",
-        "GetAccessKeyLastUsed",
-        res_key_owner,
-        R,
-        get_access_key_last_used
-    ),
     // groups
     op!("CreateGroup", "CreateGroup", res_new_group, W, create_group),
     op!("GetGroup", "GetGroup", res_group, R, get_group),

@@ -6,6 +6,7 @@
 //! unique case-insensitively, so `alice` names the user `Alice`: the resource authorized is
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
+mod access_keys;
 mod users;
 
 use crate::accounts::Principal;
@@ -19,7 +20,7 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, access_keys::OPS];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -49,7 +50,10 @@ impl<T: Entity> Named<T> {
         }
     }
 
-    #[allow(dead_code, reason = "for the operations being ported to the typed tables")]
+    #[allow(
+        dead_code,
+        reason = "for the operations being ported to the typed tables"
+    )]
     pub(crate) fn as_found(&self) -> Option<&T> {
         match self {
             Named::Found(rec) => Some(rec),
@@ -89,7 +93,10 @@ pub(crate) fn principal_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 }
 
 /// A policy's, instance profile's or MFA device's condition keys: `aws:ResourceTag/*` only.
-#[allow(dead_code, reason = "for the operations being ported to the typed tables")]
+#[allow(
+    dead_code,
+    reason = "for the operations being ported to the typed tables"
+)]
 pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
     for t in tags {
         r.keys
@@ -101,7 +108,10 @@ pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 /// The target's current permissions boundary as `iam:PermissionsBoundary`, for the actions whose
 /// Service Authorization Reference entry lists the key (a request that sets a boundary
 /// overrides it with its own).
-#[allow(dead_code, reason = "for the operations being ported to the typed tables")]
+#[allow(
+    dead_code,
+    reason = "for the operations being ported to the typed tables"
+)]
 pub(crate) fn with_boundary(mut r: Resource, boundary: &Option<String>) -> Resource {
     if let Some(b) = boundary {
         r.keys.set("iam:PermissionsBoundary", b.as_str());

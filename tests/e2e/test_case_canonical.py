@@ -1,0 +1,136 @@
+"""IAM names are unique case-insensitively, so a request naming `alice` acts on the user `Alice`:
+it must be authorized on `Alice`'s own ARN and tags, never on an ARN built from the text sent
+(issue #11, finding 1: a Deny on `user/Alice`, or on its tags, was bypassed by changing the case).
+
+Each test gives a caller `iam:*` and one explicit Deny — on the entities' canonical ARNs, or on
+`aws:ResourceTag/protected=true` — then names an entity in another case: the request must be
+refused with AWS's AccessDenied on the canonical ARN, and change nothing.
+"""
+
+import json
+import re
+
+import botocore.session
+import pytest
+
+from conftest import ROOT, error_of
+
+ACCT = "000000000000"
+PASSWORD = "Correct-Horse-9!"
+TYPED = ROOT / "crates" / "iamd-service" / "src" / "iam" / "ops"
+
+# Members that name an existing IAM entity.
+NAMING = {"UserName", "GroupName", "RoleName", "PolicyArn", "SerialNumber", "InstanceProfileName"}
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def typed_operations(*files):
+    """The operations of the typed IAM tables in `files` (those that exist)."""
+    ops = set()
+    for f in files:
+        if (TYPED / f).exists():
+            ops |= set(re.findall(r"Entry::<o::([A-Za-z]+)>::OP", (TYPED / f).read_text()))
+    return ops
+
+
+def naming_operations(*files):
+    """The typed operations of `files` whose input names an existing entity."""
+    model = botocore.session.get_session().get_service_model("iam")
+    return {op for op in typed_operations(*files)
+            if NAMING & set(model.operation_model(op).input_shape.members)}
+
+
+def call(client, op, params):
+    method = {v: k for k, v in client.meta.method_to_api_mapping.items()}[op]
+    return getattr(client, method)(**params)
+
+
+# --- access keys, managed policies, MFA devices, login profiles, account (port-b) ----------------
+
+B_FILES = ("access_keys.rs", "policies.rs", "mfa.rs", "login.rs", "account.rs")
+B_USER = f"arn:aws:iam::{ACCT}:user/b/Alice"
+B_POLICY = f"arn:aws:iam::{ACCT}:policy/b/Pol"
+B_MFA = f"arn:aws:iam::{ACCT}:mfa/b/Phone"
+PROTECTED = [{"Key": "protected", "Value": "true"}]
+
+# Operation → (parameters naming the world's entities in another case, the canonical ARN the
+# request must be authorized on). `{key}` is Alice's access key id.
+B_CASES = {
+    "CreateAccessKey": ({"UserName": "alice"}, B_USER),
+    "ListAccessKeys": ({"UserName": "alice"}, B_USER),
+    "UpdateAccessKey": ({"UserName": "alice", "AccessKeyId": "{key}", "Status": "Inactive"}, B_USER),
+    "DeleteAccessKey": ({"UserName": "alice", "AccessKeyId": "{key}"}, B_USER),
+    # Names no user, but acts on the key's owner.
+    "GetAccessKeyLastUsed": ({"AccessKeyId": "{key}"}, B_USER),
+}
+
+
+def b_world(dev, deny):
+    """Alice (path /b/) with an access key and a login profile, the managed policy Pol (/b/,
+    two versions) and the virtual MFA device Phone (/b/), all tagged protected=true; and an IAM
+    client for `b-admin`, allowed `iam:*` except what `deny` (a statement) denies."""
+    root = dev.client("iam")
+    root.create_user(UserName="Alice", Path="/b/", Tags=PROTECTED)
+    key = root.create_access_key(UserName="Alice")["AccessKey"]["AccessKeyId"]
+    root.create_login_profile(UserName="Alice", Password=PASSWORD)
+    pol = root.create_policy(PolicyName="Pol", Path="/b/", Tags=PROTECTED, PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}))["Policy"]["Arn"]
+    assert pol == B_POLICY
+    root.create_policy_version(PolicyArn=pol, PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}))
+    serial = root.create_virtual_mfa_device(VirtualMFADeviceName="Phone", Path="/b/",
+                                            Tags=PROTECTED)["VirtualMFADevice"]["SerialNumber"]
+    assert serial == B_MFA
+    root.create_user(UserName="b-admin")
+    root.put_user_policy(UserName="b-admin", PolicyName="p", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}, deny))
+    k = root.create_access_key(UserName="b-admin")["AccessKey"]
+    return root, dev.client("iam", key=k["AccessKeyId"], secret=k["SecretAccessKey"]), key
+
+
+def b_snapshot(root):
+    """What the requests could change."""
+    pol = root.get_policy(PolicyArn=B_POLICY)["Policy"]
+    return {
+        "keys": [(k["AccessKeyId"], k["Status"])
+                 for k in root.list_access_keys(UserName="Alice")["AccessKeyMetadata"]],
+        "login": root.get_login_profile(UserName="Alice")["LoginProfile"]["PasswordResetRequired"],
+        "mfa": [(d["SerialNumber"], d.get("User", {}).get("UserName"))
+                for d in root.list_virtual_mfa_devices()["VirtualMFADevices"]],
+        "policy": (pol["DefaultVersionId"], pol["AttachmentCount"]),
+        "versions": [v["VersionId"] for v in root.list_policy_versions(PolicyArn=B_POLICY)["Versions"]],
+        "tags": root.list_policy_tags(PolicyArn=B_POLICY)["Tags"],
+        "users": sorted(u["UserName"] for u in root.list_users()["Users"]),
+    }
+
+
+B_DENIES = {
+    "arn": {"Effect": "Deny", "Action": "iam:*", "Resource": [B_USER, B_POLICY, B_MFA]},
+    "tag": {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/protected": "true"}}},
+}
+
+
+def test_b_cases_cover_every_ported_operation_that_names_an_entity():
+    assert sorted(naming_operations(*B_FILES) - set(B_CASES)) == []
+    assert sorted(set(B_CASES) - typed_operations(*B_FILES)) == []
+
+
+@pytest.mark.parametrize("deny", sorted(B_DENIES))
+@pytest.mark.parametrize("op", sorted(B_CASES))
+def test_b_naming_an_entity_in_another_case_is_denied_on_its_canonical_arn(dev, op, deny):
+    root, iam, key = b_world(dev, B_DENIES[deny])
+    params, canonical = B_CASES[op]
+    params = {k: v.replace("{key}", key) for k, v in params.items()}
+    before = b_snapshot(root)
+    status, code, message = error_of(call, iam, op, params)
+    assert (status, code) == (403, "AccessDenied"), message
+    assert message.startswith(
+        f"User: arn:aws:iam::{ACCT}:user/b-admin is not authorized to perform: iam:{op} on "
+        f"resource: {canonical} with an explicit deny"), message
+    assert b_snapshot(root) == before
+    # The caller is otherwise allowed: the same operation on its own user goes through.
+    iam.list_access_keys(UserName="b-admin")
