@@ -54,7 +54,10 @@ B_FILES = ("access_keys.rs", "policies.rs", "mfa.rs", "login.rs", "account.rs")
 B_USER = f"arn:aws:iam::{ACCT}:user/b/Alice"
 B_POLICY = f"arn:aws:iam::{ACCT}:policy/b/Pol"
 B_MFA = f"arn:aws:iam::{ACCT}:mfa/b/Phone"
+B_POLICY_LC = f"arn:aws:iam::{ACCT}:policy/b/pol"
 PROTECTED = [{"Key": "protected", "Value": "true"}]
+S3_DOC = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
 
 # Operation → (parameters naming the world's entities in another case, the canonical ARN the
 # request must be authorized on). `{key}` is Alice's access key id.
@@ -65,6 +68,17 @@ B_CASES = {
     "DeleteAccessKey": ({"UserName": "alice", "AccessKeyId": "{key}"}, B_USER),
     # Names no user, but acts on the key's owner.
     "GetAccessKeyLastUsed": ({"AccessKeyId": "{key}"}, B_USER),
+    "GetPolicy": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
+    "DeletePolicy": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
+    "CreatePolicyVersion": ({"PolicyArn": B_POLICY_LC, "PolicyDocument": S3_DOC}, B_POLICY),
+    "GetPolicyVersion": ({"PolicyArn": B_POLICY_LC, "VersionId": "v1"}, B_POLICY),
+    "DeletePolicyVersion": ({"PolicyArn": B_POLICY_LC, "VersionId": "v2"}, B_POLICY),
+    "ListPolicyVersions": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
+    "SetDefaultPolicyVersion": ({"PolicyArn": B_POLICY_LC, "VersionId": "v2"}, B_POLICY),
+    "TagPolicy": ({"PolicyArn": B_POLICY_LC, "Tags": [{"Key": "k", "Value": "v"}]}, B_POLICY),
+    "UntagPolicy": ({"PolicyArn": B_POLICY_LC, "TagKeys": ["protected"]}, B_POLICY),
+    "ListPolicyTags": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
+    "ListEntitiesForPolicy": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
 }
 
 
@@ -124,7 +138,7 @@ def test_b_cases_cover_every_ported_operation_that_names_an_entity():
 def test_b_naming_an_entity_in_another_case_is_denied_on_its_canonical_arn(dev, op, deny):
     root, iam, key = b_world(dev, B_DENIES[deny])
     params, canonical = B_CASES[op]
-    params = {k: v.replace("{key}", key) for k, v in params.items()}
+    params = {k: v.replace("{key}", key) if isinstance(v, str) else v for k, v in params.items()}
     before = b_snapshot(root)
     status, code, message = error_of(call, iam, op, params)
     assert (status, code) == (403, "AccessDenied"), message
@@ -134,3 +148,20 @@ def test_b_naming_an_entity_in_another_case_is_denied_on_its_canonical_arn(dev, 
     assert b_snapshot(root) == before
     # The caller is otherwise allowed: the same operation on its own user goes through.
     iam.list_access_keys(UserName="b-admin")
+
+
+def test_b_a_policy_arn_in_another_case_names_the_policy(dev):
+    """IAM resolves policy ARNs without regard to case (awslabs/mcp#4101: a case variant of an AWS
+    managed policy's ARN attached the canonical policy); the answer shows the policy's own ARN.
+    The path must still be the policy's: another path names nothing."""
+    root = dev.client("iam")
+    root.create_policy(PolicyName="Pol", Path="/b/", PolicyDocument=S3_DOC, Tags=PROTECTED)
+    assert root.get_policy(PolicyArn=B_POLICY_LC)["Policy"]["Arn"] == B_POLICY
+    root.tag_policy(PolicyArn=B_POLICY_LC.upper().replace("ARN:AWS:IAM", "arn:aws:iam"),
+                    Tags=[{"Key": "k", "Value": "v"}])
+    assert root.list_policy_tags(PolicyArn=B_POLICY)["Tags"] == PROTECTED + [{"Key": "k", "Value": "v"}]
+    managed = root.get_policy(PolicyArn="arn:aws:iam::aws:policy/administratoraccess")["Policy"]
+    assert managed["Arn"] == "arn:aws:iam::aws:policy/AdministratorAccess"
+    other_path = f"arn:aws:iam::{ACCT}:policy/c/Pol"
+    assert error_of(root.get_policy, PolicyArn=other_path) == (
+        404, "NoSuchEntity", f"Policy {other_path} was not found.")

@@ -7,6 +7,7 @@
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
 mod access_keys;
+mod policies;
 mod users;
 
 use crate::accounts::Principal;
@@ -14,13 +15,13 @@ use crate::arn::Arn;
 use crate::domains::IamDomain;
 use crate::error::{Error, IamError};
 use crate::iam::records::Entity;
-use crate::iam::{Page, PageReq, Tag, UserRecord};
+use crate::iam::{Page, PageReq, PolicyRecord, Tag, UserRecord};
 use crate::op::{Operation, Request, Resource};
 use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, access_keys::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, access_keys::OPS, policies::OPS];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -93,10 +94,6 @@ pub(crate) fn principal_tags(mut r: Resource, tags: &[Tag]) -> Resource {
 }
 
 /// A policy's, instance profile's or MFA device's condition keys: `aws:ResourceTag/*` only.
-#[allow(
-    dead_code,
-    reason = "for the operations being ported to the typed tables"
-)]
 pub(crate) fn resource_tags(mut r: Resource, tags: &[Tag]) -> Resource {
     for t in tags {
         r.keys
@@ -260,4 +257,74 @@ pub(crate) fn truncation<T>(p: &Page<T>) -> (bool, Option<String>) {
 pub(crate) fn tags_page(p: Page<Tag>) -> (Vec<api::Tag>, bool, Option<String>) {
     let (truncated, marker) = truncation(&p);
     (tags_out(&p.items), truncated, marker)
+}
+
+// --- managed policies named by ARN ------------------------------------------------------------
+
+/// A managed policy a request names by ARN (`PolicyArn`): customer managed in the caller's
+/// account, or AWS managed (`arn:aws:iam::aws:policy/…`, from iamd-policy's catalog).
+///
+/// Policy names are unique case-insensitively like every IAM name, and IAM resolves a policy ARN
+/// without regard to case (awslabs/mcp#4101: a case variant of `…:policy/AdministratorAccess`
+/// attached the canonical policy): an ARN equal to a policy's own ARN but for ASCII case names
+/// that policy, and the request is authorized on, and acts with, the policy's own ARN. The path
+/// must still be the policy's.
+#[derive(Debug)]
+pub enum NamedPolicy {
+    /// The policy's own ARN, and its tags.
+    Found { arn: Arn, tags: Vec<Tag> },
+    /// Nothing has this ARN (or it is no policy ARN): authorized on the text as sent, as AWS
+    /// prints it; the domain then answers for it (NoSuchEntity, ValidationError, the refusal to
+    /// change an AWS managed policy) as it always has.
+    Missing(String),
+}
+
+impl NamedPolicy {
+    pub(crate) fn find(d: &IamDomain, req: &Request<'_>, text: &str) -> Result<NamedPolicy, Error> {
+        let missing = || Ok(NamedPolicy::Missing(text.to_owned()));
+        let Ok(arn) = Arn::parse(text) else {
+            return missing();
+        };
+        if !arn.resource_type().eq_ignore_ascii_case("policy") {
+            return missing();
+        }
+        let found = if arn.account() == "aws" {
+            let exact = iamd_policy::aws_managed_policy(text);
+            exact
+                .or_else(|| {
+                    iamd_policy::aws_managed_policies()
+                        .iter()
+                        .find(|p| p.arn.eq_ignore_ascii_case(text))
+                })
+                .map(|m| (Arn::iam("aws", "policy", &m.path, &m.name), Vec::new()))
+        } else if arn.account() == req.account() {
+            d.iam
+                .find::<PolicyRecord>(req.account(), arn.name())?
+                .filter(|p| p.arn(req.account()).eq_ignore_ascii_case(text))
+                .map(|p| (Arn::iam(req.account(), "policy", &p.path, &p.name), p.tags))
+        } else {
+            None
+        };
+        Ok(match found {
+            Some((arn, tags)) => NamedPolicy::Found { arn, tags },
+            None => NamedPolicy::Missing(text.to_owned()),
+        })
+    }
+
+    /// The ARN the domain is called with: the policy's own, or the text as sent.
+    pub(crate) fn arn(&self) -> &str {
+        match self {
+            NamedPolicy::Found { arn, .. } => arn.as_str(),
+            NamedPolicy::Missing(text) => text,
+        }
+    }
+
+    /// The resource: the policy's own ARN with its tags as `aws:ResourceTag/*`, or the text as
+    /// sent (owned by the account it names, or the caller's).
+    pub(crate) fn resource(&self) -> Resource {
+        match self {
+            NamedPolicy::Found { arn, tags } => resource_tags(Resource::arn(arn), tags),
+            NamedPolicy::Missing(text) => Resource::as_named(text),
+        }
+    }
 }
