@@ -55,6 +55,7 @@ B_USER = f"arn:aws:iam::{ACCT}:user/b/Alice"
 B_POLICY = f"arn:aws:iam::{ACCT}:policy/b/Pol"
 B_MFA = f"arn:aws:iam::{ACCT}:mfa/b/Phone"
 B_POLICY_LC = f"arn:aws:iam::{ACCT}:policy/b/pol"
+B_MFA_LC = f"arn:aws:iam::{ACCT}:mfa/b/phone"
 PROTECTED = [{"Key": "protected", "Value": "true"}]
 S3_DOC = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
@@ -79,6 +80,13 @@ B_CASES = {
     "UntagPolicy": ({"PolicyArn": B_POLICY_LC, "TagKeys": ["protected"]}, B_POLICY),
     "ListPolicyTags": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
     "ListEntitiesForPolicy": ({"PolicyArn": B_POLICY_LC}, B_POLICY),
+    "EnableMFADevice": ({"UserName": "alice", "SerialNumber": B_MFA_LC, "AuthenticationCode1": "123456",
+                         "AuthenticationCode2": "654321"}, B_USER),
+    "ResyncMFADevice": ({"UserName": "alice", "SerialNumber": B_MFA_LC, "AuthenticationCode1": "123456",
+                         "AuthenticationCode2": "654321"}, B_USER),
+    "DeactivateMFADevice": ({"UserName": "alice", "SerialNumber": B_MFA_LC}, B_USER),
+    "ListMFADevices": ({"UserName": "alice"}, B_USER),
+    "DeleteVirtualMFADevice": ({"SerialNumber": B_MFA_LC}, B_MFA),
 }
 
 
@@ -165,3 +173,16 @@ def test_b_a_policy_arn_in_another_case_names_the_policy(dev):
     other_path = f"arn:aws:iam::{ACCT}:policy/c/Pol"
     assert error_of(root.get_policy, PolicyArn=other_path) == (
         404, "NoSuchEntity", f"Policy {other_path} was not found.")
+
+
+def test_b_a_serial_number_in_another_case_names_the_device(dev):
+    """MFA device names are unique case-insensitively, like IAM's other names: a serial number
+    equal to a device's own but for case names it (as policy ARNs do); another path names
+    nothing."""
+    root = dev.client("iam")
+    root.create_virtual_mfa_device(VirtualMFADeviceName="Phone", Path="/b/")
+    other_path = f"arn:aws:iam::{ACCT}:mfa/c/Phone"
+    assert error_of(root.delete_virtual_mfa_device, SerialNumber=other_path) == (
+        404, "NoSuchEntity", f"MFA Device with serial number {other_path} does not exist.")
+    root.delete_virtual_mfa_device(SerialNumber=B_MFA_LC)
+    assert root.list_virtual_mfa_devices()["VirtualMFADevices"] == []

@@ -7,7 +7,6 @@ use crate::error::Error;
 use iamd_api::{Service, Value};
 
 pub mod iam;
-mod iam_mfa;
 mod iam_more;
 pub mod iam_simulate;
 pub mod secretsmanager;

@@ -1123,56 +1123,6 @@ pub const OPS: &[OpSpec] = &[
         R,
         get_account_summary
     ),
-    // virtual MFA (handlers in ops/iam_mfa.rs)
-    op!(
-        "CreateVirtualMFADevice",
-        "CreateVirtualMFADevice",
-        super::iam_mfa::res_new_mfa,
-        W,
-        super::iam_mfa::create_virtual_mfa_device
-    ),
-    op!(
-        "EnableMFADevice",
-        "EnableMFADevice",
-        res_user,
-        W,
-        super::iam_mfa::enable_mfa_device
-    ),
-    op!(
-        "ResyncMFADevice",
-        "ResyncMFADevice",
-        res_user,
-        W,
-        super::iam_mfa::resync_mfa_device
-    ),
-    op!(
-        "DeactivateMFADevice",
-        "DeactivateMFADevice",
-        res_user,
-        W,
-        super::iam_mfa::deactivate_mfa_device
-    ),
-    op!(
-        "DeleteVirtualMFADevice",
-        "DeleteVirtualMFADevice",
-        super::iam_mfa::res_mfa,
-        W,
-        super::iam_mfa::delete_virtual_mfa_device
-    ),
-    op!(
-        "ListMFADevices",
-        "ListMFADevices",
-        res_user,
-        R,
-        super::iam_mfa::list_mfa_devices
-    ),
-    op!(
-        "ListVirtualMFADevices",
-        "ListVirtualMFADevices",
-        no_resource,
-        R,
-        super::iam_mfa::list_virtual_mfa_devices
-    ),
 ];
 
 #[cfg(test)]

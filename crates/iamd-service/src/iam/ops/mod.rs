@@ -7,6 +7,7 @@
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
 mod access_keys;
+mod mfa;
 mod policies;
 mod users;
 
@@ -21,7 +22,8 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[users::OPS, access_keys::OPS, policies::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] =
+    &[users::OPS, access_keys::OPS, policies::OPS, mfa::OPS];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -325,6 +327,21 @@ impl NamedPolicy {
         match self {
             NamedPolicy::Found { arn, tags } => resource_tags(Resource::arn(arn), tags),
             NamedPolicy::Missing(text) => Resource::as_named(text),
+        }
+    }
+}
+
+// --- shared by access keys, login profiles and MFA devices ------------------------------------
+
+impl UserOrRoot {
+    /// The user an operation must act on, for operations the account root has nothing to act on
+    /// with (login profiles, MFA devices): the root without `UserName` gets AWS's
+    /// `ValidationError: Must specify userName when calling with non-User credentials`, after
+    /// authorization (as before the port), and a user that does not exist NoSuchEntity.
+    pub(crate) fn user(self) -> Result<UserRecord, Error> {
+        match self {
+            UserOrRoot::User(named) => named.found(),
+            UserOrRoot::Root => Err(IamError::UserNameRequired.into()),
         }
     }
 }
