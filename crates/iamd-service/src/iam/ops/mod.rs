@@ -7,6 +7,7 @@
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
 mod access_keys;
+mod login;
 mod mfa;
 mod policies;
 mod users;
@@ -22,8 +23,13 @@ use iamd_api::iam as api;
 use iamd_policy::Context;
 
 /// Every IAM operation iamd serves in typed form: one table per entity kind.
-pub static TABLES: &[&[&dyn Operation<IamDomain>]] =
-    &[users::OPS, access_keys::OPS, policies::OPS, mfa::OPS];
+pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
+    users::OPS,
+    access_keys::OPS,
+    policies::OPS,
+    mfa::OPS,
+    login::OPS,
+];
 
 // --- targets ----------------------------------------------------------------------------------
 
