@@ -10,8 +10,8 @@ use crate::accounts::Principal;
 use crate::error::Error;
 use crate::iam::records::{Entity, PolicyHolder, Tagged};
 use crate::iam::{
-    GroupRecord, InstanceProfileRecord, Page, PageReq, PolicyRecord, PolicyVersionRecord,
-    RoleRecord, Tag, UserRecord, entity_arn, url_encode,
+    GroupRecord, InstanceProfileRecord, Page, PageReq, RoleRecord, Tag, UserRecord, entity_arn,
+    url_encode,
 };
 use iamd_api::{Service, Value};
 use time::OffsetDateTime;
@@ -163,37 +163,6 @@ pub(super) fn role_out(ctx: &Ctx<'_>, r: &RoleRecord, full: bool) -> Value {
     b.set_opt("PermissionsBoundary", boundary_out(&r.boundary))
         .set_opt("Tags", (!r.tags.is_empty()).then(|| tags_out(&r.tags)))
         .set("RoleLastUsed", Value::builder().build())
-        .build()
-}
-
-/// A managed policy; `full` adds what only GetPolicy returns (description, tags). `boundary_uses`
-/// is how many users and roles have it as permissions boundary.
-pub(super) fn policy_out(acct: &str, p: &PolicyRecord, full: bool, boundary_uses: i64) -> Value {
-    Value::builder()
-        .set("PolicyName", p.name.as_str())
-        .set("PolicyId", p.id.as_str())
-        .set("Arn", p.arn(acct))
-        .set("Path", p.path.as_str())
-        .set("DefaultVersionId", p.default_version.as_str())
-        .set("AttachmentCount", p.attachment_count)
-        .set("PermissionsBoundaryUsageCount", boundary_uses)
-        .set("IsAttachable", true)
-        .set_opt("Description", p.description.as_deref().filter(|_| full))
-        .set("CreateDate", ts(p.created))
-        .set("UpdateDate", ts(p.updated))
-        .set_opt(
-            "Tags",
-            (full && !p.tags.is_empty()).then(|| tags_out(&p.tags)),
-        )
-        .build()
-}
-
-pub(super) fn version_out(p: &PolicyRecord, v: &PolicyVersionRecord, with_doc: bool) -> Value {
-    Value::builder()
-        .set_opt("Document", with_doc.then(|| url_encode(&v.document)))
-        .set("VersionId", v.id.as_str())
-        .set("IsDefaultVersion", p.default_version == v.id)
-        .set("CreateDate", ts(v.created))
         .build()
 }
 
@@ -745,55 +714,6 @@ fn list_instance_profile_tags(ctx: &Ctx<'_>, i: &Value) -> Result<Value, Error> 
     list_tags::<InstanceProfileRecord>(ctx, i, "InstanceProfileName")
 }
 
-// --- account ----------------------------------------------------------------------------------
-
-/// GetAccountSummary: entity counts and the default quotas of
-/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>.
-fn get_account_summary(ctx: &Ctx<'_>, _input: &Value) -> Result<Value, Error> {
-    let c = ctx.core.iam.account_counts(acct(ctx))?;
-    let n = |x: usize| Value::Integer(i64::try_from(x).unwrap_or(i64::MAX));
-    let entries: Vec<(String, Value)> = [
-        ("Users", n(c.users)),
-        ("UsersQuota", n(5000)),
-        ("Groups", n(c.groups)),
-        ("GroupsQuota", n(300)),
-        ("Roles", n(c.roles)),
-        ("RolesQuota", n(1000)),
-        ("Policies", n(c.policies)),
-        ("PoliciesQuota", n(1500)),
-        ("PolicyVersionsInUse", n(c.policy_versions)),
-        ("PolicyVersionsInUseQuota", n(10000)),
-        ("VersionsPerPolicyQuota", n(5)),
-        ("PolicySizeQuota", n(6144)),
-        ("InstanceProfiles", n(c.instance_profiles)),
-        ("InstanceProfilesQuota", n(1000)),
-        ("AccessKeysPerUserQuota", n(2)),
-        ("AccountAccessKeysPresent", n(usize::from(c.root_keys > 0))),
-        ("AccountMFAEnabled", n(0)),
-        ("GroupsPerUserQuota", n(10)),
-        ("AttachedPoliciesPerUserQuota", n(10)),
-        ("AttachedPoliciesPerGroupQuota", n(10)),
-        ("AttachedPoliciesPerRoleQuota", n(10)),
-        ("UserPolicySizeQuota", n(2048)),
-        ("GroupPolicySizeQuota", n(5120)),
-        ("RolePolicySizeQuota", n(10240)),
-        ("AssumeRolePolicySizeQuota", n(2048)),
-        ("MFADevices", n(0)),
-        ("MFADevicesInUse", n(0)),
-        ("SigningCertificatesPerUserQuota", n(2)),
-        ("ServerCertificates", n(0)),
-        ("ServerCertificatesQuota", n(20)),
-        ("Providers", n(0)),
-        ("GlobalEndpointTokenVersion", n(1)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    Ok(Value::builder()
-        .set("SummaryMap", Value::Map(entries))
-        .build())
-}
-
 // --- the table --------------------------------------------------------------------------------
 
 macro_rules! op {
@@ -1114,14 +1034,6 @@ pub const OPS: &[OpSpec] = &[
         res_profile,
         R,
         list_instance_profile_tags
-    ),
-    // account
-    op!(
-        "GetAccountSummary",
-        "GetAccountSummary",
-        no_resource,
-        R,
-        get_account_summary
     ),
 ];
 
