@@ -30,6 +30,10 @@ OUTPUT_OPTIONAL = {
     # specify a user name, IAM determines the user name implicitly"; the root has none).
     ("iam", "User", "Path"),
     ("iam", "User", "UserName"),
+    # CreateAccessKey by the account root for its own key answers an `AccessKey` without
+    # `UserName`: the root is no IAM user (the AWS SDK for Ruby v1's AccessKey documentation: the
+    # user "will be present unless this is a root key", aws/aws-sdk-ruby#677).
+    ("iam", "AccessKey", "UserName"),
 }
 
 

@@ -55,8 +55,6 @@ pub struct Iamd {
     iam_domain: crate::domains::IamDomain,
     sts_domain: crate::domains::StsDomain,
     secrets_domain: crate::domains::SecretsDomain,
-    /// Seals virtual MFA devices' seeds.
-    pub(crate) mfa_seal: iamd_crypto::SealingKey,
 }
 
 /// Why temporary credentials were refused.
@@ -136,7 +134,10 @@ impl Iamd {
         options: Options,
     ) -> Result<Self, Error> {
         let accounts = Arc::new(Accounts::open(store.clone(), master, options.dev)?);
-        let iam = Arc::new(crate::iam::Iam::new(store.clone()));
+        let iam = Arc::new(crate::iam::Iam::new(
+            store.clone(),
+            master.sealing_key(b"mfa-seed v1"),
+        ));
         let secrets = Arc::new(crate::secrets::Secrets::open(store.clone(), master)?);
         let sessions = Arc::new(crate::sessions::SessionKeys::with_current(
             master,
@@ -165,7 +166,6 @@ impl Iamd {
             secrets,
             iam,
             sessions,
-            mfa_seal: master.sealing_key(b"mfa-seed v1"),
             store,
             options,
         })

@@ -6,9 +6,6 @@ use crate::core::Iamd;
 use crate::error::Error;
 use iamd_api::{Service, Value};
 
-pub mod iam;
-mod iam_mfa;
-mod iam_more;
 pub mod iam_simulate;
 pub mod secretsmanager;
 mod sts;
@@ -78,13 +75,7 @@ impl std::fmt::Debug for OpSpec {
 }
 
 /// Every operation table; each service module owns its own.
-const TABLES: &[&[OpSpec]] = &[
-    STS_OPS,
-    iam::OPS,
-    iam_more::OPS,
-    iam_simulate::OPS,
-    secretsmanager::OPS,
-];
+const TABLES: &[&[OpSpec]] = &[STS_OPS, iam_simulate::OPS, secretsmanager::OPS];
 
 const STS_OPS: &[OpSpec] = &[
     OpSpec {

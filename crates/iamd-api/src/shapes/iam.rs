@@ -1853,8 +1853,8 @@ impl IntoValue for AccessDetail {
 /// `AccessKey`.
 #[derive(Clone, PartialEq)]
 pub struct AccessKey {
-    /// `UserName`. Required.
-    pub user_name: String,
+    /// `UserName`.
+    pub user_name: Option<String>,
     /// `AccessKeyId`. Required.
     pub access_key_id: String,
     /// `Status`. Required.
@@ -1893,7 +1893,7 @@ impl FromValue for AccessKey {
             }
         }
         Ok(Self {
-            user_name: m_user_name.ok_or(ShapeError::missing("AccessKey", "UserName"))?,
+            user_name: m_user_name,
             access_key_id: m_access_key_id.ok_or(ShapeError::missing("AccessKey", "AccessKeyId"))?,
             status: m_status.ok_or(ShapeError::missing("AccessKey", "Status"))?,
             secret_access_key: m_secret_access_key.ok_or(ShapeError::missing("AccessKey", "SecretAccessKey"))?,
@@ -1904,7 +1904,9 @@ impl FromValue for AccessKey {
 impl IntoValue for AccessKey {
     fn into_value(self) -> Value {
         let mut out = Vec::with_capacity(5);
-        out.push(("UserName", self.user_name.into_value()));
+        if let Some(v) = self.user_name {
+            out.push(("UserName", v.into_value()));
+        }
         out.push(("AccessKeyId", self.access_key_id.into_value()));
         out.push(("Status", self.status.into_value()));
         out.push(("SecretAccessKey", self.secret_access_key.into_value()));

@@ -163,7 +163,7 @@ mod tests {
 
     fn account() -> Iam {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let iam = Iam::new(store);
+        let iam = Iam::new(store, iamd_crypto::SealingKey::from_bytes([7; 32]));
         iam.create_group(A, "devs", "/", 1).unwrap();
         iam.create_user(A, "dana", "/", None, &[], 1).unwrap();
         iam.create_user(A, "bob", "/", None, &[], 1).unwrap();

@@ -315,7 +315,7 @@ mod tests {
 
     fn iam() -> (Iam, Arc<dyn Store>) {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let iam = Iam::new(store.clone());
+        let iam = Iam::new(store.clone(), iamd_crypto::SealingKey::from_bytes([7; 32]));
         iam.create_user(A, "alice", "/", None, &[], 100).unwrap();
         (iam, store)
     }

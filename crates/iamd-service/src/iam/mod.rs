@@ -419,16 +419,24 @@ pub struct Iam {
     generation: std::sync::atomic::AtomicU64,
     /// Unique ids of users and roles by name, for trust policies (see `trust.rs`).
     entity_ids: crate::cache::GenCache<String, Option<String>>,
+    /// Seals virtual MFA devices' seeds (the master key's `mfa-seed v1` key).
+    mfa_seal: iamd_crypto::SealingKey,
 }
 
 impl Iam {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, mfa_seal: iamd_crypto::SealingKey) -> Self {
         Self {
             store,
             generation: std::sync::atomic::AtomicU64::new(0),
             role_cache: Default::default(),
             entity_ids: crate::cache::GenCache::new("entity ids", trust::ENTITY_IDS_CAPACITY),
+            mfa_seal,
         }
+    }
+
+    /// The key that seals virtual MFA devices' seeds.
+    pub fn mfa_seal(&self) -> &iamd_crypto::SealingKey {
+        &self.mfa_seal
     }
 
     /// The current generation (see the field).
@@ -870,6 +878,26 @@ impl Iam {
             Ok(())
         })?;
         accounts.refresh_key(acct, key_id)
+    }
+
+    /// A virtual MFA device by serial number, ignoring ASCII case: device names are unique per
+    /// account case-insensitively (the store key is the lower-cased name), so a serial equal to
+    /// a device's own but for case names that device.
+    pub fn find_mfa_device_ignoring_case(
+        &self,
+        acct: &str,
+        serial: &str,
+    ) -> Result<Option<mfa::MfaDeviceRecord>, Error> {
+        let name = serial.rsplit('/').next().unwrap_or(serial);
+        self.read(
+            |tx| match tx.get(mfa::KIND_MFA, acct, &name.to_lowercase())? {
+                Some(r) => {
+                    let d: mfa::MfaDeviceRecord = from_json(&r.data)?;
+                    Ok(d.serial.eq_ignore_ascii_case(serial).then_some(d))
+                }
+                None => Ok(None),
+            },
+        )
     }
 
     /// The key's record, if the account has it.

@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn stored_per_account_replaced_whole_and_deleted() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let iam = Iam::new(store);
+        let iam = Iam::new(store, iamd_crypto::SealingKey::from_bytes([7; 32]));
         let missing = (
             "NoSuchEntity",
             "The Password Policy with domain name 111122223333 cannot be found.".to_owned(),

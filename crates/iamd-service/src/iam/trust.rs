@@ -69,7 +69,10 @@ mod tests {
 
     #[test]
     fn a_deleted_principal_shows_as_the_unique_id_it_had_even_once_recreated() {
-        let iam = Iam::new(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        let iam = Iam::new(
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            iamd_crypto::SealingKey::from_bytes([7; 32]),
+        );
         let bob = iam.create_user(A, "Bob", "/", None, &[], 0).unwrap();
         let arn = format!("arn:aws:iam::{A}:user/Bob");
         let trust = trusting(&arn);
@@ -86,7 +89,10 @@ mod tests {
 
     #[test]
     fn current_ids_are_by_exact_name_and_a_name_in_another_case_does_not_hide_it() {
-        let iam = Iam::new(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        let iam = Iam::new(
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            iamd_crypto::SealingKey::from_bytes([7; 32]),
+        );
         let bob = iam.create_user(A, "Bob", "/", None, &[], 0).unwrap();
         assert_eq!(iam.current_id("user", A, "bob"), None);
         assert_eq!(iam.current_id("user", A, "Bob"), Some(bob.id));

@@ -89,7 +89,7 @@ fn check_mfa(ctx: &Ctx<'_>, input: &Value) -> Result<Option<i64>, Error> {
     };
     let now = ctx.core.now();
     match ctx.core.iam.verify_mfa_code(
-        &ctx.core.mfa_seal,
+        ctx.core.iam.mfa_seal(),
         &ctx.caller.account,
         name,
         serial,

@@ -128,7 +128,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
         ..
     } = c
         .iam
-        .create_virtual_mfa_device(&c.mfa_seal, A, "phone", "/", &[], T0)
+        .create_virtual_mfa_device(c.iam.mfa_seal(), A, "phone", "/", &[], T0)
         .unwrap();
     assert_eq!(d.serial, format!("arn:aws:iam::{A}:mfa/phone"));
     let seed = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
@@ -136,7 +136,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     let step = T0 / 30;
     // Two codes that are not consecutive: refused.
     let bad = c.iam.enable_mfa_device(
-        &c.mfa_seal,
+        c.iam.mfa_seal(),
         A,
         "ops",
         &d.serial,
@@ -150,7 +150,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     ));
     c.iam
         .enable_mfa_device(
-            &c.mfa_seal,
+            c.iam.mfa_seal(),
             A,
             "ops",
             &d.serial,
@@ -161,7 +161,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
         .unwrap();
     let verify = |code: &str, now: i64| {
         c.iam
-            .verify_mfa_code(&c.mfa_seal, A, "ops", &d.serial, code, now)
+            .verify_mfa_code(c.iam.mfa_seal(), A, "ops", &d.serial, code, now)
             .unwrap()
     };
     // Codes used to enable are spent; two steps ahead is outside the window.
@@ -173,7 +173,7 @@ fn mfa_codes_work_within_one_step_once_and_put_mfa_in_the_session() {
     c.iam.create_user(A, "eve", "/", None, &[], T0).unwrap();
     assert_eq!(
         c.iam
-            .verify_mfa_code(&c.mfa_seal, A, "eve", &d.serial, &code(step), T0)
+            .verify_mfa_code(c.iam.mfa_seal(), A, "eve", &d.serial, &code(step), T0)
             .unwrap(),
         MfaCheck::UnknownDevice
     );
@@ -218,14 +218,14 @@ fn enabled_device(c: &Iamd) -> (String, Vec<u8>) {
         ..
     } = c
         .iam
-        .create_virtual_mfa_device(&c.mfa_seal, A, "phone", "/", &[], T0)
+        .create_virtual_mfa_device(c.iam.mfa_seal(), A, "phone", "/", &[], T0)
         .unwrap();
     let seed = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
     let step = T0 / 30;
     let code = |s: i64| format!("{:06}", totp(&seed, s));
     c.iam
         .enable_mfa_device(
-            &c.mfa_seal,
+            c.iam.mfa_seal(),
             A,
             "ops",
             &d.serial,
@@ -259,7 +259,7 @@ fn spent_codes_stay_spent_across_nodes_and_restarts() {
     let step = T0 / 30;
     let verify = |c: &Iamd, code: &str| {
         c.iam
-            .verify_mfa_code(&c.mfa_seal, A, "ops", &serial, code, T0)
+            .verify_mfa_code(c.iam.mfa_seal(), A, "ops", &serial, code, T0)
             .unwrap()
     };
     // The codes EnableMFADevice took are spent on the other node too.
@@ -284,7 +284,7 @@ fn spent_codes_stay_spent_across_nodes_and_restarts() {
     clock.set(T0 + 30);
     let at = |c: &Iamd, code: &str| {
         c.iam
-            .verify_mfa_code(&c.mfa_seal, A, "ops", &serial, code, T0 + 30)
+            .verify_mfa_code(c.iam.mfa_seal(), A, "ops", &serial, code, T0 + 30)
             .unwrap()
     };
     assert_eq!(at(&a, &code_at(&seed, step + 2)), MfaCheck::Valid);
@@ -324,7 +324,7 @@ fn racing_requests_with_one_code_let_exactly_one_through() {
                 std::thread::spawn(move || {
                     barrier.wait();
                     node.iam
-                        .verify_mfa_code(&node.mfa_seal, A, "ops", &serial, &code, now)
+                        .verify_mfa_code(node.iam.mfa_seal(), A, "ops", &serial, &code, now)
                         .unwrap()
                 })
             })
@@ -358,12 +358,12 @@ fn resync_follows_a_drifted_device_and_bad_input_changes_nothing() {
     let now = T0 + 30;
     let verify = |code: &str| {
         c.iam
-            .verify_mfa_code(&c.mfa_seal, A, "ops", &serial, code, now)
+            .verify_mfa_code(c.iam.mfa_seal(), A, "ops", &serial, code, now)
             .unwrap()
     };
     let resync = |user: &str, serial: &str, c1: &str, c2: &str| {
         c.iam
-            .resync_mfa_device(&c.mfa_seal, A, user, serial, c1, c2, now)
+            .resync_mfa_device(c.iam.mfa_seal(), A, user, serial, c1, c2, now)
     };
     let record = || {
         store
@@ -441,7 +441,7 @@ fn resync_follows_a_drifted_device_and_bad_input_changes_nothing() {
     assert_eq!(
         c.iam
             .verify_mfa_code(
-                &c.mfa_seal,
+                c.iam.mfa_seal(),
                 A,
                 "ops",
                 &serial,

@@ -6,10 +6,15 @@
 //! unique case-insensitively, so `alice` names the user `Alice`: the resource authorized is
 //! always the ARN of the entity found, with its own path and case, never the text sent.
 
+mod access_keys;
+mod account;
 mod attached;
 mod boundaries;
 mod groups;
 mod inline;
+mod login;
+mod mfa;
+mod policies;
 pub(crate) mod profiles;
 pub(crate) mod roles;
 mod users;
@@ -19,7 +24,7 @@ use crate::arn::Arn;
 use crate::domains::IamDomain;
 use crate::error::{Error, IamError};
 use crate::iam::records::Entity;
-use crate::iam::{Page, PageReq, Tag, UserRecord};
+use crate::iam::{Page, PageReq, PolicyRecord, Tag, UserRecord};
 use crate::op::{Operation, Request, Resource};
 use iamd_api::iam as api;
 use iamd_policy::Context;
@@ -33,6 +38,11 @@ pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
     inline::OPS,
     attached::OPS,
     profiles::OPS,
+    access_keys::OPS,
+    policies::OPS,
+    mfa::OPS,
+    login::OPS,
+    account::OPS,
 ];
 
 // --- targets ----------------------------------------------------------------------------------
@@ -317,3 +327,118 @@ impl Holder for crate::iam::RoleRecord {
 
 #[cfg(test)]
 mod table_tests;
+// --- managed policies named by ARN ------------------------------------------------------------
+
+/// A managed policy a request names by ARN (`PolicyArn`): customer managed in the caller's
+/// account, or AWS managed (`arn:aws:iam::aws:policy/…`, from iamd-policy's catalog).
+///
+/// Policy names are unique case-insensitively like every IAM name, and IAM resolves a policy ARN
+/// without regard to case (awslabs/mcp#4101: a case variant of `…:policy/AdministratorAccess`
+/// attached the canonical policy): an ARN equal to a policy's own ARN but for ASCII case names
+/// that policy, and the request is authorized on, and acts with, the policy's own ARN. The path
+/// must still be the policy's.
+#[derive(Debug)]
+pub enum NamedPolicy {
+    /// The policy's own ARN, and its tags.
+    Found { arn: Arn, tags: Vec<Tag> },
+    /// Nothing has this ARN (or it is no policy ARN): authorized on the text as sent, as AWS
+    /// prints it; the domain then answers for it (NoSuchEntity, ValidationError, the refusal to
+    /// change an AWS managed policy) as it always has.
+    Missing(String),
+}
+
+impl NamedPolicy {
+    pub(crate) fn find(d: &IamDomain, req: &Request<'_>, text: &str) -> Result<NamedPolicy, Error> {
+        let missing = || Ok(NamedPolicy::Missing(text.to_owned()));
+        let Ok(arn) = Arn::parse(text) else {
+            return missing();
+        };
+        if !arn.resource_type().eq_ignore_ascii_case("policy") {
+            return missing();
+        }
+        let found = if arn.account() == "aws" {
+            let exact = iamd_policy::aws_managed_policy(text);
+            exact
+                .or_else(|| {
+                    iamd_policy::aws_managed_policies()
+                        .iter()
+                        .find(|p| p.arn.eq_ignore_ascii_case(text))
+                })
+                .map(|m| (Arn::iam("aws", "policy", &m.path, &m.name), Vec::new()))
+        } else if arn.account() == req.account() {
+            d.iam
+                .find::<PolicyRecord>(req.account(), arn.name())?
+                .filter(|p| p.arn(req.account()).eq_ignore_ascii_case(text))
+                .map(|p| (Arn::iam(req.account(), "policy", &p.path, &p.name), p.tags))
+        } else {
+            None
+        };
+        Ok(match found {
+            Some((arn, tags)) => NamedPolicy::Found { arn, tags },
+            None => NamedPolicy::Missing(text.to_owned()),
+        })
+    }
+
+    /// The ARN the domain is called with: the policy's own, or the text as sent.
+    pub(crate) fn arn(&self) -> &str {
+        match self {
+            NamedPolicy::Found { arn, .. } => arn.as_str(),
+            NamedPolicy::Missing(text) => text,
+        }
+    }
+
+    /// The resource: the policy's own ARN with its tags as `aws:ResourceTag/*`, or the text as
+    /// sent (owned by the account it names, or the caller's).
+    pub(crate) fn resource(&self) -> Resource {
+        match self {
+            NamedPolicy::Found { arn, tags } => resource_tags(Resource::arn(arn), tags),
+            NamedPolicy::Missing(text) => Resource::as_named(text),
+        }
+    }
+}
+
+// --- shared by access keys, login profiles and MFA devices ------------------------------------
+
+impl UserOrRoot {
+    /// The user an operation must act on, for operations the account root has nothing to act on
+    /// with (login profiles, MFA devices): the root without `UserName` gets AWS's
+    /// `ValidationError: Must specify userName when calling with non-User credentials`, after
+    /// authorization (as before the port), and a user that does not exist NoSuchEntity.
+    pub(crate) fn user(self) -> Result<UserRecord, Error> {
+        match self {
+            UserOrRoot::User(named) => named.found(),
+            UserOrRoot::Root => Err(IamError::UserNameRequired.into()),
+        }
+    }
+}
+
+// --- roles as responses show them -------------------------------------------------------------
+
+/// A role's trust policy as AWS holds it now (see [`crate::iam::effective_trust`]): principals
+/// deleted since it was saved show as their unique ids. The legacy tables read the current ids
+/// through `Iamd::role_trust`'s cache; IAM operations have only the domain, so this reads them.
+pub(crate) fn role_trust(d: &IamDomain, role: &crate::iam::RoleRecord) -> String {
+    if role.trust_ids.is_empty() {
+        return role.trust.clone();
+    }
+    crate::iam::effective_trust(role, |text| {
+        let arn = Arn::parse(text).ok()?;
+        let (account, name) = (arn.account(), arn.name());
+        match arn.resource_type() {
+            "role" => d
+                .iam
+                .find::<crate::iam::RoleRecord>(account, name)
+                .ok()
+                .flatten()
+                .filter(|r| r.name == name)
+                .map(|r| r.id),
+            _ => d
+                .iam
+                .find::<UserRecord>(account, name)
+                .ok()
+                .flatten()
+                .filter(|u| u.name == name)
+                .map(|u| u.id),
+        }
+    })
+}

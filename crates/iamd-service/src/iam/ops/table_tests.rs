@@ -45,7 +45,10 @@ fn every_typed_iam_operation_needs_its_own_action_first_and_only_reads_are_get_o
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
     let mk = MasterKey::generate().unwrap();
     let d = IamDomain {
-        iam: Arc::new(Iam::new(store.clone())),
+        iam: Arc::new(Iam::new(
+            store.clone(),
+            iamd_crypto::SealingKey::from_bytes([7; 32]),
+        )),
         accounts: Arc::new(Accounts::open(store, &mk, false).unwrap()),
     };
     let caller = Caller {
