@@ -57,16 +57,29 @@ fn every_typed_iam_operation_needs_its_own_action_first_and_only_reads_are_get_o
         access_key_id: "AKIAEXAMPLE".into(),
         session: None,
     };
-    let req = Request {
-        caller: &caller,
-        region: "us-east-1",
-        now: 0,
+    // ChangePassword is for IAM users only (InvalidUserType for anyone else, before authorization).
+    let user = Caller {
+        principal: Principal::User {
+            name: "u".into(),
+            path: "/".into(),
+            id: "AIDAEXAMPLEEXAMPLE01".into(),
+        },
+        ..caller.clone()
     };
     let mut seen = 0;
     for op in TABLES.iter().flat_map(|t| t.iter()) {
         let name = op.name();
         let model = Service::Iam.operation(name).unwrap();
         let input = model.input_shape().map_or_else(Value::empty, minimal);
+        let req = Request {
+            caller: if name == "ChangePassword" {
+                &user
+            } else {
+                &caller
+            },
+            region: "us-east-1",
+            now: 0,
+        };
         let plan = op.plan_only(&d, &req, input).unwrap();
         assert_eq!(
             plan.checks().first().map(|c| c.action),
