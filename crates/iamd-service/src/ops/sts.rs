@@ -509,6 +509,20 @@ pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         }
     };
     let (tags, _) = request_tags(input)?;
+    if !tags.is_empty() {
+        // Session tags need sts:TagSession, judged with aws:RequestTag/* and aws:TagKeys, as on
+        // AssumeRole (IAM User Guide, id_session-tags: permissions required to add session tags).
+        let context = crate::authz::request_context(Service::Sts, "GetFederationToken", input);
+        let on = federated_user_arn(ctx, input)?;
+        ctx.core.authorize_with(
+            caller,
+            Service::Sts,
+            ctx.region,
+            "sts:TagSession",
+            on.as_deref(),
+            context,
+        )?;
+    }
     let (policy, policy_arns) = session_policies(input)?;
     let passed_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
     let packed = packed_size(&policy, &policy_arns, &tags)?;

@@ -1,0 +1,143 @@
+"""Issue 11 ("Hold the security boundary"): one test per finding, each reproduced against the
+server with boto3 as an attacker would, and each failing before its fix. In dev mode every
+12-digit access key id is the root of that account (secret `test`)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import struct
+import time
+
+import pytest
+
+from conftest import error_of
+
+A = "111111111111"
+B = "222222222222"
+
+MFA_INVALID = (403, "AccessDenied",
+               "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+CODE_INVALID = (403, "InvalidAuthenticationCode", "Authentication code for device is not valid.")
+# iamd locks a device after this many wrong codes in a row, first for this many seconds.
+LOCK_AFTER = 5
+FIRST_LOCK_SECONDS = 30
+
+
+def totp(seed_b32: str, step: int) -> str:
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    h = hmac.new(key, struct.pack(">q", step), hashlib.sha1).digest()
+    off = h[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", h[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def wrong_codes(seed, step, n):
+    """`n` six-digit codes that are the device's code for no step near `step`."""
+    near = {totp(seed, s) for s in range(step - 12, step + 13)}
+    return [c for c in ("%06d" % i for i in range(1000)) if c not in near][:n]
+
+
+def policy(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*", condition=None):
+    st = {"Effect": "Allow", "Action": action, "Resource": resource}
+    if condition:
+        st["Condition"] = condition
+    return st
+
+
+def make_user(server, account, name, doc=None, tags=None):
+    iam = server.client("iam", key=account)
+    iam.create_user(UserName=name, **({"Tags": tags} if tags else {}))
+    if doc is not None:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=doc)
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    return k["AccessKeyId"], k["SecretAccessKey"]
+
+
+def delete_user(server, account, name):
+    iam = server.client("iam", key=account)
+    for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
+    for p in iam.list_user_policies(UserName=name)["PolicyNames"]:
+        iam.delete_user_policy(UserName=name, PolicyName=p)
+    iam.delete_user(UserName=name)
+
+
+def session(server, service, creds):
+    return server.client(service, key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                         token=creds["SessionToken"])
+
+
+def mfa_user(server, name):
+    """A user of account A with an enabled virtual device whose codes before now's step are
+    spent; returns its access key, the serial, the seed and now's step."""
+    key, secret = make_user(server, A, name)
+    iam = server.client("iam", key=A)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{name}-phone")["VirtualMFADevice"]
+    serial, seed = d["SerialNumber"], d["Base32StringSeed"].decode()
+    step = int(time.time()) // 30
+    iam.enable_mfa_device(UserName=name, SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, step - 2),
+                          AuthenticationCode2=totp(seed, step - 1))
+    return (key, secret), serial, seed, step
+
+
+def eventually(call, seconds=5.0):
+    """Retries `call` until it succeeds (another node catches up within a second)."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            return call()
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+# --- Finding 2 (High): GetFederationToken took session tags without sts:TagSession -------------
+
+def test_finding_2_federation_token_tags_need_tag_session(dev):
+    """A user tagged team=dev whose secrets are guarded by ${aws:PrincipalTag/team} could pass
+    the session tag team=prod to GetFederationToken and read the prod secret. Session tags on
+    GetFederationToken need sts:TagSession (Service Authorization Reference: TagSession,
+    condition keys aws:RequestTag/*, aws:TagKeys), as on AssumeRole."""
+    root_sm = dev.client("secretsmanager", key=A)
+    prod = root_sm.create_secret(Name="prod-db", SecretString="prod-pw",
+                                 Tags=[{"Key": "team", "Value": "prod"}])["ARN"]
+    root_sm.create_secret(Name="dev-db", SecretString="dev-pw",
+                          Tags=[{"Key": "team", "Value": "dev"}])
+    abac = allow("secretsmanager:GetSecretValue", condition={"StringEquals": {
+        "secretsmanager:ResourceTag/team": "${aws:PrincipalTag/team}"}})
+    key, secret = make_user(dev, A, "dev", policy(allow("sts:GetFederationToken"), abac),
+                            tags=[{"Key": "team", "Value": "dev"}])
+    sts = dev.client("sts", key=key, secret=secret)
+    session_policy = policy(allow("secretsmanager:GetSecretValue"))
+    fed_arn = f"arn:aws:sts::{A}:federated-user/app"
+
+    # Without tags nothing more is needed; the session is the user's team.
+    creds = sts.get_federation_token(Name="app", Policy=session_policy)["Credentials"]
+    sm = session(dev, "secretsmanager", creds)
+    assert sm.get_secret_value(SecretId="dev-db")["SecretString"] == "dev-pw"
+    assert error_of(sm.get_secret_value, SecretId=prod)[1] == "AccessDeniedException"
+
+    # With tags, and without sts:TagSession: refused, as AssumeRole refuses it.
+    denied = (403, "AccessDenied",
+              f"User: arn:aws:iam::{A}:user/dev is not authorized to perform: sts:TagSession on "
+              f"resource: {fed_arn} because no identity-based policy allows the sts:TagSession "
+              "action")
+    assert error_of(sts.get_federation_token, Name="app", Policy=session_policy,
+                    Tags=[{"Key": "team", "Value": "prod"}]) == denied
+
+    # sts:TagSession limited by aws:RequestTag: the user may tag only its own team.
+    dev.client("iam", key=A).put_user_policy(UserName="dev", PolicyName="tag", PolicyDocument=policy(
+        allow("sts:TagSession", condition={"StringEquals": {"aws:RequestTag/team": "dev"}})))
+    assert error_of(sts.get_federation_token, Name="app", Policy=session_policy,
+                    Tags=[{"Key": "team", "Value": "prod"}]) == denied
+    out = sts.get_federation_token(Name="app", Policy=session_policy,
+                                   Tags=[{"Key": "team", "Value": "dev"}])
+    sm = session(dev, "secretsmanager", out["Credentials"])
+    assert sm.get_secret_value(SecretId="dev-db")["SecretString"] == "dev-pw"
+    assert error_of(sm.get_secret_value, SecretId=prod)[1] == "AccessDeniedException"
