@@ -141,3 +141,25 @@ def test_finding_2_federation_token_tags_need_tag_session(dev):
     sm = session(dev, "secretsmanager", out["Credentials"])
     assert sm.get_secret_value(SecretId="dev-db")["SecretString"] == "dev-pw"
     assert error_of(sm.get_secret_value, SecretId=prod)[1] == "AccessDeniedException"
+
+
+# --- Finding 11 (Low): federation sessions outlived their user ----------------------------------
+
+def test_finding_11_federation_sessions_die_with_their_user(dev):
+    """A GetFederationToken session names its IAM user by unique id: once the user is deleted,
+    a new user of the same name does not bring the session back (as for AssumeRole and
+    GetSessionToken sessions)."""
+    doc = policy(allow(["sts:GetFederationToken", "secretsmanager:ListSecrets"]))
+    key, secret = make_user(dev, A, "broker", doc)
+    creds = dev.client("sts", key=key, secret=secret).get_federation_token(
+        Name="app", Policy=policy(allow("secretsmanager:*")))["Credentials"]
+    session(dev, "secretsmanager", creds).list_secrets()
+    delete_user(dev, A, "broker")
+    assert error_of(session(dev, "secretsmanager", creds).list_secrets)[1] == \
+        "UnrecognizedClientException"
+    # Same name, new user (with more permissions): the old session stays dead.
+    make_user(dev, A, "broker", policy(allow("secretsmanager:*")))
+    assert error_of(session(dev, "secretsmanager", creds).list_secrets)[1] == \
+        "UnrecognizedClientException"
+    assert error_of(session(dev, "sts", creds).get_caller_identity)[:2] == \
+        (403, "InvalidClientTokenId")

@@ -177,12 +177,14 @@ impl Iamd {
                 .current_id("user", &claims.account, name)
                 .is_some_and(|current| current == *id),
             SessionPrincipal::Root => true,
-            SessionPrincipal::FederatedUser { user, .. } => match user {
-                Some(arn) => {
+            // A token without the user's id (sealed before ids were recorded) is refused.
+            SessionPrincipal::FederatedUser { user, user_id, .. } => match (user, user_id) {
+                (Some(arn), Some(id)) => {
                     let name = arn.rsplit('/').next().unwrap_or_default();
-                    self.current_id("user", &claims.account, name).is_some()
+                    self.current_id("user", &claims.account, name).as_ref() == Some(id)
                 }
-                None => true,
+                (Some(_), None) => false,
+                (None, _) => true,
             },
         };
         if !still_there {

@@ -492,13 +492,15 @@ pub fn federated_user_arn(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>
 pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let caller = ctx.caller;
     let name = input.str("Name").unwrap_or_default();
-    let (user, duration) = match &caller.principal {
+    let (user, user_id, duration) = match &caller.principal {
         Principal::Root => (
+            None,
             None,
             input.i64("DurationSeconds").unwrap_or(43_200).min(3600),
         ),
-        Principal::User { .. } => (
+        Principal::User { id, .. } => (
             Some(caller.arn()),
+            Some(id.clone()),
             input.i64("DurationSeconds").unwrap_or(43_200),
         ),
         _ => {
@@ -533,6 +535,7 @@ pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         principal: SessionPrincipal::FederatedUser {
             name: name.to_owned(),
             user,
+            user_id,
         },
         access_key_id: key_id,
         secret_access_key: secret,
