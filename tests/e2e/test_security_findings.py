@@ -163,3 +163,41 @@ def test_finding_11_federation_sessions_die_with_their_user(dev):
         "UnrecognizedClientException"
     assert error_of(session(dev, "sts", creds).get_caller_identity)[:2] == \
         (403, "InvalidClientTokenId")
+
+
+# --- Finding 13 (Low): secret resource policies kept principal ARNs -----------------------------
+
+def test_finding_13_secret_policies_hold_principal_ids(dev):
+    """A secret's resource policy holds the unique ids of the users and roles it names, as IAM
+    does for trust policies: a user deleted and recreated under the same name is not granted
+    anything, and GetResourcePolicy shows the old id in place of the ARN. A principal that does
+    not exist is refused when the policy is put (AWS's text, as terraform-provider-aws retries
+    on it)."""
+    sm = dev.client("secretsmanager", key=A)
+    arn = sm.create_secret(Name="app/db", SecretString="pw")["ARN"]
+    reader_arn = f"arn:aws:iam::{A}:user/reader"
+    doc = policy({"Effect": "Allow", "Principal": {"AWS": reader_arn},
+                  "Action": "secretsmanager:GetSecretValue", "Resource": "*"})
+    key, secret = make_user(dev, A, "reader")
+    old_id = dev.client("iam", key=A).get_user(UserName="reader")["User"]["UserId"]
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=doc)
+    assert sm.get_resource_policy(SecretId=arn)["ResourcePolicy"] == doc
+    reader = dev.client("secretsmanager", key=key, secret=secret)
+    assert reader.get_secret_value(SecretId=arn)["SecretString"] == "pw"
+
+    delete_user(dev, A, "reader")
+    key, secret = make_user(dev, A, "reader")
+    reader = dev.client("secretsmanager", key=key, secret=secret)
+    status, code, msg = error_of(reader.get_secret_value, SecretId=arn)
+    assert (status, code) == (400, "AccessDeniedException")
+    assert msg.startswith(f"User: {reader_arn} is not authorized to perform: "
+                          f"secretsmanager:GetSecretValue on resource: {arn}")
+    shown = sm.get_resource_policy(SecretId=arn)["ResourcePolicy"]
+    assert shown == doc.replace(f'"{reader_arn}"', f'"{old_id}"')
+
+    # Naming a principal that does not exist is refused, and changes nothing.
+    ghost = doc.replace("user/reader", "user/ghost")
+    assert error_of(sm.put_resource_policy, SecretId=arn, ResourcePolicy=ghost) == (
+        400, "MalformedPolicyDocumentException",
+        "This resource policy contains an unsupported principal.")
+    assert sm.get_resource_policy(SecretId=arn)["ResourcePolicy"] == shown

@@ -637,6 +637,7 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             deleted: None,
             deletion_date: None,
             policy: None,
+            policy_ids: Default::default(),
             last_accessed: None,
             versions: Vec::new(),
             primary_region: None,
@@ -1236,11 +1237,13 @@ fn put_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     {
         return Err(crate::secrets::policy::public_policy());
     }
+    let ids = crate::secrets::policy::principal_ids(&ctx.core.iam, &text)?;
     modify(
         ctx,
         input,
         |m| {
             m.policy = Some(text);
+            m.policy_ids = ids;
             Ok(())
         },
         |m| {
@@ -1308,7 +1311,11 @@ fn get_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     Ok(Value::builder()
         .set("ARN", secret.meta.arn.as_str())
         .set("Name", secret.meta.name.as_str())
-        .set_opt("ResourcePolicy", secret.meta.policy.as_deref())
+        .set_opt(
+            "ResourcePolicy",
+            (secret.meta.policy.as_deref())
+                .map(|p| ctx.core.policy_now(p, &secret.meta.policy_ids)),
+        )
         .build())
 }
 
@@ -1319,6 +1326,7 @@ fn delete_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
         input,
         |m| {
             m.policy = None;
+            m.policy_ids.clear();
             Ok(())
         },
         |m| {

@@ -27,6 +27,23 @@ pub fn validate_resource_policy(text: &str) -> Result<(), Error> {
         .map_err(|_| malformed())
 }
 
+/// The unique ids of the users and roles a resource policy names (see
+/// [`crate::iam::principal_ids`]). A user or role that does not exist is refused with AWS's
+/// `MalformedPolicyDocumentException: This resource policy contains an unsupported principal.`
+/// (the text AWS's Secrets Manager documentation gives for a nonexistent user, and that
+/// terraform-provider-aws retries on while a new role propagates).
+pub fn principal_ids(
+    iam: &crate::iam::Iam,
+    text: &str,
+) -> Result<crate::iam::principal_ids::PrincipalIds, Error> {
+    iam.resolve_principals(text)?.map_err(|_| {
+        Error::aws(
+            "MalformedPolicyDocumentException",
+            "This resource policy contains an unsupported principal.",
+        )
+    })
+}
+
 /// Condition keys that tie a statement to particular callers: a public-looking principal (`*`)
 /// restricted by one of them with a non-negated operator does not grant broad access.
 const RESTRICTING_KEYS: &[&str] = &[
