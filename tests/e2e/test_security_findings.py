@@ -143,6 +143,83 @@ def test_finding_2_federation_token_tags_need_tag_session(dev):
     assert error_of(sm.get_secret_value, SecretId=prod)[1] == "AccessDeniedException"
 
 
+# --- Finding 5 (Medium): BlockPublicPolicy bypasses; cross-account reads ----------------------
+
+def test_finding_5_block_public_policy_and_cross_account_reads(dev):
+    """BlockPublicPolicy refuses every policy that grants access to principals it does not pin
+    with fixed values (no wildcard, no policy variable: the definition AWS gives for "public" in
+    S3's PublicAccessBlockConfiguration, which Secrets Manager's Zelkova check follows). And a
+    secret on the account's aws/secretsmanager key is not readable from another account even
+    when its resource policy allows it: that key's policy admits only its own account
+    (kms:CallerAccount), so AWS answers the error AWS's knowledge center quotes."""
+    sm = dev.client("secretsmanager", key=A)
+    arn = sm.create_secret(Name="shared", SecretString="s3cr3t")["ARN"]
+    get = "secretsmanager:GetSecretValue"
+    public = [
+        # NotPrincipal with Allow grants everyone but the listed principal.
+        {"Effect": "Allow", "NotPrincipal": {"AWS": f"arn:aws:iam::{A}:root"}, "Action": get,
+         "Resource": "*"},
+        # Wildcards in the values of restricting keys restrict nothing.
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:*"}}},
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"StringLike": {"aws:PrincipalAccount": "????????????"}}},
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"StringLike": {"aws:userid": "*:*"}}},
+        # A policy variable is not a fixed value either.
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}}},
+        # A wildcard principal inside a list, or in an ARN.
+        {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{A}:root", "*"]}, "Action": get,
+         "Resource": "*"},
+        # IfExists: a request without the key passes.
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"StringEqualsIfExists": {"aws:PrincipalAccount": A}}},
+    ]
+    for st in public:
+        assert error_of(sm.put_resource_policy, SecretId=arn, ResourcePolicy=policy(st),
+                        BlockPublicPolicy=True) == (
+            400, "PublicPolicyException",
+            "The BlockPublicPolicy parameter is set to true, and the resource policy did not "
+            "prevent broad access to the secret."), st
+        out = sm.validate_resource_policy(SecretId=arn, ResourcePolicy=policy(st))
+        assert out["PolicyValidationPassed"] is False, st
+    assert "ResourcePolicy" not in sm.get_resource_policy(SecretId=arn)
+
+    # Pinned to fixed principals: accepted with the flag, including another account's user.
+    rkey, rsecret = make_user(dev, B, "reader", policy(allow(
+        ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
+         "secretsmanager:BatchGetSecretValue", "secretsmanager:PutSecretValue"])))
+    for st in (
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalAccount": A}}},
+        {"Effect": "Allow", "Principal": "*", "Action": get, "Resource": "*",
+         "Condition": {"StringLike": {"aws:userid": "AIDAEXAMPLEEXAMPLE01:*"}}},
+    ):
+        sm.put_resource_policy(SecretId=arn, ResourcePolicy=policy(st), BlockPublicPolicy=True)
+    sm.put_resource_policy(SecretId=arn, BlockPublicPolicy=True, ResourcePolicy=policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{B}:user/reader"},
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
+                    "secretsmanager:PutSecretValue"],
+         "Resource": "*"}))
+
+    # The other account's user is allowed by both policies: it may describe the secret, but
+    # its value is under the owner's aws/secretsmanager key, for reading and for writing.
+    other = dev.client("secretsmanager", key=rkey, secret=rsecret)
+    assert other.describe_secret(SecretId=arn)["ARN"] == arn
+    kms_denied = (400, "AccessDeniedException",
+                  "You can't access a secret from a different AWS account if you encrypt the "
+                  "secret with the default KMS service key.")
+    assert error_of(other.get_secret_value, SecretId=arn) == kms_denied
+    out = other.batch_get_secret_value(SecretIdList=[arn])
+    assert out["SecretValues"] == []
+    assert [(e["ErrorCode"], e["Message"]) for e in out["Errors"]] == [kms_denied[1:]]
+    # Writing a value needs the key too (kms:GenerateDataKey).
+    assert error_of(other.put_secret_value, SecretId=arn, SecretString="planted") == kms_denied
+    # The owner still reads it.
+    assert sm.get_secret_value(SecretId=arn)["SecretString"] == "s3cr3t"
+
+
 # --- Finding 11 (Low): federation sessions outlived their user ----------------------------------
 
 def test_finding_11_federation_sessions_die_with_their_user(dev):

@@ -5,9 +5,9 @@
 //! declares no other status for Secrets Manager's errors).
 //!
 //! KMS: until customer-managed keys exist every secret is on the account's AWS-managed
-//! `aws/secretsmanager` key; `KmsKeyId` is accepted only as that key (or absent). A direct
-//! cross-account read fails with AccessDenied, as AWS's managed key never serves another
-//! account (aws-semantics.md §6.8).
+//! `aws/secretsmanager` key; `KmsKeyId` is accepted only as that key (or absent). Another
+//! account's caller never reads or writes a value, even where the resource policy allows it, as
+//! AWS's managed key never serves another account (aws-semantics.md §6.8, `secrets::kms`).
 
 use super::{Authz, Ctx, OpSpec, no_resource};
 use crate::error::Error;
@@ -725,6 +725,7 @@ fn select_version<'a>(
 }
 
 fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value, Error> {
+    crate::secrets::kms::may_use_secret_key(&ctx.caller.account, secret)?;
     let plain = secrets(ctx).open_value(secret, &v.id)?;
     secret.touch(ctx.core.now());
     let b = Value::builder()
@@ -744,6 +745,7 @@ fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value,
 fn put_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let value = value_input(input)?;
     let secret = live_writable(ctx, input)?;
+    crate::secrets::kms::may_use_secret_key(&ctx.caller.account, &secret)?;
     let Some(value) = value else {
         // LocalStack's text [open].
         return Err(Error::aws(
@@ -792,6 +794,9 @@ fn update_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let value = value_input(input)?;
     check_kms_key(input)?;
     let secret = live_writable(ctx, input)?;
+    if value.is_some() {
+        crate::secrets::kms::may_use_secret_key(&ctx.caller.account, &secret)?;
+    }
     let token = match &value {
         Some(_) => Some(token(input)?),
         None => None,

@@ -16,6 +16,7 @@
 //! in-sync replicas equal to it, in the same transaction.
 
 pub mod crypto;
+pub mod kms;
 pub mod password;
 pub mod policy;
 
