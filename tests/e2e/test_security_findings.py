@@ -97,6 +97,57 @@ def eventually(call, seconds=5.0):
             time.sleep(0.1)
 
 
+# --- Finding 4 (High): MFA codes could be guessed ------------------------------------------------
+
+def test_finding_4_mfa_codes_cannot_be_guessed(dev):
+    """After LOCK_AFTER wrong codes in a row (through any operation that checks codes) the
+    device is locked: the right code then gets exactly the wrong code's answer, from STS and
+    from IAM. Once the lock has run out, the right code works again."""
+    (key, secret), serial, seed, step = mfa_user(dev, "mallory")
+    sts = dev.client("sts", key=key, secret=secret)
+    iam = dev.client("iam", key=A)
+    wrong = wrong_codes(seed, step, LOCK_AFTER)
+    for c in wrong[:3]:
+        assert error_of(sts.get_session_token, SerialNumber=serial, TokenCode=c) == MFA_INVALID
+    for c in wrong[3:]:
+        assert error_of(iam.resync_mfa_device, UserName="mallory", SerialNumber=serial,
+                        AuthenticationCode1=c, AuthenticationCode2=c) == CODE_INVALID
+    locked_at = time.time()
+    # Locked: the right code is refused with the wrong code's answer, by every operation.
+    assert error_of(sts.get_session_token, SerialNumber=serial,
+                    TokenCode=totp(seed, step)) == MFA_INVALID
+    assert error_of(iam.resync_mfa_device, UserName="mallory", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, step),
+                    AuthenticationCode2=totp(seed, step + 1)) == CODE_INVALID
+    # A device without failures is not affected (the lock is per device).
+    (okey, osecret), other_serial, other_seed, other_step = mfa_user(dev, "trudy")
+    dev.client("sts", key=okey, secret=osecret).get_session_token(SerialNumber=other_serial, TokenCode=totp(other_seed, other_step))
+
+    time.sleep(max(0.0, locked_at + FIRST_LOCK_SECONDS + 1 - time.time()))
+    now = int(time.time()) // 30
+    creds = sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, now))["Credentials"]
+    assert session(dev, "sts", creds).get_caller_identity()["Arn"] == \
+        f"arn:aws:iam::{A}:user/mallory"
+
+
+def test_finding_4_mfa_failures_count_on_every_node(pg_nodes):
+    """The failure count lives in the store: wrong codes sent to node A and to node B add up,
+    and the device is locked on both."""
+    a, b = pg_nodes
+    (key, secret), serial, seed, step = mfa_user(a, "mallory")
+    sts_a = a.client("sts", key=key, secret=secret)
+    sts_b = b.client("sts", key=key, secret=secret)
+    eventually(sts_b.get_caller_identity)
+    wrong = wrong_codes(seed, step, LOCK_AFTER)
+    for c in wrong[:3]:
+        assert error_of(sts_a.get_session_token, SerialNumber=serial, TokenCode=c) == MFA_INVALID
+    for c in wrong[3:]:
+        assert error_of(sts_b.get_session_token, SerialNumber=serial, TokenCode=c) == MFA_INVALID
+    for client in (sts_b, sts_a):
+        assert error_of(client.get_session_token, SerialNumber=serial,
+                        TokenCode=totp(seed, step)) == MFA_INVALID
+
+
 # --- Finding 2 (High): GetFederationToken took session tags without sts:TagSession -------------
 
 def test_finding_2_federation_token_tags_need_tag_session(dev):

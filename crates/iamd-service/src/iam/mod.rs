@@ -421,6 +421,8 @@ pub struct Iam {
     /// Moves after every write transaction (committed or not): caches of IAM-derived data (the
     /// compiled policies of principals) are valid while it stays the same.
     generation: std::sync::atomic::AtomicU64,
+    /// Wrong MFA codes per caller on this node (see [`mfa::lockout`]).
+    mfa_callers: mfa::lockout::CallerFailures,
 }
 
 impl Iam {
@@ -429,6 +431,7 @@ impl Iam {
             store,
             generation: std::sync::atomic::AtomicU64::new(0),
             role_cache: Default::default(),
+            mfa_callers: Default::default(),
         }
     }
 
