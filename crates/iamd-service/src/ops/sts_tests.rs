@@ -272,7 +272,8 @@ fn spent_codes_stay_spent_across_nodes_and_restarts() {
     drop((a, b));
     let a = open();
     assert_eq!(verify(&a, &code_at(&seed, step + 1)), MfaCheck::InvalidCode);
-    // A wrong code writes nothing: the record keeps its version.
+    // A wrong code leaves the device record alone (its failure is counted in a record of its
+    // own, `mfa-attempts`): the record keeps its version.
     let version = || {
         a.store()
             .read(|tx| tx.get("mfa-device", A, "phone"))
