@@ -616,6 +616,7 @@ impl Iamd {
     pub fn reset(&self) -> Result<(), Error> {
         self.accounts.reset()?;
         self.iam.invalidate();
+        self.iam.forget_mfa_failures();
         self.secrets.reload()
     }
 }

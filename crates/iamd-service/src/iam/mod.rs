@@ -446,6 +446,12 @@ impl Iam {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// Forgets this node's per-caller counts of wrong MFA codes (the dev-mode reset; the
+    /// devices' own counts are records, wiped with the rest).
+    pub fn forget_mfa_failures(&self) {
+        self.mfa_callers.clear();
+    }
+
     fn read<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
         self.store.read(f)
     }

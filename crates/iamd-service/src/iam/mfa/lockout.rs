@@ -120,6 +120,13 @@ impl CallerFailures {
         })
     }
 
+    /// Forgets every count.
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.0.lock() {
+            map.clear();
+        }
+    }
+
     /// Counts one wrong code of `caller` at `now`.
     pub fn fail(&self, caller: &str, now: i64) {
         let Ok(mut map) = self.0.lock() else {
