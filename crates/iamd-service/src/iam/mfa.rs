@@ -84,9 +84,14 @@ pub fn totp(seed: &[u8], step: i64) -> u32 {
     bin % 1_000_000
 }
 
+/// Whether `code` has the form of a one-time code (six digits): only such codes are guesses,
+/// counted against the device; anything else can match no step and is refused uncounted.
+fn well_formed(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn code_matches(seed: &[u8], step: i64, code: &str) -> bool {
-    code.len() == 6
-        && code.bytes().all(|b| b.is_ascii_digit())
+    well_formed(code)
         && iamd_crypto::ct_eq(
             format!("{:06}", totp(seed, step)).as_bytes(),
             code.as_bytes(),
@@ -281,7 +286,9 @@ impl Iam {
             let seed = Self::seed_of(seal, &d)?;
             let step = now.div_euclid(STEP);
             let Some(t) = consecutive(&seed, step - 2..=step, code1, code2) else {
-                lockout::record_failure(tx, acct, &key, now)?;
+                if well_formed(code1) && well_formed(code2) {
+                    lockout::record_failure(tx, acct, &key, now)?;
+                }
                 return Ok(Err(invalid_code()));
             };
             if !fresh(&d, t) {
@@ -326,7 +333,9 @@ impl Iam {
             let centre = now.div_euclid(STEP) + d.drift;
             let window = centre - RESYNC_WINDOW..=centre + RESYNC_WINDOW;
             let Some(t) = consecutive(&seed, window, code1, code2) else {
-                lockout::record_failure(tx, acct, &key, now)?;
+                if well_formed(code1) && well_formed(code2) {
+                    lockout::record_failure(tx, acct, &key, now)?;
+                }
                 return Ok(Err(invalid_code()));
             };
             if !fresh(&d, t) {
@@ -462,6 +471,9 @@ impl Iam {
         let centre = now.div_euclid(STEP) + d.drift;
         let same_device = |cur: &MfaDeviceRecord| owned(cur) && cur.sealed_seed == d.sealed_seed;
         let Some(t) = (centre - 1..=centre + 1).find(|t| code_matches(&seed, *t, code)) else {
+            if !well_formed(code) {
+                return Ok(MfaCheck::InvalidCode);
+            }
             // A wrong code: counted for this caller here and for the device in the store.
             self.mfa_callers.fail(&caller, now);
             self.store

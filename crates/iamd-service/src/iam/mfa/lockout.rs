@@ -3,8 +3,9 @@
 //! million codes of a 90-second window at tens of thousands a second.
 //!
 //! - **Per device, in the store**, so that every node and every restart sees it: the
-//!   `mfa-attempts` record beside the device (same account and key) counts the wrong codes since
-//!   the last accepted one. From the [`FAILURES_BEFORE_LOCK`]th on, each wrong code locks the
+//!   `mfa-attempts` record beside the device (same account and key) counts the wrong codes (six
+//!   digits that are no code of the window; a malformed code is no guess) since the last
+//!   accepted one. From the [`FAILURES_BEFORE_LOCK`]th on, each wrong code locks the
 //!   device, for [`FIRST_LOCK_SECONDS`] and twice as long with every further wrong code, up to
 //!   [`MAX_LOCK_SECONDS`]. A locked device answers every code — the right one too — with the
 //!   answer to a wrong code, without checking it, so a guesser learns nothing while it lasts; an

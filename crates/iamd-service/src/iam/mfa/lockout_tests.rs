@@ -110,6 +110,11 @@ fn lock_scenario(open: &dyn Fn() -> (Iam, Arc<dyn Store>)) {
     };
     let v = device_version();
 
+    // A malformed code can be no step's code: refused, not counted, nothing written.
+    for bad in ["abcdef", "12345", "1234567", ""] {
+        assert_eq!(verify(&a, &seal, "ops", &d, bad, T0), MfaCheck::InvalidCode);
+    }
+    assert_eq!(attempts(&store, "phone"), None);
     // Four wrong codes: counted, not locked; the device record is not touched.
     for i in 0..FAILURES_BEFORE_LOCK - 1 {
         assert_eq!(
