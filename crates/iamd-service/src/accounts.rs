@@ -168,7 +168,7 @@ impl Caller {
                 id: id.clone(),
             },
             SessionPrincipal::Root => Principal::Root,
-            SessionPrincipal::FederatedUser { name, user } => Principal::FederatedUser {
+            SessionPrincipal::FederatedUser { name, user, .. } => Principal::FederatedUser {
                 name: name.clone(),
                 user: user.clone(),
             },

@@ -177,12 +177,14 @@ impl Iamd {
                 .current_id("user", &claims.account, name)
                 .is_some_and(|current| current == *id),
             SessionPrincipal::Root => true,
-            SessionPrincipal::FederatedUser { user, .. } => match user {
-                Some(arn) => {
+            // A token without the user's id (sealed before ids were recorded) is refused.
+            SessionPrincipal::FederatedUser { user, user_id, .. } => match (user, user_id) {
+                (Some(arn), Some(id)) => {
                     let name = arn.rsplit('/').next().unwrap_or_default();
-                    self.current_id("user", &claims.account, name).is_some()
+                    self.current_id("user", &claims.account, name).as_ref() == Some(id)
                 }
-                None => true,
+                (Some(_), None) => false,
+                (None, _) => true,
             },
         };
         if !still_there {
@@ -214,17 +216,20 @@ impl Iamd {
         Ok(claims)
     }
 
-    /// A role's trust policy as AWS holds it now (see [`crate::iam::effective_trust`]), with the
-    /// principals' current unique ids from the generation-validated cache.
+    /// A role's trust policy as AWS holds it now (see [`Self::policy_now`]).
     pub fn role_trust(&self, role: &crate::iam::RoleRecord) -> String {
-        if role.trust_ids.is_empty() {
-            return role.trust.clone();
+        self.policy_now(&role.trust, &role.trust_ids)
+    }
+
+    /// A policy that holds its principals by unique id (a role's trust policy, a secret's
+    /// resource policy) as AWS holds it now (see [`crate::iam::principal_ids`]), with the
+    /// principals' current unique ids from the generation-validated cache.
+    pub fn policy_now(&self, text: &str, ids: &crate::iam::principal_ids::PrincipalIds) -> String {
+        if ids.is_empty() {
+            return text.to_owned();
         }
-        crate::iam::effective_trust(role, |arn| {
-            let rest = arn.strip_prefix("arn:aws:iam::")?;
-            let (account, resource) = rest.split_once(':')?;
-            let (kind, full) = resource.split_once('/')?;
-            let name = full.rsplit('/').next()?;
+        crate::iam::principal_ids::effective_policy(text, ids, |arn| {
+            let (account, kind, _, name) = crate::iam::principal_ids::entity_of_arn(arn)?;
             self.current_id(kind, account, name)
         })
     }
@@ -587,11 +592,12 @@ impl Iamd {
         Ok(secret
             .meta
             .policy
-            .clone()
+            .as_deref()
             .map(|text| authz::ResourcePolicy {
                 doc: authz::PolicyDoc {
                     id: secret.meta.arn.clone(),
-                    text,
+                    // Principals deleted (or recreated) since the policy was put match nobody.
+                    text: self.policy_now(text, &secret.meta.policy_ids),
                 },
                 kind: iamd_policy::ResourcePolicyKind::Generic,
             }))
@@ -610,6 +616,7 @@ impl Iamd {
     pub fn reset(&self) -> Result<(), Error> {
         self.accounts.reset()?;
         self.iam.invalidate();
+        self.iam.forget_mfa_failures();
         self.secrets.reload()
     }
 }

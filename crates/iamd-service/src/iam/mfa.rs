@@ -8,7 +8,8 @@
 //! ResyncMFADevice measured), and only once: the device record holds the last accepted step, and
 //! accepting a code rewrites the record with a compare-and-set on its version, so two requests
 //! (on one node or on several nodes sharing a store) racing with one code let only one through,
-//! and a restart forgets nothing.
+//! and a restart forgets nothing. Wrong codes are limited per device (in the store) and per
+//! caller (per node): see [`lockout`].
 
 use super::{Iam, from_json, to_json};
 use crate::error::Error;
@@ -18,6 +19,10 @@ use iamd_crypto::SealingKey;
 use iamd_store::{Expect, StoreError, StoreExt};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
+
+pub mod lockout;
+#[cfg(test)]
+mod lockout_tests;
 
 pub(crate) const KIND_MFA: &str = "mfa-device";
 const STEP: i64 = 30;
@@ -79,9 +84,14 @@ pub fn totp(seed: &[u8], step: i64) -> u32 {
     bin % 1_000_000
 }
 
+/// Whether `code` has the form of a one-time code (six digits): only such codes are guesses,
+/// counted against the device; anything else can match no step and is refused uncounted.
+fn well_formed(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn code_matches(seed: &[u8], step: i64, code: &str) -> bool {
-    code.len() == 6
-        && code.bytes().all(|b| b.is_ascii_digit())
+    well_formed(code)
         && iamd_crypto::ct_eq(
             format!("{:06}", totp(seed, step)).as_bytes(),
             code.as_bytes(),
@@ -258,6 +268,7 @@ impl Iam {
         code2: &str,
         now: i64,
     ) -> Result<(), Error> {
+        // The closure answers `Ok(Err(_))` for a wrong code, so that its failure is committed.
         self.write(|tx| {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
             let (mut d, v) =
@@ -268,24 +279,29 @@ impl Iam {
                     "MFA Device is already in use.",
                 ));
             }
+            let key = d.name.to_lowercase();
+            if lockout::locked(tx, acct, &key, now)? {
+                return Ok(Err(invalid_code()));
+            }
             let seed = Self::seed_of(seal, &d)?;
             let step = now.div_euclid(STEP);
-            let t = consecutive(&seed, step - 2..=step, code1, code2)
-                .filter(|t| fresh(&d, *t))
-                .ok_or_else(invalid_code)?;
+            let Some(t) = consecutive(&seed, step - 2..=step, code1, code2) else {
+                if well_formed(code1) && well_formed(code2) {
+                    lockout::record_failure(tx, acct, &key, now)?;
+                }
+                return Ok(Err(invalid_code()));
+            };
+            if !fresh(&d, t) {
+                return Ok(Err(invalid_code()));
+            }
             d.user = Some(u.name.clone());
             d.enabled_at = Some(now);
             d.last_used_step = Some(t + 1);
             d.drift = 0;
-            tx.put(
-                KIND_MFA,
-                acct,
-                &d.name.to_lowercase(),
-                &to_json(&d)?,
-                Expect::Version(v),
-            )?;
-            Ok(())
-        })
+            tx.put(KIND_MFA, acct, &key, &to_json(&d)?, Expect::Version(v))?;
+            lockout::clear(tx, acct, &key)?;
+            Ok(Ok(()))
+        })?
     }
 
     /// ResyncMFADevice: finds two consecutive codes within [`RESYNC_WINDOW`] steps of the
@@ -302,33 +318,35 @@ impl Iam {
         code2: &str,
         now: i64,
     ) -> Result<(), Error> {
-        // Not `self.write`: the drift and the last step feed no cache of IAM data.
-        self.store.write(|tx| {
+        // Not `self.write`: the drift and the last step feed no cache of IAM data. The closure
+        // answers `Ok(Err(_))` for a wrong code, so that its failure is committed.
+        self.store.write(|tx| -> Result<Result<(), Error>, Error> {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
             let (mut d, v) = Self::load_mfa(tx, acct, serial)?
                 .filter(|(d, _)| d.user.as_deref() == Some(u.name.as_str()))
                 .ok_or_else(|| device_not_found(serial))?;
+            let key = d.name.to_lowercase();
+            if lockout::locked(tx, acct, &key, now)? {
+                return Ok(Err(invalid_code()));
+            }
             let seed = Self::seed_of(seal, &d)?;
             let centre = now.div_euclid(STEP) + d.drift;
-            let t = consecutive(
-                &seed,
-                centre - RESYNC_WINDOW..=centre + RESYNC_WINDOW,
-                code1,
-                code2,
-            )
-            .filter(|t| fresh(&d, *t))
-            .ok_or_else(invalid_code)?;
+            let window = centre - RESYNC_WINDOW..=centre + RESYNC_WINDOW;
+            let Some(t) = consecutive(&seed, window, code1, code2) else {
+                if well_formed(code1) && well_formed(code2) {
+                    lockout::record_failure(tx, acct, &key, now)?;
+                }
+                return Ok(Err(invalid_code()));
+            };
+            if !fresh(&d, t) {
+                return Ok(Err(invalid_code()));
+            }
             d.last_used_step = Some(t + 1);
             d.drift = t + 1 - now.div_euclid(STEP);
-            tx.put(
-                KIND_MFA,
-                acct,
-                &d.name.to_lowercase(),
-                &to_json(&d)?,
-                Expect::Version(v),
-            )?;
-            Ok(())
-        })
+            tx.put(KIND_MFA, acct, &key, &to_json(&d)?, Expect::Version(v))?;
+            lockout::clear(tx, acct, &key)?;
+            Ok(Ok(()))
+        })?
     }
 
     /// Detaches a device from its user.
@@ -362,6 +380,7 @@ impl Iam {
                 ));
             }
             tx.delete(KIND_MFA, acct, &d.name.to_lowercase(), Expect::Version(v))?;
+            lockout::clear(tx, acct, &d.name.to_lowercase())?;
             Ok(())
         })
     }
@@ -410,10 +429,12 @@ impl Iam {
     }
 
     /// Checks a one-time code for `user`'s device `serial` (STS's `SerialNumber` + `TokenCode`)
-    /// and spends it. Reads first, so that a wrong code or an unknown device writes nothing; a
-    /// matching code is then recorded as the device's last step in a write transaction that
-    /// checks the step again and replaces the record only at the version it read: of two
-    /// requests with one code, on one node or several, only one gets `Valid`.
+    /// and spends it. Reads first, so that an unknown device, a locked device or a spent code
+    /// writes nothing; a wrong code is counted against the device and the caller
+    /// ([`lockout`]); a matching code is recorded as the device's last step in a write
+    /// transaction that checks the step (and the lock) again and replaces the record only at the
+    /// version it read: of two requests with one code, on one node or several, only one gets
+    /// `Valid`.
     pub fn verify_mfa_code(
         &self,
         seal: &SealingKey,
@@ -428,41 +449,65 @@ impl Iam {
                 .as_deref()
                 .is_some_and(|u| u.eq_ignore_ascii_case(user))
         };
-        let dev = self.read(|tx| Self::load_mfa(tx, acct, serial))?;
-        let Some((d, _)) = dev.filter(|(d, _)| owned(d)) else {
+        let caller = format!("{acct}/{}", user.to_lowercase());
+        if self.mfa_callers.throttled(&caller, now) {
+            return Ok(MfaCheck::InvalidCode);
+        }
+        let dev = self.read(|tx| {
+            let Some((d, _)) = Self::load_mfa(tx, acct, serial)?.filter(|(d, _)| owned(d)) else {
+                return Ok(None);
+            };
+            let locked = lockout::locked(tx, acct, &d.name.to_lowercase(), now)?;
+            Ok(Some((d, locked)))
+        })?;
+        let Some((d, locked)) = dev else {
             return Ok(MfaCheck::UnknownDevice);
         };
+        if locked {
+            return Ok(MfaCheck::InvalidCode);
+        }
+        let key = d.name.to_lowercase();
         let seed = Self::seed_of(seal, &d)?;
         let centre = now.div_euclid(STEP) + d.drift;
-        let Some(t) = (centre - 1..=centre + 1)
-            .find(|t| code_matches(&seed, *t, code))
-            .filter(|t| fresh(&d, *t))
-        else {
+        let same_device = |cur: &MfaDeviceRecord| owned(cur) && cur.sealed_seed == d.sealed_seed;
+        let Some(t) = (centre - 1..=centre + 1).find(|t| code_matches(&seed, *t, code)) else {
+            if !well_formed(code) {
+                return Ok(MfaCheck::InvalidCode);
+            }
+            // A wrong code: counted for this caller here and for the device in the store.
+            self.mfa_callers.fail(&caller, now);
+            self.store
+                .write(|tx| match Self::load_mfa(tx, acct, serial)? {
+                    Some((cur, _)) if same_device(&cur) => {
+                        lockout::record_failure(tx, acct, &key, now)
+                    }
+                    _ => Ok(()),
+                })?;
             return Ok(MfaCheck::InvalidCode);
         };
+        if !fresh(&d, t) {
+            // The right code, already spent: a replay, not a guess.
+            return Ok(MfaCheck::InvalidCode);
+        }
         // Not `self.write`: the last step feeds no cache of IAM data.
         let spent = self.store.write(|tx| {
             let Some((mut cur, v)) = Self::load_mfa(tx, acct, serial)? else {
                 return Ok(MfaCheck::UnknownDevice);
             };
-            if !owned(&cur) || cur.sealed_seed != d.sealed_seed {
+            if !same_device(&cur) {
                 return Ok(MfaCheck::UnknownDevice);
             }
-            if !fresh(&cur, t) {
+            if !fresh(&cur, t) || lockout::locked(tx, acct, &key, now)? {
                 return Ok(MfaCheck::InvalidCode);
             }
             cur.last_used_step = Some(t);
-            match tx.put(
-                KIND_MFA,
-                acct,
-                &cur.name.to_lowercase(),
-                &to_json(&cur)?,
-                Expect::Version(v),
-            ) {
-                Ok(_) => Ok(MfaCheck::Valid),
-                Err(StoreError::Conflict { .. }) => Ok(MfaCheck::InvalidCode),
-                Err(e) => Err(Error::from(e)),
+            match tx.put(KIND_MFA, acct, &key, &to_json(&cur)?, Expect::Version(v)) {
+                Ok(_) => {}
+                Err(StoreError::Conflict { .. }) => return Ok(MfaCheck::InvalidCode),
+                Err(e) => return Err(Error::from(e)),
             }
+            lockout::clear(tx, acct, &key)?;
+            Ok(MfaCheck::Valid)
         });
         match spent {
             // Another writer moved the record between our read and our put.

@@ -16,6 +16,7 @@
 //! in-sync replicas equal to it, in the same transaction.
 
 pub mod crypto;
+pub mod kms;
 pub mod password;
 pub mod policy;
 
@@ -74,6 +75,11 @@ pub struct SecretMeta {
     pub deletion_date: Option<i64>,
     #[serde(default)]
     pub policy: Option<String>,
+    /// The unique id of every user and role `policy` names, as they were when it was put: the
+    /// policy is evaluated and shown with a principal deleted (or recreated) since as its old
+    /// id (see [`crate::iam::principal_ids`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub policy_ids: crate::iam::principal_ids::PrincipalIds,
     /// The day (Unix seconds at 00:00 UTC) the value was last read, as of the last write; reads
     /// only update [`Secret::last_accessed`] in memory.
     #[serde(default)]
