@@ -281,6 +281,12 @@ async fn run(
             let implicit = cred.implicit_dev_account.then(|| cred.account.clone());
             (caller, SigningSecret::LongTerm(cred), implicit)
         };
+    // Every x-amz-* header sent must be signed, or an unsigned X-Amz-Target or session token could
+    // be swapped in a captured request. Checked with the signature, after the credential (an
+    // expired session is reported as such first).
+    if let Err(e) = iamd_sigv4::check_signed_headers(&auth, &http) {
+        return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
+    }
     let key = state.keys.get_or_derive(
         &caller.access_key_id,
         secret.bytes(),

@@ -10,6 +10,7 @@
 //!     return Ok(()); // no authentication at all: MissingAuthenticationToken (or an unsigned STS call)
 //! };
 //! prevalidate(&auth, now, 900)?; // optional early check, before looking up the access key (AWS's order)
+//! check_signed_headers(&auth, req)?; // every x-amz-* header sent must be signed
 //! // look up auth.access_key_id() -> secret (InvalidClientTokenId if unknown), then:
 //! let key = SigningKey::derive(secret, auth.scope_date(), auth.region(), auth.service()); // cacheable
 //! verify(&auth, req, &key, now, 900)?;
@@ -23,7 +24,8 @@
 //! * `time`: `X-Amz-Date` (ISO-8601 basic) / `Date` parsing and formatting, no clock.
 //! * `canonical`: canonical request and string to sign (non-S3 rules), streamed into SHA-256.
 //! * `key`: [`SigningKey`] derivation (`kSigning`), zeroized, cacheable.
-//! * this file: [`HttpRequest`], [`prevalidate`] (skew, host signed, scope) and [`verify`].
+//! * this file: [`HttpRequest`], [`prevalidate`] (skew, host signed, scope), [`check_signed_headers`] (every
+//!   `x-amz-*` header signed) and [`verify`].
 //!
 //! # AWS rules implemented
 //!
@@ -35,7 +37,8 @@
 //!   SDK signer, which parses queries with `form_urlencoded`). SDKs never send `+` in a signed query (they encode a
 //!   space as `%20`), so this only matters for hand-made requests; a literal plus must be sent as `%2B`;
 //! * canonical headers: exactly the `SignedHeaders`, lower-case names, values trimmed with inner space runs
-//!   collapsed, repeated headers joined with `,`; `host` (or `:authority`) must be signed;
+//!   collapsed, repeated headers joined with `,`; `host` (or `:authority`) must be signed, and every `x-amz-*`
+//!   header sent ([`check_signed_headers`]);
 //! * payload hash: hex SHA-256 of the raw body (no `x-amz-content-sha256` for these services);
 //! * string to sign: algorithm, `X-Amz-Date` (or the `Date` header rendered in basic format), scope, hash;
 //! * the credential scope date must equal the request date; the terminator must be `aws4_request`;
@@ -281,6 +284,38 @@ pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Res
     }
     if !scope_errors.is_empty() {
         return Err(AuthError::mismatch_msg(scope_errors.join(" ")));
+    }
+    Ok(())
+}
+
+/// Every `x-amz-*` header the request carries must be signed (AWS's SigV4 rule: the canonical headers include
+/// "`host` ... and any `x-amz-*` headers",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>). Otherwise a captured request
+/// could be replayed with an unsigned header changed: another `X-Amz-Target` (another Secrets Manager operation
+/// under the same signature) or another `X-Amz-Security-Token`. Applies to both forms: headers sent beside a
+/// presigned URL must be listed in `X-Amz-SignedHeaders` (a presigned `X-Amz-Security-Token` is a query parameter,
+/// covered by the canonical query string). `x-amzn-*` (such as `x-amzn-trace-id`, which the SDKs leave unsigned on
+/// purpose) and other standard headers (`content-type`, `user-agent`) may stay unsigned, as the guide allows.
+///
+/// Error: `SignatureDoesNotMatch` with `'<name>' must be a 'SignedHeader' in the AWS Authorization.` (see
+/// [`error`] for why that text). Not part of [`verify`], which checks the signature alone (the AWS test suite's
+/// `post-sts-header-after` vector is a valid signature with an unsigned token): a server calls both.
+pub fn check_signed_headers(auth: &AuthRequest, req: &HttpRequest<'_>) -> Result<(), AuthError> {
+    for (name, _) in req.headers {
+        let amz = name
+            .as_bytes()
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"));
+        if amz
+            && !auth
+                .signed_headers
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(name))
+        {
+            return Err(AuthError::mismatch_msg(error::msg_header_must_be_signed(
+                &name.to_ascii_lowercase(),
+            )));
+        }
     }
     Ok(())
 }
