@@ -107,3 +107,33 @@ def test_presigned_url_with_an_unsigned_amz_header_is_refused(dev):
     r = requests.get(url, headers={"X-Amz-Security-Token": "forged"}, timeout=10)
     assert r.status_code == 403, r.text
     assert awsraw.xml_error(r)[:2] == ("SignatureDoesNotMatch", HOST_FORM.format("x-amz-security-token"))
+
+
+BAD_REGIONS = ["", "xx-fake-1", "us-east-1:000000000000:secret:evil", "US-EAST-1", "cn-north-1"]
+
+
+@pytest.mark.parametrize("region", BAD_REGIONS)
+def test_a_scope_outside_the_partition_is_refused(dev, region):
+    text = f"Credential should be scoped to a valid region, not '{region}'. "
+    for service, form in (("sts", GCI), ("iam", "Action=ListUsers&Version=2010-05-08")):
+        r = awsraw.query(dev.url, service, form, region=region)
+        assert r.status_code == 403, r.text
+        assert awsraw.xml_error(r)[:2] == ("SignatureDoesNotMatch", text)
+    # Secrets Manager: nothing is created under a forged region (it would have written
+    # arn:aws:secretsmanager:us-east-1:000000000000:secret:evil:000000000000:secret:forged-…).
+    r = awsraw.sm(dev.url, "CreateSecret", b'{"Name":"forged","SecretString":"x"}', region=region)
+    assert r.status_code == 400, r.text
+    assert (r.json()["__type"], r.json()["Message"]) == ("InvalidSignatureException", text)
+    for served in ("us-east-1", "eu-west-1"):
+        assert dev.client("secretsmanager", region=served).list_secrets()["SecretList"] == []
+
+
+def test_every_region_of_the_partition_is_served(dev):
+    # AWS's global IAM/STS endpoints want us-east-1, but clients pointed at iamd sign with their
+    # own region: iamd accepts any region of the partition for every service (a deliberate choice).
+    for region in ("us-east-1", "eu-west-1", "ap-southeast-7", "mx-central-1"):
+        assert dev.client("sts", region=region).get_caller_identity()["Account"] == "000000000000"
+        dev.client("iam", region=region).list_users()
+        sm = dev.client("secretsmanager", region=region)
+        arn = sm.create_secret(Name=f"in-{region}", SecretString="v")["ARN"]
+        assert arn.startswith(f"arn:aws:secretsmanager:{region}:000000000000:secret:in-{region}-")

@@ -242,7 +242,14 @@ async fn run(
         }
     };
     let now = state.core.now();
-    if let Err(e) = iamd_sigv4::prevalidate(&auth, now, max_skew(service)) {
+    // The scope's region must be one of the partition's: it becomes `aws:RequestedRegion` and part
+    // of the ARNs a request creates.
+    if let Err(e) = iamd_sigv4::prevalidate_scoped(
+        &auth,
+        now,
+        max_skew(service),
+        iamd_service::regions::is_served_region,
+    ) {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
     // Temporary credentials carry their own claims and secret in the sealed session token;

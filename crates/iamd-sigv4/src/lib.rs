@@ -47,8 +47,8 @@
 //!   non-S3 services do (aws-sdk-go#2167, aws-sdk-ruby#2887);
 //! * the signature is compared in constant time (`subtle`).
 //!
-//! Region and service are not checked here: the server decides which regions it accepts and which service the
-//! request is for (see [`error::msg_scope_region`] and [`error::msg_scope_service`] for AWS's texts).
+//! The server decides which regions it accepts (passed to [`prevalidate_scoped`]) and which service the request is
+//! for (see [`error::msg_scope_service`] for AWS's text).
 
 #![forbid(unsafe_code)]
 
@@ -66,7 +66,9 @@ pub use error::{AuthError, AuthErrorKind};
 pub use key::SigningKey;
 pub use parse::ALGORITHM;
 
-use crate::error::{MSG_HOST_MUST_BE_SIGNED, SkewText, msg_bad_terminator, msg_scope_date};
+use crate::error::{
+    MSG_HOST_MUST_BE_SIGNED, SkewText, msg_bad_terminator, msg_scope_date, msg_scope_region,
+};
 
 /// An HTTP request as received, borrowed from the server's own request type.
 ///
@@ -239,7 +241,22 @@ pub fn parse(req: &HttpRequest<'_>) -> Result<Option<AuthRequest>, AuthError> {
 /// order calls this first; [`verify`] runs it again (cheap).
 ///
 /// `now_unix - max_skew_secs <= timestamp <= now_unix + max_skew_secs` is accepted (both bounds inclusive).
+/// Any region is accepted: a server checks it with [`prevalidate_scoped`].
 pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Result<(), AuthError> {
+    prevalidate_scoped(auth, now_unix, max_skew_secs, |_| true)
+}
+
+/// [`prevalidate`], with the scope's region checked by `region_ok` (the server knows which regions it serves).
+/// A refused region is reported first among the scope errors, as AWS orders them ([R1] in [`error`]):
+/// `Credential should be scoped to a valid region, not '<r>'. ` — alone, with the trailing space AWS's recorded
+/// answers carry (STS in cognitect-labs/aws-api#27, a JSON service in fsouza/s3-upload-proxy#241); with other
+/// scope errors, joined by a space.
+pub fn prevalidate_scoped(
+    auth: &AuthRequest,
+    now_unix: i64,
+    max_skew_secs: i64,
+    region_ok: impl Fn(&str) -> bool,
+) -> Result<(), AuthError> {
     let skew = SkewText(max_skew_secs);
     let earliest = now_unix.saturating_sub(max_skew_secs);
     let latest = now_unix.saturating_add(max_skew_secs);
@@ -274,6 +291,10 @@ pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Res
         return Err(AuthError::mismatch_msg(MSG_HOST_MUST_BE_SIGNED.to_owned()));
     }
     let mut scope_errors: Vec<String> = Vec::new();
+    let region_refused = !region_ok(&auth.region);
+    if region_refused {
+        scope_errors.push(msg_scope_region(&auth.region));
+    }
     if auth.terminator != "aws4_request" {
         scope_errors.push(msg_bad_terminator(&auth.terminator));
     }
@@ -283,7 +304,11 @@ pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Res
         scope_errors.push(msg_scope_date(&auth.scope_date, http_date, amz_date));
     }
     if !scope_errors.is_empty() {
-        return Err(AuthError::mismatch_msg(scope_errors.join(" ")));
+        let mut message = scope_errors.join(" ");
+        if scope_errors.len() == 1 && region_refused {
+            message.push(' ');
+        }
+        return Err(AuthError::mismatch_msg(message));
     }
     Ok(())
 }
