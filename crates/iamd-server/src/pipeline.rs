@@ -294,15 +294,17 @@ async fn run(
     if let Err(e) = iamd_sigv4::check_signed_headers(&auth, &http) {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
-    let key = state.keys.get_or_derive(
+    // The derived signing key is cached only once it has verified this request.
+    let verified = state.keys.verify_with(
         &caller.access_key_id,
         secret.bytes(),
         auth.scope_date(),
         auth.region(),
         auth.service(),
+        |key| iamd_sigv4::verify(&auth, &http, key, now, max_skew(service)),
     );
     drop(secret);
-    if let Err(e) = iamd_sigv4::verify(&auth, &http, &key, now, max_skew(service)) {
+    if let Err(e) = verified {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
     let region = auth.region().to_owned();
