@@ -327,15 +327,17 @@ pub fn prevalidate_scoped(
 /// `post-sts-header-after` vector is a valid signature with an unsigned token): a server calls both.
 pub fn check_signed_headers(auth: &AuthRequest, req: &HttpRequest<'_>) -> Result<(), AuthError> {
     for (name, _) in req.headers {
-        let amz = name
-            .as_bytes()
-            .get(..6)
-            .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"));
+        let b = name.as_bytes();
+        // Most headers are ruled out by their first byte; signed names are lower-case, as most
+        // servers hand received ones over, so an exact match is tried before a caseless one.
+        let amz = b.first().is_some_and(|c| c | 0x20 == b'x')
+            && b.get(..6)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"));
         if amz
             && !auth
                 .signed_headers
                 .iter()
-                .any(|s| s.eq_ignore_ascii_case(name))
+                .any(|s| s == name || s.eq_ignore_ascii_case(name))
         {
             return Err(AuthError::mismatch_msg(error::msg_header_must_be_signed(
                 &name.to_ascii_lowercase(),
