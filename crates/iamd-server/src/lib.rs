@@ -6,6 +6,8 @@
 mod keycache;
 pub mod pipeline;
 
+pub use keycache::KeyCacheSize;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,6 +31,11 @@ impl AppState {
             core,
             keys: keycache::KeyCache::default(),
         })
+    }
+
+    /// What the signing-key cache holds (only keys that verified a request).
+    pub fn signing_key_cache_size(&self) -> KeyCacheSize {
+        self.keys.size()
     }
 }
 

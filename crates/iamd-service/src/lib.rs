@@ -10,6 +10,7 @@ pub mod core;
 pub mod error;
 pub mod iam;
 pub mod ops;
+pub mod regions;
 pub mod secrets;
 pub mod sessions;
 

@@ -159,8 +159,7 @@ fn write_bootstrap(data_dir: &Path, creds: &BootstrapCredentials) -> Result<Path
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir)
-        .map_err(|e| format!("creating {}: {e}", args.data_dir.display()))?;
+    crate::datadir::prepare(&args.data_dir)?;
     let master = load_master_key(&args)?;
     let store_url = args
         .store
@@ -173,6 +172,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 iamd_store::redacted_url(&store_url)
             )
         })?);
+    crate::datadir::check_files(&args.data_dir);
     let core = Arc::new(
         Iamd::open(
             store.clone(),

@@ -98,6 +98,38 @@ fn code_matches(seed: &[u8], step: i64, code: &str) -> bool {
         )
 }
 
+/// Longest serial number any operation accepts (`serialNumberType`, 9–256, botocore's IAM model).
+const MAX_SERIAL: usize = 256;
+
+/// The model gives `VirtualMFADeviceName` no maximum length, but every later operation names the
+/// device by its serial number `arn:aws:iam::<acct>:mfa<path><name>`, at most [`MAX_SERIAL`]
+/// characters: a longer one could never be enabled or deleted (and a 10,000-character name
+/// overflowed the QR code, answering 500 — issue #11, finding 15). Refused in the model's words,
+/// naming the member that does not fit (iamd's choice; AWS's answer is not recorded).
+fn check_serial_fits(acct: &str, path: &str, name: &str) -> Result<(), Error> {
+    let fixed = "arn:aws:iam::".len() + acct.len() + ":mfa".len();
+    let too_long = |member: &str, max: usize| {
+        Error::aws(
+            "ValidationError",
+            format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
+                 Member must have length less than or equal to {max}"
+            ),
+        )
+    };
+    let path_len = path.chars().count();
+    // Room for the path with a one-character name.
+    let max_path = MAX_SERIAL.saturating_sub(fixed + 1);
+    if path_len > max_path {
+        return Err(too_long("path", max_path));
+    }
+    let max_name = MAX_SERIAL.saturating_sub(fixed + path_len);
+    if name.chars().count() > max_name {
+        return Err(too_long("virtualMFADeviceName", max_name));
+    }
+    Ok(())
+}
+
 /// The device name of a serial number `arn:aws:iam::<acct>:mfa/<path><name>`.
 fn name_of(serial: &str) -> &str {
     serial.rsplit('/').next().unwrap_or(serial)
@@ -213,6 +245,7 @@ impl Iam {
         tags: &[Tag],
         now: i64,
     ) -> Result<NewDevice, Error> {
+        check_serial_fits(acct, path, name)?;
         super::check_tags(tags)?;
         let mut seed = Zeroizing::new([0u8; SEED_BYTES]);
         iamd_crypto::random_fill(seed.as_mut())?;
@@ -563,5 +596,27 @@ mod tests {
         assert_eq!(grids.len(), 1);
         let (_, content) = grids[0].decode().unwrap();
         assert_eq!(content, uri);
+    }
+
+    #[test]
+    fn a_device_serial_fits_in_256_characters() {
+        let acct = "123456789012";
+        assert!(check_serial_fits(acct, "/", &"n".repeat(226)).is_ok());
+        let msg = |e: Error| match e {
+            Error::Aws { code, message } => format!("{code}: {message}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            msg(check_serial_fits(acct, "/", &"n".repeat(227)).unwrap_err()),
+            "ValidationError: 1 validation error detected: Value at 'virtualMFADeviceName' failed \
+             to satisfy constraint: Member must have length less than or equal to 226"
+        );
+        assert!(check_serial_fits(acct, &format!("/{}/", "p".repeat(224)), "n").is_ok());
+        assert!(
+            msg(check_serial_fits(acct, &format!("/{}/", "p".repeat(225)), "n").unwrap_err())
+                .contains("Value at 'path' failed to satisfy constraint: Member must have length less than or equal to 226")
+        );
+        // The 10,000-character name of the finding is refused before any QR code is drawn.
+        assert!(check_serial_fits(acct, "/", &"a".repeat(10_000)).is_err());
     }
 }
