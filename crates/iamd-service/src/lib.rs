@@ -10,9 +10,11 @@ pub mod core;
 pub mod error;
 pub mod iam;
 pub mod ops;
+pub mod origin;
 pub mod secrets;
 pub mod sessions;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
 pub use core::{Dispatch, Iamd, Options, SessionAuthError};
 pub use error::{Error, to_api_error};
+pub use origin::RequestOrigin;
