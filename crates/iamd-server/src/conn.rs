@@ -31,13 +31,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore};
 
 /// The connection limits (`iamd serve --max-connections --header-timeout --body-timeout
 /// --idle-timeout`).
@@ -71,8 +71,12 @@ const EVICTED: u64 = 4;
 struct Slot {
     state: AtomicU64,
     epoch: Instant,
-    /// Wakes the connection's task when its deadline moved earlier or it was evicted.
+    /// Wakes the connection's watchdog (eviction, shutdown).
     wake: Notify,
+    /// Set by the watchdog when the connection task must look at its state (a deadline passed,
+    /// eviction, shutdown); the task's waker to wake it with.
+    attention: AtomicBool,
+    conn_waker: atomic_waker::AtomicWaker,
 }
 
 fn pack(phase: u64, since_ms: u64) -> u64 {
@@ -104,8 +108,26 @@ impl Slot {
 
     /// Bytes arrived: an idle connection starts a request head.
     fn on_read(&self) {
-        if unpack(self.state.load(Ordering::Relaxed)).0 == IDLE && self.enter(&[IDLE], HEAD) {
-            self.wake.notify_one();
+        if unpack(self.state.load(Ordering::Relaxed)).0 == IDLE {
+            self.enter(&[IDLE], HEAD);
+        }
+    }
+
+    /// Why the connection must close now, if it must.
+    fn expired(&self, limits: &Limits, now: Instant) -> Option<&'static str> {
+        let (phase, since) = self.load();
+        if phase == EVICTED {
+            return Some(
+                "connection limit reached and this connection owed a request or was idle longest",
+            );
+        }
+        match self.deadline(limits, phase, since) {
+            Some(d) if d <= now => Some(match phase {
+                HEAD => "no complete request head within the header timeout",
+                BODY => "no complete request body within the body timeout",
+                _ => "idle for the idle timeout",
+            }),
+            _ => None,
         }
     }
 
@@ -129,6 +151,8 @@ struct Registry {
     emptied: Notify,
     /// Signalled whenever a connection leaves.
     removed: Notify,
+    /// Set at shutdown (each connection is woken to see it).
+    stopping: AtomicBool,
 }
 
 /// The outcome of asking for a place.
@@ -203,6 +227,8 @@ impl Registry {
             state: AtomicU64::new(pack(HEAD, self.epoch.elapsed().as_millis() as u64)),
             epoch: self.epoch,
             wake: Notify::new(),
+            attention: AtomicBool::new(false),
+            conn_waker: atomic_waker::AtomicWaker::new(),
         });
         slots.insert(id, slot.clone());
         Admission::Admitted(
@@ -236,6 +262,16 @@ impl Registry {
             .lock()
             .map(|slots| Self::evict_one(&slots))
             .unwrap_or(false)
+    }
+
+    /// Tells every connection to finish its request in progress and close.
+    fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        if let Ok(slots) = self.slots.lock() {
+            for slot in slots.values() {
+                slot.wake.notify_one();
+            }
+        }
     }
 
     async fn wait_empty(&self) {
@@ -335,7 +371,6 @@ struct Shared {
     app: Router,
     registry: Arc<Registry>,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    shutdown: watch::Receiver<bool>,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets in-flight
@@ -355,13 +390,12 @@ pub async fn serve(
         next_id: AtomicU64::new(0),
         emptied: Notify::new(),
         removed: Notify::new(),
+        stopping: AtomicBool::new(false),
     });
-    let (stop, stopped) = watch::channel(false);
     let shared = Arc::new(Shared {
         app,
         registry: registry.clone(),
         tls: tls.map(tokio_rustls::TlsAcceptor::from),
-        shutdown: stopped,
     });
     // Refusals are answered by short tasks; past this many at once, refused sockets are closed.
     let refusals = Arc::new(Semaphore::new(64));
@@ -399,7 +433,7 @@ pub async fn serve(
         }
     }
     drop(listener);
-    let _ = stop.send(true);
+    registry.stop();
     registry.wait_empty().await;
 }
 
@@ -445,10 +479,10 @@ async fn refuse(mut tcp: TcpStream) {
     .await;
 }
 
-/// Waits until the slot is evicted.
-async fn evicted(slot: &Slot) {
+/// Waits until the slot is evicted or the server stops.
+async fn evicted_or_stopping(registry: &Registry, slot: &Slot) {
     loop {
-        if slot.load().0 == EVICTED {
+        if slot.load().0 == EVICTED || registry.stopping.load(Ordering::Acquire) {
             return;
         }
         slot.wake.notified().await;
@@ -460,7 +494,6 @@ async fn connection(shared: &Arc<Shared>, slot: Arc<Slot>, tcp: TcpStream, peer:
         return http(shared, slot, tcp, ConnInfo { peer, tls: false }).await;
     };
     let limits = shared.registry.limits;
-    let mut shutdown = shared.shutdown.clone();
     let handshake = tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp));
     let stream = tokio::select! {
         r = handshake => match r {
@@ -474,8 +507,7 @@ async fn connection(shared: &Arc<Shared>, slot: Arc<Slot>, tcp: TcpStream, peer:
                 return;
             }
         },
-        () = evicted(&slot) => return,
-        _ = shutdown.wait_for(|s| *s) => return,
+        () = evicted_or_stopping(&shared.registry, &slot) => return,
     };
     http(shared, slot, stream, ConnInfo { peer, tls: true }).await
 }
@@ -493,10 +525,7 @@ where
         let mut app = app.clone();
         async move {
             let end = req.body().is_end_stream();
-            // The body deadline may come before the head's: the task re-arms its timer.
-            if slot.enter(&[HEAD, IDLE], if end { BUSY } else { BODY }) && !end {
-                slot.wake.notify_one();
-            }
+            slot.enter(&[HEAD, IDLE], if end { BUSY } else { BODY });
             let (mut parts, body) = req.into_parts();
             parts.extensions.insert(info);
             let body = axum::body::Body::new(TrackedBody {
@@ -505,9 +534,7 @@ where
             });
             let resp =
                 tower_service::Service::call(&mut app, Request::from_parts(parts, body)).await;
-            if slot.enter(&[BODY, BUSY], IDLE) {
-                slot.wake.notify_one();
-            }
+            slot.enter(&[BODY, BUSY], IDLE);
             resp
         }
     });
@@ -522,44 +549,59 @@ where
         service,
     );
     let mut conn = std::pin::pin!(conn);
-    let mut shutdown = shared.shutdown.clone();
+    // The deadlines are watched by a task of their own, so that the connection's task, woken a
+    // few times per request, polls nothing but hyper's connection and one flag.
+    let watchdog = tokio::spawn(watchdog(shared.registry.clone(), slot.clone()));
+    let registry = &shared.registry;
     let mut shutting_down = false;
-    let far = Duration::from_secs(86_400);
-    let sleep = tokio::time::sleep(far);
-    let mut sleep = std::pin::pin!(sleep);
-    loop {
-        let (phase, since) = slot.load();
-        if phase == EVICTED {
-            tracing::debug!(peer = %info.peer, "closed: connection limit reached and this connection owed a request or was idle longest");
-            return;
-        }
-        let deadline = slot.deadline(&limits, phase, since);
-        sleep
-            .as_mut()
-            .reset(deadline.unwrap_or_else(|| Instant::now() + far).into());
-        tokio::select! {
-            r = conn.as_mut() => {
-                if let Err(e) = r {
-                    tracing::debug!(peer = %info.peer, "connection ended: {e}");
-                }
-                return;
-            }
-            () = &mut sleep => {
-                if deadline.is_some() && slot.load() == (phase, since) {
-                    let what = match phase {
-                        HEAD => "no complete request head within the header timeout",
-                        BODY => "no complete request body within the body timeout",
-                        _ => "idle for the idle timeout",
-                    };
-                    tracing::debug!(peer = %info.peer, "closed: {what}");
-                    return;
-                }
-            }
-            () = slot.wake.notified() => {}
-            _ = shutdown.wait_for(|s| *s), if !shutting_down => {
+    let closed = std::future::poll_fn(|cx| {
+        slot.conn_waker.register(cx.waker());
+        if slot.attention.swap(false, Ordering::AcqRel) {
+            if !shutting_down && registry.stopping.load(Ordering::Acquire) {
                 shutting_down = true;
                 conn.as_mut().graceful_shutdown();
             }
+            if let Some(why) = slot.expired(&limits, Instant::now()) {
+                return Poll::Ready(Err(why));
+            }
+        }
+        conn.as_mut().poll(cx).map(Ok)
+    })
+    .await;
+    watchdog.abort();
+    match closed {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!(peer = %info.peer, "connection ended: {e}"),
+        Err(why) => tracing::debug!(peer = %info.peer, "closed: {why}"),
+    }
+}
+
+/// Watches one connection's deadlines, eviction and shutdown, and wakes its task when one needs
+/// it. The timer is never armed further than `step` (the shortest timeout) ahead, so a phase
+/// change — which sets a deadline at least `step` after it — needs no wake-up of its own.
+async fn watchdog(registry: Arc<Registry>, slot: Arc<Slot>) {
+    let limits = registry.limits;
+    let step = limits
+        .header_timeout
+        .min(limits.body_timeout)
+        .min(limits.idle_timeout);
+    let sleep = tokio::time::sleep(step);
+    let mut sleep = std::pin::pin!(sleep);
+    loop {
+        let now = Instant::now();
+        if registry.stopping.load(Ordering::Acquire) || slot.expired(&limits, now).is_some() {
+            slot.attention.store(true, Ordering::Release);
+            slot.conn_waker.wake();
+        }
+        let (phase, since) = slot.load();
+        let wake_at = match slot.deadline(&limits, phase, since) {
+            Some(d) if d > now => d.min(now + step),
+            _ => now + step,
+        };
+        sleep.as_mut().reset(wake_at.into());
+        tokio::select! {
+            () = &mut sleep => {}
+            () = slot.wake.notified() => {}
         }
     }
 }
@@ -579,6 +621,7 @@ mod tests {
             next_id: AtomicU64::new(0),
             emptied: Notify::new(),
             removed: Notify::new(),
+            stopping: AtomicBool::new(false),
         })
     }
 

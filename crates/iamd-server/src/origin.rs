@@ -8,7 +8,7 @@
 //! nearest proxy's (the last) value; with several proxies appending, a plain-HTTP hop anywhere
 //! behind the one that terminated TLS makes it `http`, which fails closed.
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use iamd_service::RequestOrigin;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
@@ -20,6 +20,9 @@ pub struct ConnInfo {
     pub peer: SocketAddr,
     pub tls: bool,
 }
+
+const X_FORWARDED_FOR: header::HeaderName = header::HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: header::HeaderName = header::HeaderName::from_static("x-forwarded-proto");
 
 /// The networks whose connections may speak for their clients (`--trusted-proxy`).
 #[derive(Debug, Clone, Default)]
@@ -80,7 +83,7 @@ fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
         .and_then(|r| r.parse().ok())
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -93,8 +96,8 @@ pub fn request_origin(
     headers: &HeaderMap,
     trusted: &TrustedProxies,
 ) -> RequestOrigin {
-    let user_agent = header_text(headers, "user-agent");
-    let referer = header_text(headers, "referer");
+    let user_agent = header_text(headers, header::USER_AGENT);
+    let referer = header_text(headers, header::REFERER);
     let Some(conn) = conn else {
         return RequestOrigin {
             secure_transport: false,
@@ -109,7 +112,7 @@ pub fn request_origin(
     if trusted.contains(peer) {
         // Every X-Forwarded-For header line, in order, as one list; walked from the right.
         let hops: Vec<&str> = headers
-            .get_all("x-forwarded-for")
+            .get_all(X_FORWARDED_FOR)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
@@ -127,7 +130,7 @@ pub fn request_origin(
             }
         }
         let proto = headers
-            .get_all("x-forwarded-proto")
+            .get_all(X_FORWARDED_PROTO)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
