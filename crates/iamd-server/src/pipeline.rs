@@ -254,7 +254,7 @@ async fn run(
     }
     // Temporary credentials carry their own claims and secret in the sealed session token;
     // long-term keys are looked up in memory.
-    let (caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
+    let (mut caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
         if let Some(token) = auth.security_token() {
             match state.core.authenticate_session(token, auth.access_key_id()) {
                 Ok(claims) => {
@@ -308,6 +308,11 @@ async fn run(
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
     let region = auth.region().to_owned();
+    caller.origin = crate::origin::request_origin(
+        parts.extensions.get(),
+        &parts.headers,
+        &state.trusted_proxies,
+    );
 
     // 2. Decoding.
     let decoded = match service.protocol() {

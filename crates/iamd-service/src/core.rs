@@ -353,6 +353,7 @@ impl Iamd {
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
         let view = self.caller_view(caller)?;
         let mut context = request_context;
+        caller.origin.add_to(&mut context);
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set_static(
             "aws:RequestedRegion",
@@ -469,8 +470,9 @@ impl Iamd {
     pub fn authorize_request(
         &self,
         caller: &Caller,
-        req: authz::AuthzRequest<'_>,
+        mut req: authz::AuthzRequest<'_>,
     ) -> Result<(), Error> {
+        caller.origin.add_to(&mut req.context);
         let view = self.caller_view(caller)?;
         let now = time::OffsetDateTime::from_unix_timestamp(self.now())
             .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
@@ -745,6 +747,7 @@ mod tests {
             },
             access_key_id: "AKIA".into(),
             session: None,
+            origin: Default::default(),
         };
         let e = access_denied(
             Service::SecretsManager,

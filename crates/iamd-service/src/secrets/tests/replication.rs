@@ -61,6 +61,7 @@ pub(super) fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
         principal: Principal::Root,
         access_key_id: ACCT.into(),
         session: None,
+        origin: Default::default(),
     };
     e.core
         .handle(
@@ -79,6 +80,7 @@ pub(super) fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
         },
         access_key_id: "AKIAEXAMPLE".into(),
         session: None,
+        origin: Default::default(),
     }
 }
 
