@@ -395,3 +395,41 @@ def test_bad_account_id_refuses_to_start(tmp_path):
     with pytest.raises(RuntimeError, match="exited early"):
         s.start()
     assert not (tmp_path / "bootstrap-credentials.json").exists()
+
+
+# --- the data directory (issue #11, finding 16) --------------------------------------------
+
+def test_data_directory_and_its_files_are_private(tmp_path):
+    """A data directory iamd creates is 0700 and every file it keeps there 0600, whatever the
+    umask (the database, its WAL and SHM were 0644 and the directory 0755 before)."""
+    data = tmp_path / "data"
+    old = os.umask(0o022)
+    try:
+        s = Server("--account-id", "123456789012", data_dir=data).start()
+    finally:
+        os.umask(old)
+    try:
+        creds = json.loads((data / "bootstrap-credentials.json").read_text())
+        s.client("iam", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"]).create_user(UserName="u")
+        assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+        files = sorted(p.name for p in data.iterdir())
+        assert files == ["bootstrap-credentials.json", "iamd.db", "iamd.db-shm", "iamd.db-wal", "master.key"]
+        for name in files:
+            assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
+        assert "open to other users" not in s.logs()
+    finally:
+        assert s.stop() == 0, s.logs()
+
+
+def test_an_open_data_directory_is_reported_and_left_alone(tmp_path):
+    data = tmp_path / "shared"
+    data.mkdir()
+    os.chmod(data, 0o755)
+    s = Server("--dev", data_dir=data).start()
+    try:
+        assert "the data directory is open to other users" in s.logs()
+        assert stat.S_IMODE(os.stat(data).st_mode) == 0o755
+        for name in ("master.key", "iamd.db"):
+            assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
+    finally:
+        assert s.stop() == 0, s.logs()

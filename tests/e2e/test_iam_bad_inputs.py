@@ -393,6 +393,16 @@ ROWS = [
      400, 'ValidationError', 'The specified value for virtualMFADeviceName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-'),
     ("CreateVirtualMFADevice", {"VirtualMFADeviceName": "x", "Path": "no-slash"},
      400, 'ValidationError', 'The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.'),
+    # The model gives the name no maximum, but every later call names the device by its serial
+    # number, at most 256 characters (serialNumberType): iamd refuses a name or path whose serial
+    # would be longer, in the model's words (unverified; AWS's answer is not recorded). A
+    # 10,000-character name answered 500 before (issue #11, finding 15).
+    ("CreateVirtualMFADevice", {"VirtualMFADeviceName": "a" * 10_000},
+     400, 'ValidationError', "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy constraint: Member must have length less than or equal to 226"),
+    ("CreateVirtualMFADevice", {"VirtualMFADeviceName": "m" * 200, "Path": "/" + "p" * 30 + "/"},
+     400, 'ValidationError', "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy constraint: Member must have length less than or equal to 195"),
+    ("CreateVirtualMFADevice", {"VirtualMFADeviceName": "m", "Path": "/" + "p" * 300 + "/"},
+     400, 'ValidationError', "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to 226"),
     ("EnableMFADevice", {"UserName": "alice", "SerialNumber": MFA, "AuthenticationCode1": "12345", "AuthenticationCode2": "123456"},
      400, 'ValidationError', "1 validation error detected: Value at 'authenticationCode1' failed to satisfy constraint: Member must have length greater than or equal to 6"),
     # Unverified text.

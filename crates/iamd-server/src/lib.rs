@@ -3,8 +3,13 @@
 //! `/_iamd/*` are iamd's own endpoints; every other request is an AWS API call and goes through
 //! [`pipeline`]: body limit → SigV4 authentication → decode → authorize and run → encode.
 
+pub mod conn;
 mod keycache;
+pub mod origin;
 pub mod pipeline;
+pub mod tls;
+
+pub use keycache::KeyCacheSize;
 
 use axum::Router;
 use axum::extract::State;
@@ -21,14 +26,29 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub core: Arc<Iamd>,
     keys: keycache::KeyCache,
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (`--trusted-proxy`).
+    trusted_proxies: origin::TrustedProxies,
 }
 
 impl AppState {
     pub fn new(core: Arc<Iamd>) -> Arc<Self> {
+        Self::with_trusted_proxies(core, origin::TrustedProxies::default())
+    }
+
+    pub fn with_trusted_proxies(
+        core: Arc<Iamd>,
+        trusted_proxies: origin::TrustedProxies,
+    ) -> Arc<Self> {
         Arc::new(Self {
             core,
             keys: keycache::KeyCache::default(),
+            trusted_proxies,
         })
+    }
+
+    /// What the signing-key cache holds (only keys that verified a request).
+    pub fn signing_key_cache_size(&self) -> KeyCacheSize {
+        self.keys.size()
     }
 }
 

@@ -242,12 +242,19 @@ async fn run(
         }
     };
     let now = state.core.now();
-    if let Err(e) = iamd_sigv4::prevalidate(&auth, now, max_skew(service)) {
+    // The scope's region must be one of the partition's: it becomes `aws:RequestedRegion` and part
+    // of the ARNs a request creates.
+    if let Err(e) = iamd_sigv4::prevalidate_scoped(
+        &auth,
+        now,
+        max_skew(service),
+        iamd_service::regions::is_served_region,
+    ) {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
     // Temporary credentials carry their own claims and secret in the sealed session token;
     // long-term keys are looked up in memory.
-    let (caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
+    let (mut caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
         if let Some(token) = auth.security_token() {
             match state.core.authenticate_session(token, auth.access_key_id()) {
                 Ok(claims) => {
@@ -281,18 +288,31 @@ async fn run(
             let implicit = cred.implicit_dev_account.then(|| cred.account.clone());
             (caller, SigningSecret::LongTerm(cred), implicit)
         };
-    let key = state.keys.get_or_derive(
+    // Every x-amz-* header sent must be signed, or an unsigned X-Amz-Target or session token could
+    // be swapped in a captured request. Checked with the signature, after the credential (an
+    // expired session is reported as such first).
+    if let Err(e) = iamd_sigv4::check_signed_headers(&auth, &http) {
+        return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
+    }
+    // The derived signing key is cached only once it has verified this request.
+    let verified = state.keys.verify_with(
         &caller.access_key_id,
         secret.bytes(),
         auth.scope_date(),
         auth.region(),
         auth.service(),
+        |key| iamd_sigv4::verify(&auth, &http, key, now, max_skew(service)),
     );
     drop(secret);
-    if let Err(e) = iamd_sigv4::verify(&auth, &http, &key, now, max_skew(service)) {
+    if let Err(e) = verified {
         return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
     }
     let region = auth.region().to_owned();
+    caller.origin = crate::origin::request_origin(
+        parts.extensions.get(),
+        &parts.headers,
+        &state.trusted_proxies,
+    );
 
     // 2. Decoding.
     let decoded = match service.protocol() {

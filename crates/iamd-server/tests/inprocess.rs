@@ -243,3 +243,105 @@ async fn expired_and_altered_session_tokens() {
         "{body}"
     );
 }
+
+/// `request` signed for `key`/`secret` in `region` (every header on it signed).
+fn sign_query(
+    mut request: Request<Body>,
+    body: &str,
+    key: &str,
+    secret: &str,
+    region: &str,
+) -> Request<Body> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let signed: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+    let placeholder = format!(
+        "AWS4-HMAC-SHA256 Credential={key}/20270115/{region}/sts/aws4_request, SignedHeaders={}, Signature={}",
+        signed.join(";"),
+        "0".repeat(64)
+    );
+    let mut all: Vec<(&str, &[u8])> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    all.push(("authorization", placeholder.as_bytes()));
+    let http = iamd_sigv4::HttpRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &all,
+        body: body.as_bytes(),
+    };
+    let auth = iamd_sigv4::parse(&http).unwrap().unwrap();
+    let sts = iamd_sigv4::string_to_sign(&auth, &http);
+    let k = iamd_sigv4::SigningKey::derive(secret.as_bytes(), "20270115", region, "sts");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(k.as_bytes()).unwrap();
+    mac.update(sts.as_bytes());
+    let sig = hex::encode(mac.finalize().into_bytes());
+    request.headers_mut().insert(
+        "authorization",
+        placeholder.replace(&"0".repeat(64), &sig).parse().unwrap(),
+    );
+    request
+}
+
+/// Issue #11, finding 9: the signing-key cache kept an entry, with the scope's strings, for every
+/// request before its signature was checked. Only a key that verified a request may be kept.
+#[tokio::test]
+async fn only_verified_signing_keys_are_cached() {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let core = Iamd::open(
+        store,
+        &MasterKey::generate().unwrap(),
+        Arc::new(ManualClock::new(1_800_000_000)),
+        Options {
+            dev: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let state = AppState::new(Arc::new(core));
+    let app = router(state.clone());
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let gci = || {
+        Request::post("/")
+            .header("host", "localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-amz-date", "20270115T080000Z")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Wrong secrets (dev key ids: each 12-digit id is an account root with secret `test`), in
+    // regions of the partition and far outside it.
+    let huge = "r".repeat(64 * 1024);
+    for (i, region) in ["us-east-1", "eu-west-1", huge.as_str()].iter().enumerate() {
+        for n in 0..20 {
+            let key = format!("{:012}", 100_000_000_000u64 + (i * 100 + n) as u64);
+            let (status, _, body) =
+                call(app.clone(), sign_query(gci(), body, &key, "wrong", region)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert!(
+                body.contains("<Code>SignatureDoesNotMatch</Code>"),
+                "{body}"
+            );
+        }
+    }
+    assert_eq!(
+        state.signing_key_cache_size(),
+        iamd_server::KeyCacheSize::default()
+    );
+    // A good signature caches its key (so the measure above can see one).
+    let (status, _, body) = call(
+        app.clone(),
+        sign_query(gci(), body, "test", "test", "us-east-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let size = state.signing_key_cache_size();
+    assert_eq!(size.keys, 1);
+    assert!(size.bytes < 256, "{size:?}");
+}

@@ -100,6 +100,9 @@ pub struct Caller {
     pub access_key_id: String,
     /// The claims of the session when the request was signed with temporary credentials.
     pub session: Option<Arc<SessionClaims>>,
+    /// Where this request came from (`aws:SourceIp`, `aws:SecureTransport`, …): per request,
+    /// filled by the server; the default (no address, not TLS) elsewhere.
+    pub origin: crate::origin::RequestOrigin,
 }
 
 impl Caller {
@@ -145,6 +148,7 @@ impl Caller {
             principal,
             access_key_id: access_key_id.to_owned(),
             session: None,
+            origin: Default::default(),
         }
     }
 
@@ -168,7 +172,7 @@ impl Caller {
                 id: id.clone(),
             },
             SessionPrincipal::Root => Principal::Root,
-            SessionPrincipal::FederatedUser { name, user } => Principal::FederatedUser {
+            SessionPrincipal::FederatedUser { name, user, .. } => Principal::FederatedUser {
                 name: name.clone(),
                 user: user.clone(),
             },
@@ -178,6 +182,7 @@ impl Caller {
             principal,
             access_key_id: claims.access_key_id.clone(),
             session: Some(claims),
+            origin: Default::default(),
         }
     }
 }

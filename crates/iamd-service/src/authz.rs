@@ -378,7 +378,10 @@ impl CallerView {
         context.extend(request);
         context.set_static("aws:CurrentTime", now);
         context.set_static("aws:EpochTime", now.unix_timestamp());
-        context.set_static("aws:SecureTransport", false);
+        // Always present on AWS; the request's origin sets it (`RequestOrigin::add_to`).
+        if context.get("aws:SecureTransport").is_none() {
+            context.set_static("aws:SecureTransport", false);
+        }
         context
     }
 }
@@ -478,6 +481,7 @@ mod tests {
             },
             access_key_id: "AKIA".into(),
             session: None,
+            origin: Default::default(),
         }
     }
 
@@ -595,6 +599,7 @@ mod tests {
             principal: Principal::Root,
             access_key_id: "AKIA".into(),
             session: None,
+            origin: Default::default(),
         };
         let now = time::OffsetDateTime::UNIX_EPOCH;
         decide(
@@ -683,6 +688,7 @@ mod tests {
         };
         let caller = Caller {
             session: Some(Arc::new(claims)),
+            origin: Default::default(),
             ..user()
         };
         let view = CallerView::new(&caller, Arc::default());

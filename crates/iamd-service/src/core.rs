@@ -305,12 +305,14 @@ impl Iamd {
                 .current_id("user", &claims.account, name)
                 .is_some_and(|current| current == *id),
             SessionPrincipal::Root => true,
-            SessionPrincipal::FederatedUser { user, .. } => match user {
-                Some(arn) => {
+            // A token without the user's id (sealed before ids were recorded) is refused.
+            SessionPrincipal::FederatedUser { user, user_id, .. } => match (user, user_id) {
+                (Some(arn), Some(id)) => {
                     let name = arn.rsplit('/').next().unwrap_or_default();
-                    self.current_id("user", &claims.account, name).is_some()
+                    self.current_id("user", &claims.account, name).as_ref() == Some(id)
                 }
-                None => true,
+                (Some(_), None) => false,
+                (None, _) => true,
             },
         };
         if !still_there {
@@ -345,6 +347,12 @@ impl Iamd {
     /// A role's trust policy as AWS holds it now: see [`crate::iam::Iam::role_trust`].
     pub fn role_trust(&self, role: &crate::iam::RoleRecord) -> String {
         self.iam.role_trust(role)
+    }
+
+    /// A policy holding principals by unique id as AWS holds it now: see
+    /// [`crate::iam::Iam::policy_now`].
+    pub fn policy_now(&self, text: &str, ids: &crate::iam::principal_ids::PrincipalIds) -> String {
+        self.iam.policy_now(text, ids)
     }
 
     /// The unique id of a user or role as IAM has it now: see [`crate::iam::Iam::current_id`].
@@ -435,6 +443,7 @@ impl Iamd {
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
         let view = self.caller_view(caller)?;
         let mut context = request_context;
+        caller.origin.add_to(&mut context);
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set_static(
             "aws:RequestedRegion",
@@ -552,8 +561,9 @@ impl Iamd {
     pub fn authorize_request(
         &self,
         caller: &Caller,
-        req: authz::AuthzRequest<'_>,
+        mut req: authz::AuthzRequest<'_>,
     ) -> Result<(), Error> {
+        caller.origin.add_to(&mut req.context);
         let view = self.caller_view(caller)?;
         let now = time::OffsetDateTime::from_unix_timestamp(self.now())
             .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
@@ -675,11 +685,12 @@ impl Iamd {
         Ok(secret
             .meta
             .policy
-            .clone()
+            .as_deref()
             .map(|text| authz::ResourcePolicy {
                 doc: authz::PolicyDoc {
                     id: secret.meta.arn.clone(),
-                    text,
+                    // Principals deleted (or recreated) since the policy was put match nobody.
+                    text: self.policy_now(text, &secret.meta.policy_ids),
                 },
                 kind: iamd_policy::ResourcePolicyKind::Generic,
             }))
@@ -698,6 +709,7 @@ impl Iamd {
     pub fn reset(&self) -> Result<(), Error> {
         self.accounts.reset()?;
         self.iam.invalidate();
+        self.iam.forget_mfa_failures();
         self.secrets.reload()
     }
 }
@@ -750,6 +762,8 @@ impl Iamd {
             ),
         };
         context.extend(check.keys);
+        // Where the request came from: aws:SourceIp, aws:SecureTransport, aws:UserAgent, …
+        req.caller.origin.add_to(&mut context);
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set_static(
             "aws:RequestedRegion",

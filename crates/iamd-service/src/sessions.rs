@@ -43,8 +43,15 @@ pub enum SessionPrincipal {
     /// `GetSessionToken` of the account root.
     Root,
     /// `GetFederationToken`: the federated user's name and the ARN of the IAM user that made it
-    /// (`None` for the root).
-    FederatedUser { name: String, user: Option<String> },
+    /// (`None` for the root), with that user's unique id, so that a user deleted and recreated
+    /// under the same name does not bring the session back. Tokens sealed before the id was
+    /// recorded carry none and are refused (sessions last 36 hours at most).
+    FederatedUser {
+        name: String,
+        user: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
+    },
 }
 
 /// Every claim of one session. The secret access key is zeroized on drop and never printed.

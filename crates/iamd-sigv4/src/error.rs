@@ -89,6 +89,19 @@ Check your AWS Secret Access Key and signing method. Consult the service documen
 pub const MSG_HOST_MUST_BE_SIGNED: &str =
     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
 
+/// `'<name>' must be a 'SignedHeader' in the AWS Authorization.` for an `x-amz-*` header sent but not signed.
+///
+/// AWS's SigV4 guide says the canonical headers must include `host` and "any `x-amz-*` headers"
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>, step 1). No AWS answer to an
+/// unsigned `x-amz-*` header of IAM/STS/Secrets Manager was found recorded, so the text is that of AWS's recorded
+/// answer for an unsigned `host` ([R1]: `'Host' must be a 'SignedHeader' in the AWS Authorization.`, kind
+/// InvalidSignatureException / SignatureDoesNotMatch) with the header's name, as scratchstack-aws-signature ([R2])
+/// words its own required signed headers (`'x-amz-request-id' must be a 'SignedHeader' in the AWS
+/// Authorization.`).
+pub(crate) fn msg_header_must_be_signed(name: &str) -> String {
+    format!("'{name}' must be a 'SignedHeader' in the AWS Authorization.")
+}
+
 /// [R1] Both authentication forms present.
 pub const MSG_BOTH_FORMS: &str =
     "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.";

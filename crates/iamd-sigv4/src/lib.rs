@@ -10,6 +10,7 @@
 //!     return Ok(()); // no authentication at all: MissingAuthenticationToken (or an unsigned STS call)
 //! };
 //! prevalidate(&auth, now, 900)?; // optional early check, before looking up the access key (AWS's order)
+//! check_signed_headers(&auth, req)?; // every x-amz-* header sent must be signed
 //! // look up auth.access_key_id() -> secret (InvalidClientTokenId if unknown), then:
 //! let key = SigningKey::derive(secret, auth.scope_date(), auth.region(), auth.service()); // cacheable
 //! verify(&auth, req, &key, now, 900)?;
@@ -23,7 +24,8 @@
 //! * `time`: `X-Amz-Date` (ISO-8601 basic) / `Date` parsing and formatting, no clock.
 //! * `canonical`: canonical request and string to sign (non-S3 rules), streamed into SHA-256.
 //! * `key`: [`SigningKey`] derivation (`kSigning`), zeroized, cacheable.
-//! * this file: [`HttpRequest`], [`prevalidate`] (skew, host signed, scope) and [`verify`].
+//! * this file: [`HttpRequest`], [`prevalidate`] (skew, host signed, scope), [`check_signed_headers`] (every
+//!   `x-amz-*` header signed) and [`verify`].
 //!
 //! # AWS rules implemented
 //!
@@ -35,7 +37,8 @@
 //!   SDK signer, which parses queries with `form_urlencoded`). SDKs never send `+` in a signed query (they encode a
 //!   space as `%20`), so this only matters for hand-made requests; a literal plus must be sent as `%2B`;
 //! * canonical headers: exactly the `SignedHeaders`, lower-case names, values trimmed with inner space runs
-//!   collapsed, repeated headers joined with `,`; `host` (or `:authority`) must be signed;
+//!   collapsed, repeated headers joined with `,`; `host` (or `:authority`) must be signed, and every `x-amz-*`
+//!   header sent ([`check_signed_headers`]);
 //! * payload hash: hex SHA-256 of the raw body (no `x-amz-content-sha256` for these services);
 //! * string to sign: algorithm, `X-Amz-Date` (or the `Date` header rendered in basic format), scope, hash;
 //! * the credential scope date must equal the request date; the terminator must be `aws4_request`;
@@ -44,8 +47,8 @@
 //!   non-S3 services do (aws-sdk-go#2167, aws-sdk-ruby#2887);
 //! * the signature is compared in constant time (`subtle`).
 //!
-//! Region and service are not checked here: the server decides which regions it accepts and which service the
-//! request is for (see [`error::msg_scope_region`] and [`error::msg_scope_service`] for AWS's texts).
+//! The server decides which regions it accepts (passed to [`prevalidate_scoped`]) and which service the request is
+//! for (see [`error::msg_scope_service`] for AWS's text).
 
 #![forbid(unsafe_code)]
 
@@ -63,7 +66,9 @@ pub use error::{AuthError, AuthErrorKind};
 pub use key::SigningKey;
 pub use parse::ALGORITHM;
 
-use crate::error::{MSG_HOST_MUST_BE_SIGNED, SkewText, msg_bad_terminator, msg_scope_date};
+use crate::error::{
+    MSG_HOST_MUST_BE_SIGNED, SkewText, msg_bad_terminator, msg_scope_date, msg_scope_region,
+};
 
 /// An HTTP request as received, borrowed from the server's own request type.
 ///
@@ -236,7 +241,22 @@ pub fn parse(req: &HttpRequest<'_>) -> Result<Option<AuthRequest>, AuthError> {
 /// order calls this first; [`verify`] runs it again (cheap).
 ///
 /// `now_unix - max_skew_secs <= timestamp <= now_unix + max_skew_secs` is accepted (both bounds inclusive).
+/// Any region is accepted: a server checks it with [`prevalidate_scoped`].
 pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Result<(), AuthError> {
+    prevalidate_scoped(auth, now_unix, max_skew_secs, |_| true)
+}
+
+/// [`prevalidate`], with the scope's region checked by `region_ok` (the server knows which regions it serves).
+/// A refused region is reported first among the scope errors, as AWS orders them ([R1] in [`error`]):
+/// `Credential should be scoped to a valid region, not '<r>'. ` — alone, with the trailing space AWS's recorded
+/// answers carry (STS in cognitect-labs/aws-api#27, a JSON service in fsouza/s3-upload-proxy#241); with other
+/// scope errors, joined by a space.
+pub fn prevalidate_scoped(
+    auth: &AuthRequest,
+    now_unix: i64,
+    max_skew_secs: i64,
+    region_ok: impl Fn(&str) -> bool,
+) -> Result<(), AuthError> {
     let skew = SkewText(max_skew_secs);
     let earliest = now_unix.saturating_sub(max_skew_secs);
     let latest = now_unix.saturating_add(max_skew_secs);
@@ -271,6 +291,10 @@ pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Res
         return Err(AuthError::mismatch_msg(MSG_HOST_MUST_BE_SIGNED.to_owned()));
     }
     let mut scope_errors: Vec<String> = Vec::new();
+    let region_refused = !region_ok(&auth.region);
+    if region_refused {
+        scope_errors.push(msg_scope_region(&auth.region));
+    }
     if auth.terminator != "aws4_request" {
         scope_errors.push(msg_bad_terminator(&auth.terminator));
     }
@@ -280,7 +304,45 @@ pub fn prevalidate(auth: &AuthRequest, now_unix: i64, max_skew_secs: i64) -> Res
         scope_errors.push(msg_scope_date(&auth.scope_date, http_date, amz_date));
     }
     if !scope_errors.is_empty() {
-        return Err(AuthError::mismatch_msg(scope_errors.join(" ")));
+        let mut message = scope_errors.join(" ");
+        if scope_errors.len() == 1 && region_refused {
+            message.push(' ');
+        }
+        return Err(AuthError::mismatch_msg(message));
+    }
+    Ok(())
+}
+
+/// Every `x-amz-*` header the request carries must be signed (AWS's SigV4 rule: the canonical headers include
+/// "`host` ... and any `x-amz-*` headers",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>). Otherwise a captured request
+/// could be replayed with an unsigned header changed: another `X-Amz-Target` (another Secrets Manager operation
+/// under the same signature) or another `X-Amz-Security-Token`. Applies to both forms: headers sent beside a
+/// presigned URL must be listed in `X-Amz-SignedHeaders` (a presigned `X-Amz-Security-Token` is a query parameter,
+/// covered by the canonical query string). `x-amzn-*` (such as `x-amzn-trace-id`, which the SDKs leave unsigned on
+/// purpose) and other standard headers (`content-type`, `user-agent`) may stay unsigned, as the guide allows.
+///
+/// Error: `SignatureDoesNotMatch` with `'<name>' must be a 'SignedHeader' in the AWS Authorization.` (see
+/// [`error`] for why that text). Not part of [`verify`], which checks the signature alone (the AWS test suite's
+/// `post-sts-header-after` vector is a valid signature with an unsigned token): a server calls both.
+pub fn check_signed_headers(auth: &AuthRequest, req: &HttpRequest<'_>) -> Result<(), AuthError> {
+    for (name, _) in req.headers {
+        let b = name.as_bytes();
+        // Most headers are ruled out by their first byte; signed names are lower-case, as most
+        // servers hand received ones over, so an exact match is tried before a caseless one.
+        let amz = b.first().is_some_and(|c| c | 0x20 == b'x')
+            && b.get(..6)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"x-amz-"));
+        if amz
+            && !auth
+                .signed_headers
+                .iter()
+                .any(|s| s == name || s.eq_ignore_ascii_case(name))
+        {
+            return Err(AuthError::mismatch_msg(error::msg_header_must_be_signed(
+                &name.to_ascii_lowercase(),
+            )));
+        }
     }
     Ok(())
 }

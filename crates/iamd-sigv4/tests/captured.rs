@@ -9,7 +9,7 @@
 mod common;
 
 use common::{AKID, Loc, OwnedRequest, SECRET, sdk_sign, unix};
-use iamd_sigv4::{AuthErrorKind, AuthForm, SigningKey, parse, verify};
+use iamd_sigv4::{AuthErrorKind, AuthForm, SigningKey, check_signed_headers, parse, verify};
 
 fn verify_captured(r: &OwnedRequest, now: &str, skew: i64) -> Result<(), iamd_sigv4::AuthError> {
     r.with(|h| {
@@ -17,7 +17,9 @@ fn verify_captured(r: &OwnedRequest, now: &str, skew: i64) -> Result<(), iamd_si
         assert_eq!(a.form(), AuthForm::Header);
         assert_eq!(a.access_key_id(), AKID);
         let key = SigningKey::derive(SECRET.as_bytes(), a.scope_date(), a.region(), a.service());
-        verify(&a, h, &key, unix(now), skew)
+        verify(&a, h, &key, unix(now), skew)?;
+        // Real clients sign every x-amz-* header they send.
+        check_signed_headers(&a, h)
     })
 }
 

@@ -731,3 +731,55 @@ fn parse_error_order_follows_aws() {
         .starts_with("Credential must have exactly 5")
     );
 }
+
+#[test]
+fn scope_region_refused_by_the_server() {
+    // The server passes the regions it serves; AWS's recorded texts (cognitect-labs/aws-api#27, STS:
+    // "Credential should be scoped to a valid region, not 'ap-southeast-2'. ", trailing space included;
+    // fsouza/s3-upload-proxy#241, a JSON service: "... not ''. ").
+    let served = |r: &str| r == "us-east-1";
+    let auth = |region: &str, date: &str| {
+        let hdr = format!(
+            "AWS4-HMAC-SHA256 Credential=AKID/{date}/{region}/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab"
+        );
+        parse_ok(&req(
+            &[("Authorization", &hdr), ("X-Amz-Date", "20261123T132632Z")],
+            "",
+        ))
+    };
+    let now = unix("20261123T132632Z");
+    for region in [
+        "ap-southeast-2",
+        "",
+        "xx-fake-1",
+        "us-east-1:123456789012:secret:evil",
+    ] {
+        let e = iamd_sigv4::prevalidate_scoped(&auth(region, "20261123"), now, 900, served)
+            .unwrap_err();
+        assert_eq!(e.kind, AuthErrorKind::SignatureDoesNotMatch);
+        assert_eq!(
+            e.message,
+            format!("Credential should be scoped to a valid region, not '{region}'. ")
+        );
+    }
+    assert_eq!(
+        iamd_sigv4::prevalidate_scoped(&auth("us-east-1", "20261123"), now, 900, served),
+        Ok(())
+    );
+    // First among the scope errors, joined by a space ([R1]'s order: region, service, terminator, date).
+    assert_eq!(
+        iamd_sigv4::prevalidate_scoped(&auth("c", "20261122"), now, 900, served)
+            .unwrap_err()
+            .message,
+        "Credential should be scoped to a valid region, not 'c'. Date in Credential scope does not match \
+         YYYYMMDD from ISO-8601 version of date from HTTP: '20261122' != '20261123', from '20261123T132632Z'."
+    );
+    // Skew and the signed host come first; plain prevalidate accepts any region.
+    assert_eq!(
+        iamd_sigv4::prevalidate_scoped(&auth("c", "20261123"), now + 3600, 900, served)
+            .unwrap_err()
+            .kind,
+        AuthErrorKind::SignatureExpired
+    );
+    assert_eq!(prevalidate(&auth("c", "20261123"), now, 900), Ok(()));
+}

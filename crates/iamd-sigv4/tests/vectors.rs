@@ -8,7 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::OwnedRequest;
-use iamd_sigv4::{AuthForm, SigningKey, canonical_request, parse, string_to_sign, verify};
+use iamd_sigv4::{
+    AuthForm, SigningKey, canonical_request, check_signed_headers, parse, string_to_sign, verify,
+};
 
 /// Vectors that do not apply to IAM/STS/Secrets Manager (non-S3 SigV4), and why.
 const SKIPPED: &[(&str, &str)] = &[
@@ -143,6 +145,17 @@ fn check(dir: &Path, ctx: &Context, prefix: &str, form: AuthForm) -> bool {
         );
         verify(&auth, r, &key, ctx.timestamp, 900)
             .unwrap_or_else(|e| panic!("{name}/{prefix}: {e}"));
+        // Every x-amz-* header is signed, except the token post-sts-header-after adds after signing (valid as a
+        // signature, refused by the server's signed-header rule).
+        let header_rule = check_signed_headers(&auth, r);
+        if name == "post-sts-header-after" {
+            assert_eq!(
+                header_rule.unwrap_err().message,
+                "'x-amz-security-token' must be a 'SignedHeader' in the AWS Authorization."
+            );
+        } else {
+            assert_eq!(header_rule, Ok(()), "{name}/{prefix}");
+        }
         // And a wrong key must fail.
         let wrong = SigningKey::derive(
             b"not-the-secret",

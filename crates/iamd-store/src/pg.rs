@@ -79,6 +79,9 @@ const MIGRATION_LOCK_CLASS: i32 = 0x6961_6d65;
 pub struct PostgresSettings {
     config: postgres::Config,
     schema: Option<String>,
+    /// `sslmode` (with `sslrootcert` folded in) and the TLS connector it needs.
+    ssl_mode: crate::pg_tls::SslMode,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// Most connections this store opens for transactions (the `subscribe` connections are extra).
     pub pool_size: usize,
     /// How long a transaction waits for a free pooled connection before `Unavailable`.
@@ -107,6 +110,7 @@ impl fmt::Debug for PostgresSettings {
             .field("ports", &self.config.get_ports())
             .field("dbname", &self.config.get_dbname())
             .field("schema", &self.schema)
+            .field("ssl_mode", &self.ssl_mode)
             .field("pool_size", &self.pool_size)
             .field("connect_timeout", &self.connect_timeout)
             .finish()
@@ -115,14 +119,20 @@ impl fmt::Debug for PostgresSettings {
 
 impl PostgresSettings {
     /// Parses a `postgres://user[:password]@host[:port]/db[?param=value…]` URL: libpq's URL
-    /// parameters (e.g. `connect_timeout=10`, `application_name=…`) plus iamd's own `schema=NAME`
+    /// parameters (e.g. `connect_timeout=10`, `application_name=…`, `sslmode=verify-full`,
+    /// `sslrootcert=/path/ca.pem`: see `pg_tls.rs`) plus iamd's own `schema=NAME`
     /// (see [`with_schema`](Self::with_schema); without it the tables go to the connection's
     /// current schema, normally `public`).
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
-        let (url, schema) = take_schema_param(url);
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Unavailable(format!("invalid PostgreSQL URL: {e}")))?;
+        let (url, params) = take_params(url, &["schema", "sslmode", "sslrootcert"]);
+        let [schema, sslmode, sslrootcert] = params;
+        let sslmode = crate::pg_tls::SslMode::parse(sslmode.as_deref().unwrap_or("prefer"))?;
+        let sslrootcert = sslrootcert.map(|p| std::path::PathBuf::from(percent_decode(&p)));
+        let (ssl_mode, tls) = crate::pg_tls::connector(sslmode, sslrootcert.as_deref())?;
+        let mut config: postgres::Config = url.parse().map_err(|e| {
+            StoreError::Unavailable(format!("invalid PostgreSQL URL: {}", with_causes(&e)))
+        })?;
+        config.ssl_mode(ssl_mode.client_mode());
         let connect_timeout = config
             .get_connect_timeout()
             .copied()
@@ -138,6 +148,8 @@ impl PostgresSettings {
         let settings = Self {
             config,
             schema: None,
+            ssl_mode,
+            tls,
             pool_size: 10,
             acquire_timeout: Duration::from_secs(30),
             max_attempts: 10,
@@ -180,6 +192,11 @@ impl PostgresSettings {
         self.schema.as_deref()
     }
 
+    /// The TLS mode in force (`require` with `sslrootcert` is `verify-ca`).
+    pub fn ssl_mode(&self) -> crate::pg_tls::SslMode {
+        self.ssl_mode
+    }
+
     /// Opens one connection, giving up after the connect timeout even when the server accepts the
     /// TCP connection but never answers (the client's own timeout covers only the TCP connect).
     fn connect(&self) -> Result<Client, StoreError> {
@@ -202,12 +219,16 @@ impl PostgresSettings {
             options.push_str(&format!(" -c search_path={schema}"));
         }
         config.options(&options);
+        let tls = self.tls.clone();
         let (send, recv) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("iamd-pg-connect".into())
             .spawn(move || {
                 // If nobody waits any more the client is dropped here, off any runtime.
-                let _ = send.send(config.connect(NoTls));
+                let _ = send.send(match tls {
+                    Some(tls) => config.connect(tls),
+                    None => config.connect(NoTls),
+                });
             })
             .map_err(|e| StoreError::Unavailable(format!("postgres: cannot connect: {e}")))?;
         match recv.recv_timeout(self.connect_timeout + Duration::from_millis(500)) {
@@ -226,27 +247,56 @@ impl PostgresSettings {
     }
 }
 
-/// Splits iamd's `schema=` parameter off a URL (the client library refuses unknown parameters).
-fn take_schema_param(url: &str) -> (String, Option<String>) {
+/// Splits the parameters iamd handles itself (`schema=`, and the TLS ones the client library
+/// does not know) off a URL; the last occurrence of each wins.
+fn take_params<const N: usize>(url: &str, names: &[&str; N]) -> (String, [Option<String>; N]) {
+    let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
     let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), None);
+        return (url.to_owned(), found);
     };
-    let mut schema = None;
     let rest: Vec<&str> = query
         .split('&')
-        .filter(|kv| match kv.strip_prefix("schema=") {
-            Some(v) => {
-                schema = Some(v.to_owned());
-                false
+        .filter(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            match names.iter().position(|n| *n == k) {
+                Some(i) => {
+                    found[i] = Some(v.to_owned());
+                    false
+                }
+                None => true,
             }
-            None => true,
         })
         .collect();
     if rest.is_empty() {
-        (base.to_owned(), schema)
+        (base.to_owned(), found)
     } else {
-        (format!("{base}?{}", rest.join("&")), schema)
+        (format!("{base}?{}", rest.join("&")), found)
     }
+}
+
+/// `%XX` escapes of a URL parameter value (a path may hold any byte).
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Runs blocking client work where the `postgres` client may start its own runtime: directly on
@@ -289,8 +339,24 @@ fn pg_error(e: &postgres::Error) -> StoreError {
             db.message(),
             db.code().code()
         )),
-        None => StoreError::Unavailable(format!("postgres: {e}")),
+        None => StoreError::Unavailable(format!("postgres: {}", with_causes(e))),
     }
+}
+
+/// An error with its causes: the client's own text is often only the kind ("error performing
+/// TLS handshake", "invalid configuration"), and the cause says what went wrong.
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.ends_with(&c_text) {
+            text.push_str(": ");
+            text.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// One pooled connection with its prepared statements.
@@ -1725,5 +1791,269 @@ mod tests {
                 .schema(),
             None
         );
+    }
+
+    // --- TLS (`sslmode`, `sslrootcert`; pg_tls.rs) ---------------------------------------------
+
+    const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/pg-tls");
+
+    fn tls_file(name: &str) -> String {
+        format!("{TLS_DIR}/{name}")
+    }
+
+    #[test]
+    fn sslmode_and_sslrootcert_parsing() {
+        use crate::SslMode;
+        let mode = |q: &str| PostgresSettings::from_url(&format!("postgres://x@h/db{q}"));
+        // libpq's default is prefer; allow behaves as prefer.
+        assert_eq!(mode("").unwrap().ssl_mode(), SslMode::Prefer);
+        assert_eq!(mode("?sslmode=allow").unwrap().ssl_mode(), SslMode::Prefer);
+        assert_eq!(
+            mode("?sslmode=disable").unwrap().ssl_mode(),
+            SslMode::Disable
+        );
+        assert_eq!(
+            mode("?sslmode=require").unwrap().ssl_mode(),
+            SslMode::Require
+        );
+        let ca = tls_file("ca.pem");
+        // require + a root certificate verifies the chain, as libpq does.
+        assert_eq!(
+            mode(&format!("?sslmode=require&sslrootcert={ca}"))
+                .unwrap()
+                .ssl_mode(),
+            SslMode::VerifyCa
+        );
+        assert_eq!(
+            mode(&format!("?sslmode=verify-ca&sslrootcert={ca}"))
+                .unwrap()
+                .ssl_mode(),
+            SslMode::VerifyCa
+        );
+        let s = mode(&format!(
+            "?connect_timeout=3&sslrootcert={}&schema=iamd_t&sslmode=verify-full",
+            ca.replace('/', "%2F")
+        ))
+        .unwrap();
+        assert_eq!(s.ssl_mode(), SslMode::VerifyFull);
+        assert_eq!(s.schema(), Some("iamd_t"));
+        assert_eq!(s.connect_timeout, Duration::from_secs(3));
+        // Bad input is refused at start with what is wrong.
+        let err = |q: &str| match mode(q) {
+            Err(StoreError::Unavailable(m)) => m,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert!(err("?sslmode=verify-full").contains("needs sslrootcert"));
+        assert!(err("?sslmode=verify-ca").contains("needs sslrootcert"));
+        assert!(err("?sslmode=sometimes").contains("sslmode=`sometimes`"));
+        assert!(
+            err("?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem")
+                .contains("/nonexistent/ca.pem")
+        );
+        assert!(
+            err(&format!(
+                "?sslmode=verify-full&sslrootcert={}",
+                tls_file("README.md")
+            ))
+            .contains("no PEM certificate")
+        );
+        assert!(err("?sslmode=verify-full&sslrootcert=system").contains("not supported"));
+        assert!(err("?sslcert=/c.pem").contains("sslcert"));
+    }
+
+    /// A fake PostgreSQL server on 127.0.0.1 for one connection: it answers the client's
+    /// SSLRequest with `S` (then a TLS handshake with the test certificate) or `N` (`tls` false),
+    /// reads the startup message and refuses it with an error naming how it arrived, so the
+    /// client's error says whether TLS was used and accepted.
+    fn fake_server(tls: bool) -> (u16, std::thread::JoinHandle<String>) {
+        use rustls::pki_types::pem::PemObject;
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            fn error_response(message: &str) -> Vec<u8> {
+                let mut fields = Vec::new();
+                for (k, v) in [
+                    (b'S', "FATAL"),
+                    (b'V', "FATAL"),
+                    (b'C', "28000"),
+                    (b'M', message),
+                ] {
+                    fields.push(k);
+                    fields.extend_from_slice(v.as_bytes());
+                    fields.push(0);
+                }
+                fields.push(0);
+                let mut out = vec![b'E'];
+                out.extend_from_slice(&(fields.len() as u32 + 4).to_be_bytes());
+                out.extend_from_slice(&fields);
+                out
+            }
+            fn read_message(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
+                let mut len = [0u8; 4];
+                r.read_exact(&mut len)?;
+                let mut body = vec![0u8; u32::from_be_bytes(len) as usize - 4];
+                r.read_exact(&mut body)?;
+                Ok(body)
+            }
+            let first = read_message(&mut tcp).unwrap();
+            if first != 80877103u32.to_be_bytes() {
+                // No SSLRequest: a plaintext startup message.
+                tcp.write_all(&error_response("fake server: plaintext"))
+                    .unwrap();
+                return "plaintext".to_owned();
+            }
+            if !tls {
+                tcp.write_all(b"N").unwrap();
+                if read_message(&mut tcp).is_ok() {
+                    tcp.write_all(&error_response("fake server: plaintext"))
+                        .unwrap();
+                    return "plaintext after N".to_owned();
+                }
+                return "client left after N".to_owned();
+            }
+            tcp.write_all(b"S").unwrap();
+            let certs = rustls::pki_types::CertificateDer::pem_file_iter(tls_file("server.pem"))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let key =
+                rustls::pki_types::PrivateKeyDer::from_pem_file(tls_file("server.key")).unwrap();
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+            let conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            let mut stream = rustls::StreamOwned::new(conn, tcp);
+            match read_message(&mut stream) {
+                Ok(_) => {
+                    stream
+                        .write_all(&error_response("fake server: TLS accepted"))
+                        .unwrap();
+                    let _ = stream.flush();
+                    "TLS accepted".to_owned()
+                }
+                Err(e) => format!("TLS failed: {e}"),
+            }
+        });
+        (port, handle)
+    }
+
+    /// Connects to a fake server with `query` and returns (client error, what the server saw).
+    fn via_fake(tls: bool, query: &str) -> (String, String) {
+        let (port, server) = fake_server(tls);
+        let url = format!("postgres://iamd@127.0.0.1:{port}/db?connect_timeout=5&{query}");
+        let err = match PostgresSettings::from_url(&url).unwrap().connect() {
+            Err(StoreError::Unavailable(m)) => m,
+            Ok(_) => panic!("the fake server accepted nothing"),
+            Err(e) => panic!("{e:?}"),
+        };
+        (err, server.join().unwrap())
+    }
+
+    #[test]
+    fn sslmode_decides_whether_and_how_the_server_is_trusted() {
+        let ca = tls_file("ca.pem");
+        let other = tls_file("other-ca.pem");
+        // The server's certificate is signed by `ca` for `localhost`; we connect to 127.0.0.1.
+        for (query, accepted) in [
+            ("sslmode=require".to_owned(), true),
+            ("sslmode=prefer".to_owned(), true),
+            (String::new(), true),
+            (format!("sslmode=verify-ca&sslrootcert={ca}"), true),
+            (format!("sslmode=require&sslrootcert={ca}"), true),
+            // Right CA, wrong name.
+            (format!("sslmode=verify-full&sslrootcert={ca}"), false),
+            // Wrong CA.
+            (format!("sslmode=verify-ca&sslrootcert={other}"), false),
+            (format!("sslmode=require&sslrootcert={other}"), false),
+            (format!("sslmode=verify-full&sslrootcert={other}"), false),
+        ] {
+            let (err, seen) = via_fake(true, &query);
+            if accepted {
+                assert!(err.contains("fake server: TLS accepted"), "{query}: {err}");
+                assert_eq!(seen, "TLS accepted", "{query}");
+            } else {
+                assert!(err.contains("certificate"), "{query}: {err}");
+                assert!(seen.starts_with("TLS failed"), "{query}: {seen}");
+            }
+        }
+        // verify-full against the name the certificate holds.
+        let (port, server) = fake_server(true);
+        let url = format!(
+            "postgres://iamd@localhost:{port}/db?connect_timeout=5&sslmode=verify-full&sslrootcert={ca}"
+        );
+        match PostgresSettings::from_url(&url).unwrap().connect() {
+            Err(StoreError::Unavailable(m)) => {
+                assert!(m.contains("fake server: TLS accepted"), "{m}")
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert_eq!(server.join().unwrap(), "TLS accepted");
+        // disable never asks for TLS.
+        let (err, seen) = via_fake(true, "sslmode=disable");
+        assert!(err.contains("fake server: plaintext"), "{err}");
+        assert_eq!(seen, "plaintext");
+        // A server without TLS: prefer goes on in plaintext, require and verify-* refuse.
+        let (err, seen) = via_fake(false, "sslmode=prefer");
+        assert!(err.contains("fake server: plaintext"), "{err}");
+        assert_eq!(seen, "plaintext after N");
+        for query in [
+            "sslmode=require".to_owned(),
+            format!("sslmode=verify-full&sslrootcert={ca}"),
+        ] {
+            let (err, seen) = via_fake(false, &query);
+            assert!(!err.contains("fake server"), "{query}: {err}");
+            assert_eq!(seen, "client left after N", "{query}");
+        }
+    }
+
+    #[test]
+    fn sslmode_against_the_test_server() {
+        let Some(url) = pg_url("sslmode_against_the_test_server") else {
+            return;
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let ssl_on = postgres::Client::connect(&url, NoTls)
+            .unwrap()
+            .query_one("SHOW ssl", &[])
+            .unwrap()
+            .get::<_, String>(0)
+            == "on";
+        let uses_tls = |mode: &str| {
+            PostgresSettings::from_url(&format!("{url}{sep}sslmode={mode}"))
+                .unwrap()
+                .connect()
+                .map(|mut c| {
+                    c.query_one(
+                        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                        &[],
+                    )
+                    .unwrap()
+                    .get::<_, bool>(0)
+                })
+        };
+        assert!(!uses_tls("disable").unwrap());
+        if ssl_on {
+            assert!(uses_tls("require").unwrap());
+            assert!(uses_tls("prefer").unwrap());
+        } else {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: the test server has ssl=off: checking that sslmode=require is refused"
+            );
+            assert!(uses_tls("require").is_err());
+            assert!(!uses_tls("prefer").unwrap());
+        }
+        // A CA that did not sign the server's certificate is refused, whatever the server has.
+        let other = tls_file("other-ca.pem");
+        assert!(uses_tls(&format!("verify-ca&sslrootcert={other}")).is_err());
     }
 }

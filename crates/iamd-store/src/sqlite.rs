@@ -28,13 +28,56 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
+/// Creates the database file with mode 0600 if it does not exist (SQLite takes an empty file for a
+/// new database), and narrows an existing one and its `-wal` / `-shm` files to 0600. SQLite's Unix
+/// VFS creates the `-wal` and `-shm` files with the database file's permissions (and fchmods them
+/// to exactly those, so the umask does not widen them). Narrowing a file someone else owns may
+/// fail; that is left to the server's start-up check to report.
+#[cfg(unix)]
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let mut files = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        files.push(p.into());
+    }
+    for f in files {
+        if let Ok(meta) = std::fs::metadata(&f)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 fn unavailable(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!("sqlite: {e}"))
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations. The file is
+    /// private to its owner (0600 on Unix, whatever the umask), and so are the `-wal` and `-shm`
+    /// files SQLite creates beside it, which take the database file's permissions.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        make_private(path)
+            .map_err(|e| StoreError::Unavailable(format!("sqlite: {}: {e}", path.display())))?;
         let conn = Connection::open(path).map_err(unavailable)?;
         Self::init(conn)
     }
@@ -375,6 +418,41 @@ mod tests {
             })
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    /// Issue #11, finding 16: the database and its WAL and SHM files were 0644 (the umask's
+    /// default), readable by every local user.
+    #[cfg(unix)]
+    #[test]
+    fn database_wal_and_shm_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iamd.db");
+        let s = SqliteStore::open(&path).unwrap();
+        s.write(|tx| tx.put("user", "111111111111", "alice", b"{}", Expect::Absent))
+            .unwrap();
+        for f in ["iamd.db", "iamd.db-wal", "iamd.db-shm"] {
+            assert_eq!(mode(&dir.path().join(f)), 0o600, "{f}");
+        }
+        drop(s);
+        // An existing database left world-readable (by an older iamd) is narrowed on open.
+        for f in ["iamd.db", "iamd.db-wal", "iamd.db-shm"] {
+            let p = dir.path().join(f);
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        s.read(|tx| tx.get("user", "111111111111", "alice"))
+            .unwrap()
+            .unwrap();
+        for f in ["iamd.db", "iamd.db-wal", "iamd.db-shm"] {
+            let p = dir.path().join(f);
+            if p.exists() {
+                assert_eq!(mode(&p), 0o600, "{f}");
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod datadir;
 mod policy_cmd;
 mod serve;
 
@@ -23,7 +24,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the AWS APIs (IAM, STS, Secrets Manager) over HTTP.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Validate and simulate IAM policies offline, with the same engine the server uses.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -32,7 +33,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
     }
 }

@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use iamd_crypto::MasterKey;
-use iamd_server::{AppState, router};
+use iamd_server::{AppState, conn, origin::TrustedProxies, router, tls::ReloadingCert};
 use iamd_service::clock::SystemClock;
 use iamd_service::{BootstrapCredentials, Iamd, Options};
 use std::io::Write;
@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
@@ -49,6 +50,66 @@ pub struct ServeArgs {
     /// `<data-dir>/master.key`, generated on first start.
     #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    edge: EdgeArgs,
+}
+
+/// The network edge: TLS, connection limits and timeouts, trusted proxies.
+#[derive(Args, Debug)]
+pub struct EdgeArgs {
+    /// PEM certificate chain (leaf first): serve HTTPS (TLS 1.2 and 1.3) instead of HTTP.
+    /// Reloaded on SIGHUP and when the file changes.
+    #[arg(long, env = "IAMD_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert` (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "IAMD_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Most open client connections. Past it, a new connection replaces the one that has waited
+    /// longest without sending a complete request (or sat idle longest); when every connection
+    /// has a request in progress, new ones get 503.
+    #[arg(long, env = "IAMD_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Time a connection has to send a complete request head (from accept, TLS handshake
+    /// included, or from its first byte on a kept-alive connection). `10s`, `500ms`, `2m`.
+    #[arg(long, env = "IAMD_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// Time a request has to send its whole body once its head is in.
+    #[arg(long, env = "IAMD_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    body_timeout: Duration,
+    /// Time a kept-alive connection may sit between requests before it is closed.
+    #[arg(long, env = "IAMD_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+    /// A proxy (CIDR or address; repeatable, or comma-separated in the environment) whose
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` set `aws:SourceIp` and `aws:SecureTransport`.
+    /// From any other peer those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "IAMD_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+}
+
+/// `10s`, `500ms`, `2m`, `1.5` (seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 500ms, 2m)"))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "s" | "" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("`{text}`: the unit must be ms, s or m")),
+    };
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!("`{text}`: must be more than 0 and at most a day"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn init_logging(format: LogFormat) {
@@ -159,8 +220,7 @@ fn write_bootstrap(data_dir: &Path, creds: &BootstrapCredentials) -> Result<Path
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir)
-        .map_err(|e| format!("creating {}: {e}", args.data_dir.display()))?;
+    crate::datadir::prepare(&args.data_dir)?;
     let master = load_master_key(&args)?;
     let store_url = args
         .store
@@ -173,6 +233,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 iamd_store::redacted_url(&store_url)
             )
         })?);
+    crate::datadir::check_files(&args.data_dir);
     let core = Arc::new(
         Iamd::open(
             store.clone(),
@@ -205,6 +266,18 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             );
         }
     }
+    let trusted = TrustedProxies::parse(&args.edge.trusted_proxies)?;
+    let tls = match (&args.edge.tls_cert, &args.edge.tls_key) {
+        (Some(cert), Some(key)) => Some(ReloadingCert::open(cert, key)?),
+        _ => None,
+    };
+    let tls_config = tls.as_ref().map(|t| t.server_config()).transpose()?;
+    let limits = conn::Limits {
+        max_connections: args.edge.max_connections as usize,
+        header_timeout: args.edge.header_timeout,
+        body_timeout: args.edge.body_timeout,
+        idle_timeout: args.edge.idle_timeout,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -214,6 +287,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         listen = %local,
         store = store.backend(),
+        tls = tls.is_some(),
+        trusted_proxies = ?args.edge.trusted_proxies,
+        max_connections = limits.max_connections,
         master_key = %master.fingerprint(),
         version = env!("CARGO_PKG_VERSION"),
         "iamd is serving"
@@ -221,13 +297,37 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if store.backend() != "sqlite" {
         spawn_refresher(core.clone(), store.clone());
     }
-    let app = router(AppState::new(core));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    warn_if_few_descriptors(limits.max_connections);
+    if let Some(tls) = &tls {
+        tls.spawn_watcher();
+    }
+    let app = router(AppState::with_trusted_proxies(core, trusted));
+    conn::serve(listener, app, limits, tls_config, shutdown_signal()).await;
     tracing::info!("stopped: in-flight requests finished, store closed");
     Ok(())
+}
+
+/// The connection limit only protects if the process can open that many sockets: past its
+/// descriptor limit, accepting fails for everybody (finding 7 of issue #11). Linux only.
+fn warn_if_few_descriptors(max_connections: usize) {
+    let Ok(limits) = std::fs::read_to_string("/proc/self/limits") else {
+        return;
+    };
+    let soft = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<usize>().ok());
+    // The database, the listener, TLS files and the runtime need some descriptors too.
+    if let Some(soft) = soft
+        && soft < max_connections + 64
+    {
+        tracing::warn!(
+            open_files_limit = soft,
+            max_connections,
+            "the open-files limit (ulimit -n) is below --max-connections + 64: raise it, or lower --max-connections, or a flood of connections can exhaust it"
+        );
+    }
 }
 
 /// Several nodes over one database: whatever another node commits reaches this node's in-memory
@@ -308,6 +408,18 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        for bad in ["", "s", "0", "-1s", "10h", "abc", "1e999"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn master_key_file_forms() {

@@ -8,7 +8,8 @@
 //! ResyncMFADevice measured), and only once: the device record holds the last accepted step, and
 //! accepting a code rewrites the record with a compare-and-set on its version, so two requests
 //! (on one node or on several nodes sharing a store) racing with one code let only one through,
-//! and a restart forgets nothing.
+//! and a restart forgets nothing. Wrong codes are limited per device (in the store) and per
+//! caller (per node): see [`lockout`].
 
 use super::{Iam, from_json, to_json};
 use crate::error::Error;
@@ -18,6 +19,10 @@ use iamd_crypto::SealingKey;
 use iamd_store::{Expect, StoreError, StoreExt};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
+
+pub mod lockout;
+#[cfg(test)]
+mod lockout_tests;
 
 pub(crate) const KIND_MFA: &str = "mfa-device";
 const STEP: i64 = 30;
@@ -79,13 +84,50 @@ pub fn totp(seed: &[u8], step: i64) -> u32 {
     bin % 1_000_000
 }
 
+/// Whether `code` has the form of a one-time code (six digits): only such codes are guesses,
+/// counted against the device; anything else can match no step and is refused uncounted.
+fn well_formed(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn code_matches(seed: &[u8], step: i64, code: &str) -> bool {
-    code.len() == 6
-        && code.bytes().all(|b| b.is_ascii_digit())
+    well_formed(code)
         && iamd_crypto::ct_eq(
             format!("{:06}", totp(seed, step)).as_bytes(),
             code.as_bytes(),
         )
+}
+
+/// Longest serial number any operation accepts (`serialNumberType`, 9–256, botocore's IAM model).
+const MAX_SERIAL: usize = 256;
+
+/// The model gives `VirtualMFADeviceName` no maximum length, but every later operation names the
+/// device by its serial number `arn:aws:iam::<acct>:mfa<path><name>`, at most [`MAX_SERIAL`]
+/// characters: a longer one could never be enabled or deleted (and a 10,000-character name
+/// overflowed the QR code, answering 500 — issue #11, finding 15). Refused in the model's words,
+/// naming the member that does not fit (iamd's choice; AWS's answer is not recorded).
+fn check_serial_fits(acct: &str, path: &str, name: &str) -> Result<(), Error> {
+    let fixed = "arn:aws:iam::".len() + acct.len() + ":mfa".len();
+    let too_long = |member: &str, max: usize| {
+        Error::aws(
+            "ValidationError",
+            format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
+                 Member must have length less than or equal to {max}"
+            ),
+        )
+    };
+    let path_len = path.chars().count();
+    // Room for the path with a one-character name.
+    let max_path = MAX_SERIAL.saturating_sub(fixed + 1);
+    if path_len > max_path {
+        return Err(too_long("path", max_path));
+    }
+    let max_name = MAX_SERIAL.saturating_sub(fixed + path_len);
+    if name.chars().count() > max_name {
+        return Err(too_long("virtualMFADeviceName", max_name));
+    }
+    Ok(())
 }
 
 /// The device name of a serial number `arn:aws:iam::<acct>:mfa/<path><name>`.
@@ -203,6 +245,7 @@ impl Iam {
         tags: &[Tag],
         now: i64,
     ) -> Result<NewDevice, Error> {
+        check_serial_fits(acct, path, name)?;
         super::check_tags(tags)?;
         let mut seed = Zeroizing::new([0u8; SEED_BYTES]);
         iamd_crypto::random_fill(seed.as_mut())?;
@@ -258,6 +301,7 @@ impl Iam {
         code2: &str,
         now: i64,
     ) -> Result<(), Error> {
+        // The closure answers `Ok(Err(_))` for a wrong code, so that its failure is committed.
         self.write(|tx| {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
             let (mut d, v) =
@@ -268,24 +312,29 @@ impl Iam {
                     "MFA Device is already in use.",
                 ));
             }
+            let key = d.name.to_lowercase();
+            if lockout::locked(tx, acct, &key, now)? {
+                return Ok(Err(invalid_code()));
+            }
             let seed = Self::seed_of(seal, &d)?;
             let step = now.div_euclid(STEP);
-            let t = consecutive(&seed, step - 2..=step, code1, code2)
-                .filter(|t| fresh(&d, *t))
-                .ok_or_else(invalid_code)?;
+            let Some(t) = consecutive(&seed, step - 2..=step, code1, code2) else {
+                if well_formed(code1) && well_formed(code2) {
+                    lockout::record_failure(tx, acct, &key, now)?;
+                }
+                return Ok(Err(invalid_code()));
+            };
+            if !fresh(&d, t) {
+                return Ok(Err(invalid_code()));
+            }
             d.user = Some(u.name.clone());
             d.enabled_at = Some(now);
             d.last_used_step = Some(t + 1);
             d.drift = 0;
-            tx.put(
-                KIND_MFA,
-                acct,
-                &d.name.to_lowercase(),
-                &to_json(&d)?,
-                Expect::Version(v),
-            )?;
-            Ok(())
-        })
+            tx.put(KIND_MFA, acct, &key, &to_json(&d)?, Expect::Version(v))?;
+            lockout::clear(tx, acct, &key)?;
+            Ok(Ok(()))
+        })?
     }
 
     /// ResyncMFADevice: finds two consecutive codes within [`RESYNC_WINDOW`] steps of the
@@ -302,33 +351,35 @@ impl Iam {
         code2: &str,
         now: i64,
     ) -> Result<(), Error> {
-        // Not `self.write`: the drift and the last step feed no cache of IAM data.
-        self.store.write(|tx| {
+        // Not `self.write`: the drift and the last step feed no cache of IAM data. The closure
+        // answers `Ok(Err(_))` for a wrong code, so that its failure is committed.
+        self.store.write(|tx| -> Result<Result<(), Error>, Error> {
             let (u, _) = super::must::<super::UserRecord>(tx, acct, user)?;
             let (mut d, v) = Self::load_mfa(tx, acct, serial)?
                 .filter(|(d, _)| d.user.as_deref() == Some(u.name.as_str()))
                 .ok_or_else(|| device_not_found(serial))?;
+            let key = d.name.to_lowercase();
+            if lockout::locked(tx, acct, &key, now)? {
+                return Ok(Err(invalid_code()));
+            }
             let seed = Self::seed_of(seal, &d)?;
             let centre = now.div_euclid(STEP) + d.drift;
-            let t = consecutive(
-                &seed,
-                centre - RESYNC_WINDOW..=centre + RESYNC_WINDOW,
-                code1,
-                code2,
-            )
-            .filter(|t| fresh(&d, *t))
-            .ok_or_else(invalid_code)?;
+            let window = centre - RESYNC_WINDOW..=centre + RESYNC_WINDOW;
+            let Some(t) = consecutive(&seed, window, code1, code2) else {
+                if well_formed(code1) && well_formed(code2) {
+                    lockout::record_failure(tx, acct, &key, now)?;
+                }
+                return Ok(Err(invalid_code()));
+            };
+            if !fresh(&d, t) {
+                return Ok(Err(invalid_code()));
+            }
             d.last_used_step = Some(t + 1);
             d.drift = t + 1 - now.div_euclid(STEP);
-            tx.put(
-                KIND_MFA,
-                acct,
-                &d.name.to_lowercase(),
-                &to_json(&d)?,
-                Expect::Version(v),
-            )?;
-            Ok(())
-        })
+            tx.put(KIND_MFA, acct, &key, &to_json(&d)?, Expect::Version(v))?;
+            lockout::clear(tx, acct, &key)?;
+            Ok(Ok(()))
+        })?
     }
 
     /// Detaches a device from its user.
@@ -362,6 +413,7 @@ impl Iam {
                 ));
             }
             tx.delete(KIND_MFA, acct, &d.name.to_lowercase(), Expect::Version(v))?;
+            lockout::clear(tx, acct, &d.name.to_lowercase())?;
             Ok(())
         })
     }
@@ -410,10 +462,12 @@ impl Iam {
     }
 
     /// Checks a one-time code for `user`'s device `serial` (STS's `SerialNumber` + `TokenCode`)
-    /// and spends it. Reads first, so that a wrong code or an unknown device writes nothing; a
-    /// matching code is then recorded as the device's last step in a write transaction that
-    /// checks the step again and replaces the record only at the version it read: of two
-    /// requests with one code, on one node or several, only one gets `Valid`.
+    /// and spends it. Reads first, so that an unknown device, a locked device or a spent code
+    /// writes nothing; a wrong code is counted against the device and the caller
+    /// ([`lockout`]); a matching code is recorded as the device's last step in a write
+    /// transaction that checks the step (and the lock) again and replaces the record only at the
+    /// version it read: of two requests with one code, on one node or several, only one gets
+    /// `Valid`.
     pub fn verify_mfa_code(
         &self,
         seal: &SealingKey,
@@ -428,41 +482,65 @@ impl Iam {
                 .as_deref()
                 .is_some_and(|u| u.eq_ignore_ascii_case(user))
         };
-        let dev = self.read(|tx| Self::load_mfa(tx, acct, serial))?;
-        let Some((d, _)) = dev.filter(|(d, _)| owned(d)) else {
+        let caller = format!("{acct}/{}", user.to_lowercase());
+        if self.mfa_callers.throttled(&caller, now) {
+            return Ok(MfaCheck::InvalidCode);
+        }
+        let dev = self.read(|tx| {
+            let Some((d, _)) = Self::load_mfa(tx, acct, serial)?.filter(|(d, _)| owned(d)) else {
+                return Ok(None);
+            };
+            let locked = lockout::locked(tx, acct, &d.name.to_lowercase(), now)?;
+            Ok(Some((d, locked)))
+        })?;
+        let Some((d, locked)) = dev else {
             return Ok(MfaCheck::UnknownDevice);
         };
+        if locked {
+            return Ok(MfaCheck::InvalidCode);
+        }
+        let key = d.name.to_lowercase();
         let seed = Self::seed_of(seal, &d)?;
         let centre = now.div_euclid(STEP) + d.drift;
-        let Some(t) = (centre - 1..=centre + 1)
-            .find(|t| code_matches(&seed, *t, code))
-            .filter(|t| fresh(&d, *t))
-        else {
+        let same_device = |cur: &MfaDeviceRecord| owned(cur) && cur.sealed_seed == d.sealed_seed;
+        let Some(t) = (centre - 1..=centre + 1).find(|t| code_matches(&seed, *t, code)) else {
+            if !well_formed(code) {
+                return Ok(MfaCheck::InvalidCode);
+            }
+            // A wrong code: counted for this caller here and for the device in the store.
+            self.mfa_callers.fail(&caller, now);
+            self.store
+                .write(|tx| match Self::load_mfa(tx, acct, serial)? {
+                    Some((cur, _)) if same_device(&cur) => {
+                        lockout::record_failure(tx, acct, &key, now)
+                    }
+                    _ => Ok(()),
+                })?;
             return Ok(MfaCheck::InvalidCode);
         };
+        if !fresh(&d, t) {
+            // The right code, already spent: a replay, not a guess.
+            return Ok(MfaCheck::InvalidCode);
+        }
         // Not `self.write`: the last step feeds no cache of IAM data.
         let spent = self.store.write(|tx| {
             let Some((mut cur, v)) = Self::load_mfa(tx, acct, serial)? else {
                 return Ok(MfaCheck::UnknownDevice);
             };
-            if !owned(&cur) || cur.sealed_seed != d.sealed_seed {
+            if !same_device(&cur) {
                 return Ok(MfaCheck::UnknownDevice);
             }
-            if !fresh(&cur, t) {
+            if !fresh(&cur, t) || lockout::locked(tx, acct, &key, now)? {
                 return Ok(MfaCheck::InvalidCode);
             }
             cur.last_used_step = Some(t);
-            match tx.put(
-                KIND_MFA,
-                acct,
-                &cur.name.to_lowercase(),
-                &to_json(&cur)?,
-                Expect::Version(v),
-            ) {
-                Ok(_) => Ok(MfaCheck::Valid),
-                Err(StoreError::Conflict { .. }) => Ok(MfaCheck::InvalidCode),
-                Err(e) => Err(Error::from(e)),
+            match tx.put(KIND_MFA, acct, &key, &to_json(&cur)?, Expect::Version(v)) {
+                Ok(_) => {}
+                Err(StoreError::Conflict { .. }) => return Ok(MfaCheck::InvalidCode),
+                Err(e) => return Err(Error::from(e)),
             }
+            lockout::clear(tx, acct, &key)?;
+            Ok(MfaCheck::Valid)
         });
         match spent {
             // Another writer moved the record between our read and our put.
@@ -518,5 +596,27 @@ mod tests {
         assert_eq!(grids.len(), 1);
         let (_, content) = grids[0].decode().unwrap();
         assert_eq!(content, uri);
+    }
+
+    #[test]
+    fn a_device_serial_fits_in_256_characters() {
+        let acct = "123456789012";
+        assert!(check_serial_fits(acct, "/", &"n".repeat(226)).is_ok());
+        let msg = |e: Error| match e {
+            Error::Aws { code, message } => format!("{code}: {message}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            msg(check_serial_fits(acct, "/", &"n".repeat(227)).unwrap_err()),
+            "ValidationError: 1 validation error detected: Value at 'virtualMFADeviceName' failed \
+             to satisfy constraint: Member must have length less than or equal to 226"
+        );
+        assert!(check_serial_fits(acct, &format!("/{}/", "p".repeat(224)), "n").is_ok());
+        assert!(
+            msg(check_serial_fits(acct, &format!("/{}/", "p".repeat(225)), "n").unwrap_err())
+                .contains("Value at 'path' failed to satisfy constraint: Member must have length less than or equal to 226")
+        );
+        // The 10,000-character name of the finding is refused before any QR code is drawn.
+        assert!(check_serial_fits(acct, "/", &"a".repeat(10_000)).is_err());
     }
 }

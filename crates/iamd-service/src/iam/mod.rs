@@ -11,6 +11,7 @@ pub mod login;
 pub mod mfa;
 pub mod ops;
 pub mod password_policy;
+pub mod principal_ids;
 pub mod records;
 mod trust;
 
@@ -421,6 +422,8 @@ pub struct Iam {
     entity_ids: crate::cache::GenCache<String, Option<String>>,
     /// Seals virtual MFA devices' seeds (the master key's `mfa-seed v1` key).
     mfa_seal: iamd_crypto::SealingKey,
+    /// Wrong MFA codes per caller on this node (see [`mfa::lockout`]).
+    mfa_callers: mfa::lockout::CallerFailures,
 }
 
 impl Iam {
@@ -431,6 +434,7 @@ impl Iam {
             role_cache: Default::default(),
             entity_ids: crate::cache::GenCache::new("entity ids", trust::ENTITY_IDS_CAPACITY),
             mfa_seal,
+            mfa_callers: Default::default(),
         }
     }
 
@@ -448,6 +452,12 @@ impl Iam {
     pub fn invalidate(&self) {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Forgets this node's per-caller counts of wrong MFA codes (the dev-mode reset; the
+    /// devices' own counts are records, wiped with the rest).
+    pub fn forget_mfa_failures(&self) {
+        self.mfa_callers.clear();
     }
 
     fn read<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
@@ -1771,78 +1781,16 @@ fn paginate_in_order<T>(items: Vec<T>, page: PageReq<'_>) -> Result<Page<T>, Err
 #[cfg(test)]
 mod tests;
 
-/// The `AWS` principals a trust policy names (`Principal: {"AWS": …}` of every statement).
-fn trust_aws_principals(doc: &str) -> Vec<String> {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(doc) else {
-        return Vec::new();
-    };
-    let statements = match &v["Statement"] {
-        serde_json::Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
-    };
-    let mut out = Vec::new();
-    for st in statements {
-        match &st["Principal"]["AWS"] {
-            serde_json::Value::String(s) => out.push(s.clone()),
-            serde_json::Value::Array(a) => {
-                out.extend(a.iter().filter_map(|x| x.as_str().map(str::to_owned)))
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// IAM checks that the users and roles a trust policy names exist when it is saved, and refuses
 /// the document otherwise with `Invalid principal in policy: "AWS":"<arn>"` (aws-semantics.md
-/// §2.2, recorded). Accounts, account roots, sessions and `*` are not checked. (AWS also rewrites
-/// the stored principal to the entity's unique id; iamd keeps the ARN — a named entity deleted
-/// and recreated is therefore trusted again, where AWS would show the stale id.)
+/// §2.2, recorded). Accounts, account roots, sessions and `*` are not checked. AWS then holds the
+/// principals by unique id: see [`principal_ids`].
 fn check_trust_principals(
     tx: &mut dyn Tx,
     doc: &str,
-) -> Result<std::collections::BTreeMap<String, String>, Error> {
-    let mut ids = std::collections::BTreeMap::new();
-    for arn in trust_aws_principals(doc) {
-        let Some(rest) = arn.strip_prefix("arn:aws:iam::") else {
-            continue;
-        };
-        let Some((account, resource)) = rest.split_once(':') else {
-            continue;
-        };
-        let (kind, full) = match resource.split_once('/') {
-            Some((k @ ("user" | "role"), full)) => (k, full),
-            _ => continue,
-        };
-        let cut = full.rfind('/').map_or(0, |i| i + 1);
-        let (path, name) = (format!("/{}", &full[..cut]), &full[cut..]);
-        let id = match kind {
-            "user" => load::<UserRecord>(tx, account, name)?
-                .filter(|(u, _)| u.path == path && u.name == name)
-                .map(|(u, _)| u.id),
-            _ => load::<RoleRecord>(tx, account, name)?
-                .filter(|(r, _)| r.path == path && r.name == name)
-                .map(|(r, _)| r.id),
-        };
-        let Some(id) = id else {
-            return Err(IamError::InvalidTrustPrincipal { arn }.into());
-        };
-        ids.insert(arn, id);
-    }
-    Ok(ids)
-}
-
-/// The trust policy as AWS holds it now: principals whose entity was deleted (or deleted and
-/// recreated, with a new unique id) appear as the unique id they had, which matches nobody.
-/// `current` answers the unique id an ARN's entity has now.
-pub fn effective_trust(role: &RoleRecord, current: impl Fn(&str) -> Option<String>) -> String {
-    let mut text = role.trust.clone();
-    for (arn, id) in &role.trust_ids {
-        if current(arn).as_deref() != Some(id.as_str()) {
-            text = text.replace(&format!("\"{arn}\""), &format!("\"{id}\""));
-        }
-    }
-    text
+) -> Result<principal_ids::PrincipalIds, Error> {
+    principal_ids::resolve(tx, doc)?
+        .map_err(|arn| Error::from(IamError::InvalidTrustPrincipal { arn }))
 }
 
 /// Reads the default version's document of a managed policy (customer or AWS managed).

@@ -3,23 +3,27 @@
 //! policy and in AssumeRole's decision. The unique ids of users and roles by name are cached
 //! while the IAM generation stays the same.
 
-use super::{Iam, RoleRecord, UserRecord, effective_trust};
+use super::principal_ids::{self, PrincipalIds};
+use super::{Iam, RoleRecord, UserRecord};
 
 /// How many names' unique ids are kept (as the cache it replaces in `core.rs`).
 pub(super) const ENTITY_IDS_CAPACITY: usize = 100_000;
 
 impl Iam {
-    /// A role's trust policy as AWS holds it now (see [`effective_trust`]), with the principals'
-    /// current unique ids from the generation-validated cache.
+    /// A role's trust policy as AWS holds it now (see [`Self::policy_now`]).
     pub fn role_trust(&self, role: &RoleRecord) -> String {
-        if role.trust_ids.is_empty() {
-            return role.trust.clone();
+        self.policy_now(&role.trust, &role.trust_ids)
+    }
+
+    /// A policy that holds its principals by unique id (a role's trust policy, a secret's
+    /// resource policy) as AWS holds it now (see [`principal_ids`]), with the principals'
+    /// current unique ids from the generation-validated cache.
+    pub fn policy_now(&self, text: &str, ids: &PrincipalIds) -> String {
+        if ids.is_empty() {
+            return text.to_owned();
         }
-        effective_trust(role, |arn| {
-            let rest = arn.strip_prefix("arn:aws:iam::")?;
-            let (account, resource) = rest.split_once(':')?;
-            let (kind, full) = resource.split_once('/')?;
-            let name = full.rsplit('/').next()?;
+        principal_ids::effective_policy(text, ids, |arn| {
+            let (account, kind, _, name) = principal_ids::entity_of_arn(arn)?;
             self.current_id(kind, account, name)
         })
     }

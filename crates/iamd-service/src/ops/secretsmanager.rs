@@ -5,9 +5,9 @@
 //! declares no other status for Secrets Manager's errors).
 //!
 //! KMS: until customer-managed keys exist every secret is on the account's AWS-managed
-//! `aws/secretsmanager` key; `KmsKeyId` is accepted only as that key (or absent). A direct
-//! cross-account read fails with AccessDenied, as AWS's managed key never serves another
-//! account (aws-semantics.md §6.8).
+//! `aws/secretsmanager` key; `KmsKeyId` is accepted only as that key (or absent). Another
+//! account's caller never reads or writes a value, even where the resource policy allows it, as
+//! AWS's managed key never serves another account (aws-semantics.md §6.8, `secrets::kms`).
 
 use super::{Authz, Ctx, OpSpec, no_resource};
 use crate::error::Error;
@@ -637,6 +637,7 @@ fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
             deleted: None,
             deletion_date: None,
             policy: None,
+            policy_ids: Default::default(),
             last_accessed: None,
             versions: Vec::new(),
             primary_region: None,
@@ -724,6 +725,7 @@ fn select_version<'a>(
 }
 
 fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value, Error> {
+    crate::secrets::kms::may_use_secret_key(&ctx.caller.account, secret)?;
     let plain = secrets(ctx).open_value(secret, &v.id)?;
     secret.touch(ctx.core.now());
     let b = Value::builder()
@@ -743,6 +745,7 @@ fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value,
 fn put_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let value = value_input(input)?;
     let secret = live_writable(ctx, input)?;
+    crate::secrets::kms::may_use_secret_key(&ctx.caller.account, &secret)?;
     let Some(value) = value else {
         // LocalStack's text [open].
         return Err(Error::aws(
@@ -791,6 +794,9 @@ fn update_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let value = value_input(input)?;
     check_kms_key(input)?;
     let secret = live_writable(ctx, input)?;
+    if value.is_some() {
+        crate::secrets::kms::may_use_secret_key(&ctx.caller.account, &secret)?;
+    }
     let token = match &value {
         Some(_) => Some(token(input)?),
         None => None,
@@ -1236,11 +1242,13 @@ fn put_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     {
         return Err(crate::secrets::policy::public_policy());
     }
+    let ids = crate::secrets::policy::principal_ids(&ctx.core.iam, &text)?;
     modify(
         ctx,
         input,
         |m| {
             m.policy = Some(text);
+            m.policy_ids = ids;
             Ok(())
         },
         |m| {
@@ -1308,7 +1316,11 @@ fn get_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     Ok(Value::builder()
         .set("ARN", secret.meta.arn.as_str())
         .set("Name", secret.meta.name.as_str())
-        .set_opt("ResourcePolicy", secret.meta.policy.as_deref())
+        .set_opt(
+            "ResourcePolicy",
+            (secret.meta.policy.as_deref())
+                .map(|p| ctx.core.policy_now(p, &secret.meta.policy_ids)),
+        )
         .build())
 }
 
@@ -1319,6 +1331,7 @@ fn delete_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
         input,
         |m| {
             m.policy = None;
+            m.policy_ids.clear();
             Ok(())
         },
         |m| {

@@ -493,13 +493,15 @@ pub fn federated_user_arn(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>
 pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let caller = ctx.caller;
     let name = input.str("Name").unwrap_or_default();
-    let (user, duration) = match &caller.principal {
+    let (user, user_id, duration) = match &caller.principal {
         Principal::Root => (
+            None,
             None,
             input.i64("DurationSeconds").unwrap_or(43_200).min(3600),
         ),
-        Principal::User { .. } => (
+        Principal::User { id, .. } => (
             Some(caller.arn()),
+            Some(id.clone()),
             input.i64("DurationSeconds").unwrap_or(43_200),
         ),
         _ => {
@@ -510,6 +512,20 @@ pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         }
     };
     let (tags, _) = request_tags(input)?;
+    if !tags.is_empty() {
+        // Session tags need sts:TagSession, judged with aws:RequestTag/* and aws:TagKeys, as on
+        // AssumeRole (IAM User Guide, id_session-tags: permissions required to add session tags).
+        let context = crate::authz::request_context(Service::Sts, "GetFederationToken", input);
+        let on = federated_user_arn(ctx, input)?;
+        ctx.core.authorize_with(
+            caller,
+            Service::Sts,
+            ctx.region,
+            "sts:TagSession",
+            on.as_deref(),
+            context,
+        )?;
+    }
     let (policy, policy_arns) = session_policies(input)?;
     let passed_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
     let packed = packed_size(&policy, &policy_arns, &tags)?;
@@ -520,6 +536,7 @@ pub fn get_federation_token(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error
         principal: SessionPrincipal::FederatedUser {
             name: name.to_owned(),
             user,
+            user_id,
         },
         access_key_id: key_id,
         secret_access_key: secret,

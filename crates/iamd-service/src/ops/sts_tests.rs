@@ -269,7 +269,8 @@ fn spent_codes_stay_spent_across_nodes_and_restarts() {
     drop((a, b));
     let a = open();
     assert_eq!(verify(&a, &code_at(&seed, step + 1)), MfaCheck::InvalidCode);
-    // A wrong code writes nothing: the record keeps its version.
+    // A wrong code leaves the device record alone (its failure is counted in a record of its
+    // own, `mfa-attempts`): the record keeps its version.
     let version = || {
         a.store()
             .read(|tx| tx.get("mfa-device", A, "phone"))
@@ -450,5 +451,64 @@ fn resync_follows_a_drifted_device_and_bad_input_changes_nothing() {
             )
             .unwrap(),
         MfaCheck::Valid
+    );
+}
+
+/// Issue 11, finding 11: a GetFederationToken session names its IAM user by unique id, so a
+/// user deleted and recreated under the same name does not revive it; a token sealed before the
+/// id was recorded (no `user_id`) is refused rather than trusted by name.
+#[test]
+fn federation_sessions_are_bound_to_the_users_unique_id() {
+    use crate::sessions::{SessionClaims, SessionPrincipal};
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mk = MasterKey::generate().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let c = core(&store, &mk, &clock);
+    let u = c.iam.create_user(A, "broker", "/", None, &[], T0).unwrap();
+    let claims = |user_id: Option<String>, key: &str| SessionClaims {
+        account: A.into(),
+        principal: SessionPrincipal::FederatedUser {
+            name: "app".into(),
+            user: Some(format!("arn:aws:iam::{A}:user/broker")),
+            user_id,
+        },
+        access_key_id: key.into(),
+        secret_access_key: "secret-secret-secret-secret".into(),
+        issued_at: T0,
+        expires_at: T0 + 3600,
+        mfa_at: None,
+        source_identity: None,
+        tags: vec![],
+        transitive_tag_keys: vec![],
+        policy: None,
+        policy_arns: vec![],
+        chained: false,
+    };
+    let bound = c
+        .sessions
+        .seal(&claims(Some(u.id.clone()), "ASIABOUNDEXAMPLE0001"))
+        .unwrap();
+    let legacy = c
+        .sessions
+        .seal(&claims(None, "ASIALEGACYEXAMPLE001"))
+        .unwrap();
+    assert!(
+        c.authenticate_session(&bound, "ASIABOUNDEXAMPLE0001")
+            .is_ok()
+    );
+    assert_eq!(
+        c.authenticate_session(&legacy, "ASIALEGACYEXAMPLE001")
+            .err(),
+        Some(SessionAuthError::Invalid)
+    );
+    c.iam.delete_user(A, "broker").unwrap();
+    assert_eq!(
+        c.authenticate_session(&bound, "ASIABOUNDEXAMPLE0001").err(),
+        Some(SessionAuthError::Invalid)
+    );
+    c.iam.create_user(A, "broker", "/", None, &[], T0).unwrap();
+    assert_eq!(
+        c.authenticate_session(&bound, "ASIABOUNDEXAMPLE0001").err(),
+        Some(SessionAuthError::Invalid)
     );
 }

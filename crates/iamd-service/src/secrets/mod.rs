@@ -16,6 +16,7 @@
 //! in-sync replicas equal to it, in the same transaction.
 
 pub mod crypto;
+pub mod kms;
 pub mod ops;
 pub mod password;
 pub mod policy;
@@ -75,6 +76,11 @@ pub struct SecretMeta {
     pub deletion_date: Option<i64>,
     #[serde(default)]
     pub policy: Option<String>,
+    /// The unique id of every user and role `policy` names, as they were when it was put: the
+    /// policy is evaluated and shown with a principal deleted (or recreated) since as its old
+    /// id (see [`crate::iam::principal_ids`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub policy_ids: crate::iam::principal_ids::PrincipalIds,
     /// The day (Unix seconds at 00:00 UTC) the value was last read, as of the last write; reads
     /// only update [`Secret::last_accessed`] in memory.
     #[serde(default)]
@@ -219,49 +225,6 @@ pub fn arn_in_region(arn: &str, region: &str) -> String {
     }
 }
 
-/// Regions a secret can be replicated to: those of AWS's partitions where Secrets Manager runs
-/// (botocore's endpoints.json); a replica stays in its primary's partition.
-const PARTITIONS: &[&[&str]] = &[
-    &[
-        "af-south-1",
-        "ap-east-1",
-        "ap-east-2",
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-south-1",
-        "ap-south-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-6",
-        "ap-southeast-7",
-        "ca-central-1",
-        "ca-west-1",
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "mx-central-1",
-        "sa-east-1",
-        "us-east-1",
-        "us-east-2",
-        "us-west-1",
-        "us-west-2",
-    ],
-    &["cn-north-1", "cn-northwest-1"],
-    &["us-gov-east-1", "us-gov-west-1"],
-];
-
 /// Whether a secret in `primary` may be replicated to `region`: a known region of the same
 /// partition (a primary in a region iamd does not know replicates to the `aws` partition), and
 /// not the primary's own region.
@@ -269,11 +232,11 @@ pub fn valid_replica_region(primary: &str, region: &str) -> bool {
     if region == primary {
         return false;
     }
-    let partition = PARTITIONS
+    let partition = crate::regions::PARTITIONS
         .iter()
         .find(|p| p.contains(&primary))
         .copied()
-        .unwrap_or(PARTITIONS[0]);
+        .unwrap_or(crate::regions::AWS);
     partition.contains(&region)
 }
 

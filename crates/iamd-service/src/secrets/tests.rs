@@ -101,6 +101,7 @@ fn call(core: &Iamd, account: &str, region: &str, op: &str, body: &str) -> Resul
         principal: Principal::Root,
         access_key_id: account.into(),
         session: None,
+        origin: Default::default(),
     };
     core.handle(dispatch, &caller, region, &input)
 }

@@ -414,31 +414,7 @@ impl UserOrRoot {
 
 // --- roles as responses show them -------------------------------------------------------------
 
-/// A role's trust policy as AWS holds it now (see [`crate::iam::effective_trust`]): principals
-/// deleted since it was saved show as their unique ids. The legacy tables read the current ids
-/// through `Iamd::role_trust`'s cache; IAM operations have only the domain, so this reads them.
+/// A role's trust policy as AWS holds it now ([`crate::iam::Iam::role_trust`]).
 pub(crate) fn role_trust(d: &IamDomain, role: &crate::iam::RoleRecord) -> String {
-    if role.trust_ids.is_empty() {
-        return role.trust.clone();
-    }
-    crate::iam::effective_trust(role, |text| {
-        let arn = Arn::parse(text).ok()?;
-        let (account, name) = (arn.account(), arn.name());
-        match arn.resource_type() {
-            "role" => d
-                .iam
-                .find::<crate::iam::RoleRecord>(account, name)
-                .ok()
-                .flatten()
-                .filter(|r| r.name == name)
-                .map(|r| r.id),
-            _ => d
-                .iam
-                .find::<UserRecord>(account, name)
-                .ok()
-                .flatten()
-                .filter(|u| u.name == name)
-                .map(|u| u.id),
-        }
-    })
+    d.iam.role_trust(role)
 }

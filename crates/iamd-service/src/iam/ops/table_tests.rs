@@ -56,6 +56,7 @@ fn every_typed_iam_operation_needs_its_own_action_first_and_only_reads_are_get_o
         principal: Principal::Root,
         access_key_id: "AKIAEXAMPLE".into(),
         session: None,
+        origin: Default::default(),
     };
     // ChangePassword is for IAM users only (InvalidUserType for anyone else, before authorization).
     let user = Caller {

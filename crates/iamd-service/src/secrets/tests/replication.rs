@@ -67,6 +67,7 @@ pub(super) fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
         principal: Principal::Root,
         access_key_id: ACCT.into(),
         session: None,
+        origin: Default::default(),
     };
     e.core
         .handle(
@@ -85,6 +86,7 @@ pub(super) fn make_user(e: &Env, name: &str, policy: &str) -> Caller {
         },
         access_key_id: "AKIAEXAMPLE".into(),
         session: None,
+        origin: Default::default(),
     }
 }
 
