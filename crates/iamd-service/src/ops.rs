@@ -8,7 +8,6 @@ use iamd_api::{Service, Value};
 
 pub mod iam_simulate;
 pub mod secretsmanager;
-mod sts;
 
 /// Computes the resource ARN a request acts on (`None`: the action has no resource type, e.g.
 /// `secretsmanager:ListSecrets`, and AccessDenied messages omit `on resource:`). May consult state:
@@ -75,56 +74,7 @@ impl std::fmt::Debug for OpSpec {
 }
 
 /// Every operation table; each service module owns its own.
-const TABLES: &[&[OpSpec]] = &[STS_OPS, iam_simulate::OPS, secretsmanager::OPS];
-
-const STS_OPS: &[OpSpec] = &[
-    OpSpec {
-        service: Service::Sts,
-        name: "GetCallerIdentity",
-        authz: Authz::NoPermissionNeeded,
-        mutates: false,
-        run: sts::get_caller_identity,
-    },
-    OpSpec {
-        service: Service::Sts,
-        name: "GetAccessKeyInfo",
-        // The Service Authorization Reference lists no resource type for GetAccessKeyInfo.
-        authz: Authz::Action {
-            action: "sts:GetAccessKeyInfo",
-            resource: no_resource,
-        },
-        mutates: false,
-        run: sts::get_access_key_info,
-    },
-    OpSpec {
-        service: Service::Sts,
-        name: "AssumeRole",
-        authz: Authz::InOperation {
-            action: "sts:AssumeRole",
-        },
-        mutates: false,
-        run: sts::assume_role,
-    },
-    OpSpec {
-        service: Service::Sts,
-        name: "GetSessionToken",
-        // "No permissions are required for users to perform this operation" (API reference):
-        // it authenticates, it does not authorize.
-        authz: Authz::NoPermissionNeeded,
-        mutates: false,
-        run: sts::get_session_token,
-    },
-    OpSpec {
-        service: Service::Sts,
-        name: "GetFederationToken",
-        authz: Authz::Action {
-            action: "sts:GetFederationToken",
-            resource: sts::federated_user_arn,
-        },
-        mutates: false,
-        run: sts::get_federation_token,
-    },
-];
+const TABLES: &[&[OpSpec]] = &[iam_simulate::OPS, secretsmanager::OPS];
 
 pub fn find(service: Service, name: &str) -> Option<&'static OpSpec> {
     TABLES

@@ -292,3 +292,28 @@ fn every_typed_iam_operation_authorizes_the_canonical_arn_of_what_it_names() {
         "operations without a synthesizable input: {skipped:?}; teach value_for their members"
     );
 }
+
+#[test]
+fn assume_role_is_authorized_on_the_canonical_arn_of_the_role_it_names() {
+    let core = world();
+    let alice = alice(&core);
+    let form = vec![
+        ("Action".to_owned(), "AssumeRole".to_owned()),
+        ("Version".to_owned(), "2011-06-15".to_owned()),
+        (
+            "RoleArn".to_owned(),
+            format!("arn:aws:iam::{A}:role/svc/DEPLOYER"),
+        ),
+        ("RoleSessionName".to_owned(), "s".to_owned()),
+    ];
+    let (op, input) = iamd_api::decode_query(Service::Sts, &form).unwrap();
+    let plan = core
+        .plan_of(core.dispatch(op).unwrap(), &alice, "us-east-1", input)
+        .unwrap();
+    let resources: Vec<String> = plan
+        .checks()
+        .iter()
+        .filter_map(|c| c.resource.as_ref().map(|r| r.name.clone()))
+        .collect();
+    assert_eq!(resources, vec![canonical("role")]);
+}

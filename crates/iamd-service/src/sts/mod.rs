@@ -1,3 +1,6 @@
 //! STS: temporary credentials (AssumeRole, GetSessionToken, GetFederationToken) and who-am-I.
 
+mod assume;
+mod common;
 pub mod ops;
+mod tokens;

@@ -9,6 +9,9 @@ use iamd_api::sts::{self as api, ops as o};
 pub static OPS: &[&dyn Operation<StsDomain>] = &[
     &Entry::<o::GetCallerIdentity>::OP,
     &Entry::<o::GetAccessKeyInfo>::OP,
+    &Entry::<o::AssumeRole>::OP,
+    &Entry::<o::GetSessionToken>::OP,
+    &Entry::<o::GetFederationToken>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>: "No
