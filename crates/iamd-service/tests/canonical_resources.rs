@@ -304,7 +304,7 @@ fn assume_role_is_authorized_on_the_canonical_arn_of_the_role_it_names() {
             "RoleArn".to_owned(),
             format!("arn:aws:iam::{A}:role/svc/DEPLOYER"),
         ),
-        ("RoleSessionName".to_owned(), "s".to_owned()),
+        ("RoleSessionName".to_owned(), "session".to_owned()),
     ];
     let (op, input) = iamd_api::decode_query(Service::Sts, &form).unwrap();
     let plan = core
