@@ -22,26 +22,12 @@ pub struct Options {
     pub session_key_id: u8,
 }
 
-/// One entry of the caller-view cache, with what it was built for.
-struct CachedView {
-    generation: u64,
-    issued_at: Option<i64>,
-    account: String,
-    principal: crate::accounts::Principal,
-    view: Arc<authz::CallerView>,
-}
-
 pub struct Iamd {
     pub accounts: Arc<Accounts>,
-    policy_cache: authz::PolicyCache,
-    /// Session tokens already opened (see `open_session`).
-    session_cache: std::sync::RwLock<std::collections::HashMap<String, Arc<SessionClaims>>>,
-    /// Compiled policies per principal, with the IAM generation they were built at.
-    principal_cache:
-        std::sync::RwLock<std::collections::HashMap<String, (u64, Arc<authz::CompiledPolicies>)>>,
-    /// The engine's view of each credential (see [`authz::CallerView`]), by access key id, with
-    /// the IAM generation it was built at.
-    caller_views: std::sync::RwLock<std::collections::HashMap<String, CachedView>>,
+    /// Decides plans; owns the policy caches. Operations never see it.
+    authorizer: authz::Authorizer,
+    /// Session tokens already opened (see `open_session`); content-addressed, so one generation.
+    session_cache: crate::cache::GenCache<String, Arc<SessionClaims>>,
     pub clock: Arc<dyn Clock>,
     /// IAM users, groups, roles, policies and instance profiles.
     pub iam: Arc<crate::iam::Iam>,
@@ -158,10 +144,8 @@ impl Iamd {
                 secrets: secrets.clone(),
             },
             accounts,
-            policy_cache: authz::PolicyCache::default(),
-            principal_cache: Default::default(),
-            caller_views: Default::default(),
-            session_cache: Default::default(),
+            authorizer: authz::Authorizer::new(iam.clone()),
+            session_cache: crate::cache::GenCache::new("opened session tokens", 100_000),
             clock,
             secrets,
             iam,
@@ -218,9 +202,9 @@ impl Iamd {
             now: self.now(),
         };
         match prepared.inner {
-            PreparedInner::Iam(p) => p.run(&self.iam_domain, self, &req),
-            PreparedInner::Sts(p) => p.run(&self.sts_domain, self, &req),
-            PreparedInner::Secrets(p) => p.run(&self.secrets_domain, self, &req),
+            PreparedInner::Iam(p) => p.run(&self.iam_domain, &self.authorizer, &req),
+            PreparedInner::Sts(p) => p.run(&self.sts_domain, &self.authorizer, &req),
+            PreparedInner::Secrets(p) => p.run(&self.secrets_domain, &self.authorizer, &req),
             PreparedInner::Legacy(spec, input) => {
                 let ctx = ops::Ctx {
                     core: self,
@@ -325,22 +309,16 @@ impl Iamd {
     /// repeat its token, and opening costs an AES-GCM open and a JSON parse. Only tokens that
     /// opened are cached (expiry and the principal's existence are checked on every request).
     fn open_session(&self, token: &str) -> Result<Arc<SessionClaims>, SessionAuthError> {
-        if let Ok(cache) = self.session_cache.read()
-            && let Some(c) = cache.get(token)
-        {
-            return Ok(c.clone());
+        if let Some(c) = self.session_cache.get(token, 0) {
+            return Ok(c);
         }
         let claims = Arc::new(
             self.sessions
                 .open(token)
                 .map_err(|_| SessionAuthError::Invalid)?,
         );
-        if let Ok(mut cache) = self.session_cache.write() {
-            if cache.len() >= 100_000 {
-                cache.clear();
-            }
-            cache.insert(token.to_owned(), claims.clone());
-        }
+        self.session_cache
+            .insert(token.to_owned(), 0, claims.clone());
         Ok(claims)
     }
 
@@ -441,9 +419,7 @@ impl Iamd {
         // AWS-managed policies (`arn:aws:iam::aws:policy/…`) belong to no customer account;
         // reading them is judged as in the caller's own account.
         let resource_account = resource.and_then(arn_account).filter(|a| *a != "aws");
-        let view = self.caller_view(caller)?;
         let mut context = request_context;
-        caller.origin.add_to(&mut context);
         // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
         context.set_static(
             "aws:RequestedRegion",
@@ -457,11 +433,8 @@ impl Iamd {
             Some(arn) => self.resource_facts(arn, &mut context, target_boundary)?,
             None => None,
         };
-        let now = time::OffsetDateTime::from_unix_timestamp(self.now())
-            .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
-        authz::decide(
-            &self.policy_cache,
-            &view,
+        self.authorizer.decide(
+            caller,
             authz::AuthzRequest {
                 service,
                 action,
@@ -471,88 +444,8 @@ impl Iamd {
                 resource_policy,
                 resource_kind: iamd_policy::ResourcePolicyKind::Generic,
             },
-            now,
+            self.now(),
         )
-    }
-
-    /// The engine's view of the caller, cached per access key id while the IAM generation stays
-    /// the same. An entry is used only for the very caller it was built for (same account,
-    /// principal and session issue time), so a reused key id can never borrow another's view.
-    fn caller_view(&self, caller: &Caller) -> Result<Arc<authz::CallerView>, Error> {
-        let generation = self.iam.generation();
-        let issued_at = caller.session.as_ref().map(|s| s.issued_at);
-        let fits = |c: &CachedView| {
-            c.generation == generation
-                && c.issued_at == issued_at
-                && c.account == caller.account
-                && c.principal == caller.principal
-        };
-        if let Ok(cache) = self.caller_views.read()
-            && let Some(c) = cache.get(&caller.access_key_id)
-            && fits(c)
-        {
-            return Ok(c.view.clone());
-        }
-        let view = Arc::new(authz::CallerView::new(
-            caller,
-            self.compiled_policies(caller)?,
-        ));
-        if let Ok(mut cache) = self.caller_views.write() {
-            // A view holds a principal's facts and context keys (about a kilobyte or two): the
-            // bound keeps the cache near 30 MB; past it, views are rebuilt on demand.
-            if cache.len() >= 20_000 {
-                cache.clear();
-            }
-            cache.insert(
-                caller.access_key_id.clone(),
-                CachedView {
-                    generation,
-                    issued_at,
-                    account: caller.account.clone(),
-                    principal: caller.principal.clone(),
-                    view: view.clone(),
-                },
-            );
-        }
-        Ok(view)
-    }
-
-    /// The caller's compiled policies, from the per-principal cache. An entry is valid while the
-    /// IAM generation it was built at is current: every IAM write moves the generation, so a
-    /// change is enforced on the next request.
-    fn compiled_policies(&self, caller: &Caller) -> Result<Arc<authz::CompiledPolicies>, Error> {
-        let key = match &caller.principal {
-            crate::accounts::Principal::Root => {
-                return Ok(Arc::new(authz::CompiledPolicies::default()));
-            }
-            crate::accounts::Principal::User { name, .. } => {
-                format!("{}/user/{}", caller.account, name.to_lowercase())
-            }
-            // A session's policies and tags are its own: one entry per session (its temporary
-            // access key id is unique).
-            crate::accounts::Principal::AssumedRole { .. }
-            | crate::accounts::Principal::FederatedUser { .. } => {
-                format!("{}/session/{}", caller.account, caller.access_key_id)
-            }
-        };
-        let generation = self.iam.generation();
-        if let Ok(cache) = self.principal_cache.read()
-            && let Some((g, compiled)) = cache.get(&key)
-            && *g == generation
-        {
-            return Ok(compiled.clone());
-        }
-        let compiled = Arc::new(authz::compile(
-            &self.policy_cache,
-            &self.principal_policies(caller)?,
-        )?);
-        if let Ok(mut cache) = self.principal_cache.write() {
-            if cache.len() >= 100_000 {
-                cache.clear();
-            }
-            cache.insert(key, (generation, compiled.clone()));
-        }
-        Ok(compiled)
     }
 
     /// Decides one fully described request (its resource policy and context given by the
@@ -561,65 +454,9 @@ impl Iamd {
     pub fn authorize_request(
         &self,
         caller: &Caller,
-        mut req: authz::AuthzRequest<'_>,
+        req: authz::AuthzRequest<'_>,
     ) -> Result<(), Error> {
-        caller.origin.add_to(&mut req.context);
-        let view = self.caller_view(caller)?;
-        let now = time::OffsetDateTime::from_unix_timestamp(self.now())
-            .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
-        authz::decide(&self.policy_cache, &view, req, now)
-    }
-
-    /// The identity policies, boundary, tags and session policies of the caller. Account roots
-    /// have no identity policies (the engine allows a root on its own account by default).
-    pub(crate) fn principal_policies(
-        &self,
-        caller: &Caller,
-    ) -> Result<authz::PrincipalPolicies, Error> {
-        use crate::accounts::Principal;
-        let mut p = match &caller.principal {
-            Principal::Root => authz::PrincipalPolicies::default(),
-            Principal::User { name, .. } => self.iam.user_policies(&caller.account, name)?,
-            Principal::AssumedRole { role_name, .. } => {
-                self.iam.role_policies(&caller.account, role_name)?
-            }
-            // A federated user's permissions are the intersection of its IAM user's policies and
-            // the session policies (the engine grants nothing without a session policy).
-            Principal::FederatedUser { user, .. } => match user {
-                Some(arn) => {
-                    let name = arn.rsplit('/').next().unwrap_or_default();
-                    self.iam.user_policies(&caller.account, name)?
-                }
-                None => authz::PrincipalPolicies::default(),
-            },
-        };
-        if let Some(s) = &caller.session {
-            // Session tags override the role's tags with the same key, case-insensitively.
-            for (k, v) in &s.tags {
-                p.tags.retain(|(rk, _)| !rk.eq_ignore_ascii_case(k));
-                p.tags.push((k.clone(), v.clone()));
-            }
-            if s.has_session_policies() {
-                let mut docs = Vec::new();
-                if let Some(text) = &s.policy {
-                    docs.push(authz::PolicyDoc {
-                        id: "session policy".to_owned(),
-                        text: text.clone(),
-                    });
-                }
-                for arn in &s.policy_arns {
-                    // A managed session policy deleted since grants nothing.
-                    if let Some(text) = self.iam.managed_policy_document(&caller.account, arn)? {
-                        docs.push(authz::PolicyDoc {
-                            id: arn.clone(),
-                            text,
-                        });
-                    }
-                }
-                p.session = Some(docs);
-            }
-        }
-        Ok(p)
+        self.authorizer.decide(caller, req, self.now())
     }
 
     /// What the resource contributes to a decision: its resource-based policy (a secret's) and
@@ -711,84 +548,6 @@ impl Iamd {
         self.iam.invalidate();
         self.iam.forget_mfa_failures();
         self.secrets.reload()
-    }
-}
-
-impl crate::op::Authorize for Iamd {
-    fn enforce(
-        &self,
-        service: Service,
-        req: &crate::op::Request<'_>,
-        plan: crate::op::Plan,
-    ) -> Result<crate::op::Verdicts, Error> {
-        let checks = match plan {
-            // Documented as needing no permission, and explicit denies do not apply
-            // (sts:GetCallerIdentity, sts:GetSessionToken).
-            crate::op::Plan::NoPermissionNeeded => return Ok(crate::op::Verdicts::default()),
-            crate::op::Plan::Checks(checks) => checks,
-        };
-        let mut reported = Vec::new();
-        for check in checks {
-            let on_deny = check.on_deny;
-            let verdict = self.decide_check(service, req, check);
-            match on_deny {
-                crate::op::OnDeny::Fail => verdict?,
-                crate::op::OnDeny::Report => reported.push(verdict),
-            }
-        }
-        Ok(crate::op::Verdicts::new(reported))
-    }
-}
-
-impl Iamd {
-    /// Decides one check with the policy engine: the caller's identity policies, boundary and
-    /// session policies, the resource's policy, the resource's keys, then the request's (which
-    /// win: a request setting `iam:PermissionsBoundary` overrides the target's current one).
-    fn decide_check(
-        &self,
-        service: Service,
-        req: &crate::op::Request<'_>,
-        check: crate::op::Check,
-    ) -> Result<(), Error> {
-        let view = self.caller_view(req.caller)?;
-        let (resource, resource_account, mut context, policy, kind) = match check.resource {
-            Some(r) => (Some(r.name), r.account, r.keys, r.policy, r.policy_kind),
-            None => (
-                None,
-                None,
-                iamd_policy::Context::new(),
-                None,
-                iamd_policy::ResourcePolicyKind::Generic,
-            ),
-        };
-        context.extend(check.keys);
-        // Where the request came from: aws:SourceIp, aws:SecureTransport, aws:UserAgent, …
-        req.caller.origin.add_to(&mut context);
-        // IAM is global: its requests carry us-east-1 (aws-semantics.md §3.2).
-        context.set_static(
-            "aws:RequestedRegion",
-            if service == Service::Iam {
-                "us-east-1"
-            } else {
-                req.region
-            },
-        );
-        let now = time::OffsetDateTime::from_unix_timestamp(req.now)
-            .map_err(|e| Error::Internal(format!("clock out of range: {e}")))?;
-        authz::decide(
-            &self.policy_cache,
-            &view,
-            authz::AuthzRequest {
-                service,
-                action: check.action,
-                resource: resource.as_deref(),
-                resource_account: resource_account.as_deref(),
-                context,
-                resource_policy: policy.map(|doc| authz::ResourcePolicy { doc, kind }),
-                resource_kind: kind,
-            },
-            now,
-        )
     }
 }
 

@@ -7,6 +7,10 @@
 //!
 //! Policies are stored as text; [`PolicyCache`] compiles each distinct document once.
 
+mod authorizer;
+
+pub use authorizer::{Authorizer, Directory};
+
 use crate::accounts::{Caller, Principal};
 use crate::error::Error;
 use crate::sessions::SessionPrincipal;
