@@ -519,10 +519,9 @@ impl Accounts {
         if let Some(id) = account_id
             && !is_account_id(id)
         {
-            return Err(Error::aws(
-                "InvalidParameterValue",
-                format!("--account-id must be exactly 12 digits, got `{id}`"),
-            ));
+            return Err(Error::Config(format!(
+                "--account-id must be exactly 12 digits, got `{id}`"
+            )));
         }
         let account = match account_id {
             Some(id) => id.to_owned(),

@@ -563,17 +563,11 @@ pub(crate) fn session_limits(service: Service, name: &str, caller: &Caller) -> R
     let Some(s) = &caller.session else {
         return Ok(());
     };
-    let invalid = || {
-        Error::aws(
-            "InvalidClientTokenId",
-            "The security token included in the request is invalid.",
-        )
-    };
+    let invalid = || Error::from(crate::error::StsError::SessionNotValidForIam);
     let cannot = || {
-        Error::aws(
-            "AccessDenied",
-            format!("Cannot call {name} with session credentials"),
-        )
+        Error::from(crate::error::StsError::SessionCredentialsNotAllowed {
+            operation: name.to_owned(),
+        })
     };
     if service == Service::Sts && matches!(name, "GetSessionToken" | "GetFederationToken") {
         return Err(cannot());

@@ -111,6 +111,10 @@ pub enum IamError {
     UserNameRequired,
     #[error("invalid ARN {arn}")]
     InvalidArn { arn: String },
+    /// A value whose derived form would not fit (a virtual MFA device name or path whose serial
+    /// number would exceed the model's 256 characters), in the model's wording.
+    #[error("{member} longer than {max}")]
+    TooLong { member: &'static str, max: usize },
 
     // --- others ---
     #[error("invalid authentication code")]
@@ -191,7 +195,9 @@ impl IamError {
             | InvalidContextEntry(_)
             | CallerArnNotAUser { .. } => "InvalidInput",
             MalformedPolicyDocument(_) | InvalidTrustPrincipal { .. } => "MalformedPolicyDocument",
-            InvalidMarker | UserNameRequired | InvalidArn { .. } => "ValidationError",
+            InvalidMarker | UserNameRequired | InvalidArn { .. } | TooLong { .. } => {
+                "ValidationError"
+            }
             InvalidAuthenticationCode => "InvalidAuthenticationCode",
             PasswordPolicyViolation { .. } => "PasswordPolicyViolation",
             InvalidUserType => "InvalidUserType",
@@ -285,6 +291,9 @@ impl IamError {
                 "Must specify userName when calling with non-User credentials".to_owned()
             }
             InvalidArn { arn } => format!("ARN {arn} is not valid."),
+            TooLong { member, max } => format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            ),
             InvalidAuthenticationCode => "Authentication code for device is not valid.".to_owned(),
             PasswordPolicyViolation { message } => message.clone(),
             InvalidUserType => "Only IAM Users can change their own password.".to_owned(),

@@ -12,7 +12,7 @@
 //! caller (per node): see [`lockout`].
 
 use super::{Iam, from_json, to_json};
-use crate::error::Error;
+use crate::error::{Error, IamError};
 use crate::iam::Tag;
 use hmac::{Hmac, KeyInit, Mac};
 use iamd_crypto::SealingKey;
@@ -108,15 +108,8 @@ const MAX_SERIAL: usize = 256;
 /// naming the member that does not fit (iamd's choice; AWS's answer is not recorded).
 fn check_serial_fits(acct: &str, path: &str, name: &str) -> Result<(), Error> {
     let fixed = "arn:aws:iam::".len() + acct.len() + ":mfa".len();
-    let too_long = |member: &str, max: usize| {
-        Error::aws(
-            "ValidationError",
-            format!(
-                "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
-                 Member must have length less than or equal to {max}"
-            ),
-        )
-    };
+    let too_long =
+        |member: &'static str, max: usize| Error::from(IamError::TooLong { member, max });
     let path_len = path.chars().count();
     // Room for the path with a one-character name.
     let max_path = MAX_SERIAL.saturating_sub(fixed + 1);
@@ -139,18 +132,15 @@ fn name_of(serial: &str) -> &str {
 /// DeactivateMFADevice (recorded against AWS in 2026 by LocalStack's IAM MFA snapshot tests);
 /// EnableMFADevice and ResyncMFADevice are assumed to answer the same.
 fn device_not_found(serial: &str) -> Error {
-    Error::aws(
-        "NoSuchEntity",
-        format!("MFA Device with serial number {serial} does not exist."),
-    )
+    IamError::NoSuchMfaDevice {
+        serial: serial.to_owned(),
+    }
+    .into()
 }
 
 fn invalid_code() -> Error {
     // The recorded EnableMFADevice text (aws-semantics.md §7.2 area; IAM console reports it too).
-    Error::aws(
-        "InvalidAuthenticationCode",
-        "Authentication code for device is not valid.",
-    )
+    IamError::InvalidAuthenticationCode.into()
 }
 
 /// `otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String`, the URI AWS's
@@ -269,10 +259,7 @@ impl Iam {
             match tx.put(KIND_MFA, acct, &name.to_lowercase(), &data, Expect::Absent) {
                 Ok(_) => Ok(()),
                 // AWS's text, as recorded in 2026 (LocalStack's IAM MFA snapshot tests).
-                Err(StoreError::AlreadyExists { .. }) => Err(Error::aws(
-                    "EntityAlreadyExists",
-                    "MFA device already exists.",
-                )),
+                Err(StoreError::AlreadyExists { .. }) => Err(IamError::MfaDeviceExists.into()),
                 Err(e) => Err(e.into()),
             }
         })?;
@@ -307,10 +294,7 @@ impl Iam {
             let (mut d, v) =
                 Self::load_mfa(tx, acct, serial)?.ok_or_else(|| device_not_found(serial))?;
             if d.user.is_some() {
-                return Err(Error::aws(
-                    "EntityAlreadyExists",
-                    "MFA Device is already in use.",
-                ));
+                return Err(IamError::MfaDeviceInUse.into());
             }
             let key = d.name.to_lowercase();
             if lockout::locked(tx, acct, &key, now)? {
@@ -407,10 +391,7 @@ impl Iam {
             let (d, v) =
                 Self::load_mfa(tx, acct, serial)?.ok_or_else(|| device_not_found(serial))?;
             if d.user.is_some() {
-                return Err(Error::aws(
-                    "DeleteConflict",
-                    "MFA Device must be deactivated before deleting.",
-                ));
+                return Err(IamError::MfaDeviceActive.into());
             }
             tx.delete(KIND_MFA, acct, &d.name.to_lowercase(), Expect::Version(v))?;
             lockout::clear(tx, acct, &d.name.to_lowercase())?;
@@ -602,9 +583,9 @@ mod tests {
     fn a_device_serial_fits_in_256_characters() {
         let acct = "123456789012";
         assert!(check_serial_fits(acct, "/", &"n".repeat(226)).is_ok());
-        let msg = |e: Error| match e {
-            Error::Aws { code, message } => format!("{code}: {message}"),
-            other => panic!("{other:?}"),
+        let msg = |e: Error| match e.code_and_message(iamd_api::Service::Iam) {
+            Some((code, message)) => format!("{code}: {message}"),
+            None => panic!("{e:?}"),
         };
         assert_eq!(
             msg(check_serial_fits(acct, "/", &"n".repeat(227)).unwrap_err()),

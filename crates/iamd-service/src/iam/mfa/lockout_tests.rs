@@ -88,10 +88,8 @@ fn attempts(store: &Arc<dyn Store>, device: &str) -> Option<Attempts> {
 fn is_invalid_code(r: Result<(), Error>) -> bool {
     matches!(
         r,
-        Err(Error::Aws {
-            code: "InvalidAuthenticationCode",
-            ..
-        })
+        Err(e) if e.code_and_message(iamd_api::Service::Iam).map(|(c, _)| c)
+            == Some("InvalidAuthenticationCode")
     )
 }
 
