@@ -17,11 +17,10 @@
 
 pub mod conformance;
 mod pg;
-mod pg_tls;
 mod sqlite;
 
+pub use pg::tls::SslMode;
 pub use pg::{CHANGES_CHANNEL, PostgresSettings, PostgresStore, Subscription};
-pub use pg_tls::SslMode;
 pub use sqlite::SqliteStore;
 
 /// One stored record.

@@ -38,6 +38,8 @@
 //! with `tokio::task::block_in_place` when it finds itself on a multi-threaded tokio runtime. On a
 //! current-thread runtime call the store from `spawn_blocking`.
 
+pub(crate) mod tls;
+
 use crate::{Expect, Record, Store, StoreError, Tx};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -80,7 +82,7 @@ pub struct PostgresSettings {
     config: postgres::Config,
     schema: Option<String>,
     /// `sslmode` (with `sslrootcert` folded in) and the TLS connector it needs.
-    ssl_mode: crate::pg_tls::SslMode,
+    ssl_mode: self::tls::SslMode,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// Most connections this store opens for transactions (the `subscribe` connections are extra).
     pub pool_size: usize,
@@ -120,15 +122,15 @@ impl fmt::Debug for PostgresSettings {
 impl PostgresSettings {
     /// Parses a `postgres://user[:password]@host[:port]/db[?param=value…]` URL: libpq's URL
     /// parameters (e.g. `connect_timeout=10`, `application_name=…`, `sslmode=verify-full`,
-    /// `sslrootcert=/path/ca.pem`: see `pg_tls.rs`) plus iamd's own `schema=NAME`
+    /// `sslrootcert=/path/ca.pem`: see `tls.rs`) plus iamd's own `schema=NAME`
     /// (see [`with_schema`](Self::with_schema); without it the tables go to the connection's
     /// current schema, normally `public`).
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
         let (url, params) = take_params(url, &["schema", "sslmode", "sslrootcert"]);
         let [schema, sslmode, sslrootcert] = params;
-        let sslmode = crate::pg_tls::SslMode::parse(sslmode.as_deref().unwrap_or("prefer"))?;
+        let sslmode = self::tls::SslMode::parse(sslmode.as_deref().unwrap_or("prefer"))?;
         let sslrootcert = sslrootcert.map(|p| std::path::PathBuf::from(percent_decode(&p)));
-        let (ssl_mode, tls) = crate::pg_tls::connector(sslmode, sslrootcert.as_deref())?;
+        let (ssl_mode, tls) = self::tls::connector(sslmode, sslrootcert.as_deref())?;
         let mut config: postgres::Config = url.parse().map_err(|e| {
             StoreError::Unavailable(format!("invalid PostgreSQL URL: {}", with_causes(&e)))
         })?;
@@ -193,7 +195,7 @@ impl PostgresSettings {
     }
 
     /// The TLS mode in force (`require` with `sslrootcert` is `verify-ca`).
-    pub fn ssl_mode(&self) -> crate::pg_tls::SslMode {
+    pub fn ssl_mode(&self) -> self::tls::SslMode {
         self.ssl_mode
     }
 
@@ -1793,7 +1795,7 @@ mod tests {
         );
     }
 
-    // --- TLS (`sslmode`, `sslrootcert`; pg_tls.rs) ---------------------------------------------
+    // --- TLS (`sslmode`, `sslrootcert`; tls.rs) -------------------------------------------------
 
     const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/pg-tls");
 
