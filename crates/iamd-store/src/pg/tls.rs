@@ -235,3 +235,209 @@ impl ServerCertVerifier for Unverified {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::StoreError;
+    use crate::pg::PostgresSettings;
+    use crate::pg::testing::{pg_url, tls_file};
+    use postgres::NoTls;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A fake PostgreSQL server on 127.0.0.1 for one connection: it answers the client's
+    /// SSLRequest with `S` (then a TLS handshake with the test certificate) or `N` (`tls` false),
+    /// reads the startup message and refuses it with an error naming how it arrived, so the
+    /// client's error says whether TLS was used and accepted.
+    fn fake_server(tls: bool) -> (u16, std::thread::JoinHandle<String>) {
+        use rustls::pki_types::pem::PemObject;
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            fn error_response(message: &str) -> Vec<u8> {
+                let mut fields = Vec::new();
+                for (k, v) in [
+                    (b'S', "FATAL"),
+                    (b'V', "FATAL"),
+                    (b'C', "28000"),
+                    (b'M', message),
+                ] {
+                    fields.push(k);
+                    fields.extend_from_slice(v.as_bytes());
+                    fields.push(0);
+                }
+                fields.push(0);
+                let mut out = vec![b'E'];
+                out.extend_from_slice(&(fields.len() as u32 + 4).to_be_bytes());
+                out.extend_from_slice(&fields);
+                out
+            }
+            fn read_message(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
+                let mut len = [0u8; 4];
+                r.read_exact(&mut len)?;
+                let mut body = vec![0u8; u32::from_be_bytes(len) as usize - 4];
+                r.read_exact(&mut body)?;
+                Ok(body)
+            }
+            let first = read_message(&mut tcp).unwrap();
+            if first != 80877103u32.to_be_bytes() {
+                // No SSLRequest: a plaintext startup message.
+                tcp.write_all(&error_response("fake server: plaintext"))
+                    .unwrap();
+                return "plaintext".to_owned();
+            }
+            if !tls {
+                tcp.write_all(b"N").unwrap();
+                if read_message(&mut tcp).is_ok() {
+                    tcp.write_all(&error_response("fake server: plaintext"))
+                        .unwrap();
+                    return "plaintext after N".to_owned();
+                }
+                return "client left after N".to_owned();
+            }
+            tcp.write_all(b"S").unwrap();
+            let certs = rustls::pki_types::CertificateDer::pem_file_iter(tls_file("server.pem"))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let key =
+                rustls::pki_types::PrivateKeyDer::from_pem_file(tls_file("server.key")).unwrap();
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+            let conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            let mut stream = rustls::StreamOwned::new(conn, tcp);
+            match read_message(&mut stream) {
+                Ok(_) => {
+                    stream
+                        .write_all(&error_response("fake server: TLS accepted"))
+                        .unwrap();
+                    let _ = stream.flush();
+                    "TLS accepted".to_owned()
+                }
+                Err(e) => format!("TLS failed: {e}"),
+            }
+        });
+        (port, handle)
+    }
+
+    /// Connects to a fake server with `query` and returns (client error, what the server saw).
+    fn via_fake(tls: bool, query: &str) -> (String, String) {
+        let (port, server) = fake_server(tls);
+        let url = format!("postgres://iamd@127.0.0.1:{port}/db?connect_timeout=5&{query}");
+        let err = match PostgresSettings::from_url(&url).unwrap().connect() {
+            Err(StoreError::Unavailable(m)) => m,
+            Ok(_) => panic!("the fake server accepted nothing"),
+            Err(e) => panic!("{e:?}"),
+        };
+        (err, server.join().unwrap())
+    }
+
+    #[test]
+    fn sslmode_decides_whether_and_how_the_server_is_trusted() {
+        let ca = tls_file("ca.pem");
+        let other = tls_file("other-ca.pem");
+        // The server's certificate is signed by `ca` for `localhost`; we connect to 127.0.0.1.
+        for (query, accepted) in [
+            ("sslmode=require".to_owned(), true),
+            ("sslmode=prefer".to_owned(), true),
+            (String::new(), true),
+            (format!("sslmode=verify-ca&sslrootcert={ca}"), true),
+            (format!("sslmode=require&sslrootcert={ca}"), true),
+            // Right CA, wrong name.
+            (format!("sslmode=verify-full&sslrootcert={ca}"), false),
+            // Wrong CA.
+            (format!("sslmode=verify-ca&sslrootcert={other}"), false),
+            (format!("sslmode=require&sslrootcert={other}"), false),
+            (format!("sslmode=verify-full&sslrootcert={other}"), false),
+        ] {
+            let (err, seen) = via_fake(true, &query);
+            if accepted {
+                assert!(err.contains("fake server: TLS accepted"), "{query}: {err}");
+                assert_eq!(seen, "TLS accepted", "{query}");
+            } else {
+                assert!(err.contains("certificate"), "{query}: {err}");
+                assert!(seen.starts_with("TLS failed"), "{query}: {seen}");
+            }
+        }
+        // verify-full against the name the certificate holds.
+        let (port, server) = fake_server(true);
+        let url = format!(
+            "postgres://iamd@localhost:{port}/db?connect_timeout=5&sslmode=verify-full&sslrootcert={ca}"
+        );
+        match PostgresSettings::from_url(&url).unwrap().connect() {
+            Err(StoreError::Unavailable(m)) => {
+                assert!(m.contains("fake server: TLS accepted"), "{m}")
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert_eq!(server.join().unwrap(), "TLS accepted");
+        // disable never asks for TLS.
+        let (err, seen) = via_fake(true, "sslmode=disable");
+        assert!(err.contains("fake server: plaintext"), "{err}");
+        assert_eq!(seen, "plaintext");
+        // A server without TLS: prefer goes on in plaintext, require and verify-* refuse.
+        let (err, seen) = via_fake(false, "sslmode=prefer");
+        assert!(err.contains("fake server: plaintext"), "{err}");
+        assert_eq!(seen, "plaintext after N");
+        for query in [
+            "sslmode=require".to_owned(),
+            format!("sslmode=verify-full&sslrootcert={ca}"),
+        ] {
+            let (err, seen) = via_fake(false, &query);
+            assert!(!err.contains("fake server"), "{query}: {err}");
+            assert_eq!(seen, "client left after N", "{query}");
+        }
+    }
+
+    #[test]
+    fn sslmode_against_the_test_server() {
+        let Some(url) = pg_url("sslmode_against_the_test_server") else {
+            return;
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let ssl_on = postgres::Client::connect(&url, NoTls)
+            .unwrap()
+            .query_one("SHOW ssl", &[])
+            .unwrap()
+            .get::<_, String>(0)
+            == "on";
+        let uses_tls = |mode: &str| {
+            PostgresSettings::from_url(&format!("{url}{sep}sslmode={mode}"))
+                .unwrap()
+                .connect()
+                .map(|mut c| {
+                    c.query_one(
+                        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                        &[],
+                    )
+                    .unwrap()
+                    .get::<_, bool>(0)
+                })
+        };
+        assert!(!uses_tls("disable").unwrap());
+        if ssl_on {
+            assert!(uses_tls("require").unwrap());
+            assert!(uses_tls("prefer").unwrap());
+        } else {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: the test server has ssl=off: checking that sslmode=require is refused"
+            );
+            assert!(uses_tls("require").is_err());
+            assert!(!uses_tls("prefer").unwrap());
+        }
+        // A CA that did not sign the server's certificate is refused, whatever the server has.
+        let other = tls_file("other-ca.pem");
+        assert!(uses_tls(&format!("verify-ca&sslrootcert={other}")).is_err());
+    }
+}
