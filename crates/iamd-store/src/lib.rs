@@ -15,6 +15,14 @@
 //!
 //! Only this crate knows SQL. Every backend runs the same behavioural suite in [`conformance`].
 
+// Issue #12: cedar's lints, crate by crate until every crate is clean and they move to
+// `[workspace.lints]`.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod conformance;
 mod pg;
 mod sqlite;

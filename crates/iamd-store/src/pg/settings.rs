@@ -104,7 +104,7 @@ impl PostgresSettings {
             && schema
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            && !schema.as_bytes()[0].is_ascii_digit();
+            && !schema.as_bytes().first().is_some_and(u8::is_ascii_digit);
         if !valid {
             return Err(StoreError::Unavailable(format!(
                 "invalid PostgreSQL schema name `{schema}`"
@@ -142,9 +142,9 @@ fn take_params<const N: usize>(url: &str, names: &[&str; N]) -> (String, [Option
         .split('&')
         .filter(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            match names.iter().position(|n| *n == k) {
-                Some(i) => {
-                    found[i] = Some(v.to_owned());
+            match names.iter().zip(found.iter_mut()).find(|(n, _)| **n == k) {
+                Some((_, slot)) => {
+                    *slot = Some(v.to_owned());
                     false
                 }
                 None => true,
@@ -160,24 +160,18 @@ fn take_params<const N: usize>(url: &str, names: &[&str; N]) -> (String, [Option
 
 /// `%XX` escapes of a URL parameter value (a path may hold any byte).
 fn percent_decode(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(v.len());
+    let mut rest = v.as_bytes();
+    while let Some((&c, tail)) = rest.split_first() {
+        if let (b'%', [h, l, after @ ..]) = (c, tail)
+            && let (Some(h), Some(l)) = (hex(*h), hex(*l))
+        {
+            out.push((h * 16 + l) as u8);
+            rest = after;
+        } else {
+            out.push(c);
+            rest = tail;
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -235,6 +229,64 @@ mod tests {
                 .schema(),
             None
         );
+    }
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        let with = |name: &str| {
+            PostgresSettings::from_url("postgres://x@h/db")
+                .unwrap()
+                .with_schema(name)
+        };
+        for ok in ["a", "_", "iamd_2", &"s".repeat(63)] {
+            assert_eq!(with(ok).unwrap().schema(), Some(ok));
+        }
+        for bad in ["", "9a", "A", "a-b", "a b", "\u{e9}", &"s".repeat(64)] {
+            match with(bad) {
+                Err(StoreError::Unavailable(m)) => assert!(m.contains("schema name"), "{m}"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn percent_decode_takes_only_complete_escapes() {
+        for (input, decoded) in [
+            ("", ""),
+            ("plain/path.pem", "plain/path.pem"),
+            ("a%2Fb%2fc", "a/b/c"),
+            ("%41%42", "AB"),
+            ("%e2%82%ac", "\u{20ac}"),
+            // Incomplete or invalid escapes stay as they are, at the end of the value too.
+            ("%", "%"),
+            ("100%", "100%"),
+            ("%4", "%4"),
+            ("%zz", "%zz"),
+            ("%4g", "%4g"),
+            ("%%41", "%A"),
+            // Bytes that are not UTF-8 become U+FFFD.
+            ("%ff", "\u{fffd}"),
+        ] {
+            assert_eq!(percent_decode(input), decoded, "{input}");
+        }
+    }
+
+    #[test]
+    fn take_params_keeps_the_last_occurrence_and_the_other_parameters() {
+        let (url, [schema, mode]) = take_params(
+            "postgres://h/db?schema=a&application_name=x&sslmode=require&schema=b&flag",
+            &["schema", "sslmode"],
+        );
+        assert_eq!(url, "postgres://h/db?application_name=x&flag");
+        assert_eq!(schema.as_deref(), Some("b"));
+        assert_eq!(mode.as_deref(), Some("require"));
+        let (url, [schema]) = take_params("postgres://h/db?schema=", &["schema"]);
+        assert_eq!(
+            (url.as_str(), schema.as_deref()),
+            ("postgres://h/db", Some(""))
+        );
+        let (url, [schema]) = take_params("postgres://h/db", &["schema"]);
+        assert_eq!((url.as_str(), schema), ("postgres://h/db", None));
     }
 
     #[test]

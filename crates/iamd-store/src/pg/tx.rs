@@ -453,6 +453,10 @@ impl Tx for PgTx<'_, '_> {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of arrays the tests build"
+)]
 mod tests {
     use super::*;
     use crate::pg::PostgresStore;
