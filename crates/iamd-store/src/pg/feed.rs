@@ -20,7 +20,7 @@ impl Subscription {
     /// Opens a dedicated connection that `LISTEN`s on [`CHANGES_CHANNEL`] (see
     /// [`PostgresStore::subscribe`](super::PostgresStore::subscribe)).
     pub(super) fn open(settings: &PostgresSettings) -> Result<Self, StoreError> {
-        off_runtime(|| {
+        off_runtime("subscribe", || {
             let mut client = settings.connect()?;
             client
                 .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
@@ -38,7 +38,7 @@ impl Subscription {
             .client
             .as_mut()
             .ok_or_else(|| StoreError::Unavailable("subscription closed".into()))?;
-        off_runtime(|| {
+        off_runtime("notifications", || {
             let deadline = Instant::now() + timeout;
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -1,8 +1,8 @@
 //! The multi-node backend: PostgreSQL through the synchronous `postgres` client and a small pool.
 //!
 //! Modules: [`settings`] (the store URL), [`tls`] (`sslmode`), [`pool`] (connections), [`tx`]
-//! (transactions, retries, the writer lock), [`migrations`] and [`feed`] (change notifications);
-//! this one ties them into [`PostgresStore`].
+//! (transactions, retries, the writer lock), [`migrations`], [`feed`] (change notifications) and
+//! [`guard`] (calls from async workers); this one ties them into [`PostgresStore`].
 //!
 //! # Transactions
 //!
@@ -37,12 +37,20 @@
 //!
 //! # Calling from async code
 //!
-//! The `postgres` client drives each connection with its own small runtime, which must not be
-//! started from inside a tokio worker. Every public entry point therefore steps off the runtime
-//! with `tokio::task::block_in_place` when it finds itself on a multi-threaded tokio runtime. On a
-//! current-thread runtime call the store from `spawn_blocking`.
+//! Every store call blocks its thread until the database answers: callers run them on blocking
+//! threads (`spawn_blocking`, or threads of their own), never on an async worker. The service
+//! layer runs every store-reading operation on the blocking pool.
+//!
+//! The `postgres` client also drives each connection with its own small runtime, which tokio
+//! refuses to start on a worker thread (it panics). As a guard for the few cold paths that still
+//! reach the store from a worker (authentication cache misses), every public entry point steps off
+//! the runtime with `tokio::task::block_in_place` when it finds itself on a multi-threaded tokio
+//! runtime; when it does so on a worker it logs a debug event (target `iamd_store::pg::guard`,
+//! field `op`), so those calls can be counted with `IAMD_LOG=iamd_store=debug`. On a current-thread
+//! runtime there is no guard: call the store from `spawn_blocking`.
 
 mod feed;
+mod guard;
 mod migrations;
 mod pool;
 mod settings;
@@ -55,39 +63,9 @@ pub use feed::{CHANGES_CHANNEL, Subscription};
 pub use settings::PostgresSettings;
 
 use crate::{Store, StoreError, Tx};
+use guard::{drop_off_runtime, off_runtime};
 use pool::Pool;
 use std::fmt;
-
-/// Runs blocking client work where the `postgres` client may start its own runtime: directly on
-/// plain threads and `spawn_blocking` threads, through `block_in_place` on a multi-threaded tokio
-/// runtime. On a current-thread runtime tokio offers neither a way out nor a way to tell a
-/// `spawn_blocking` thread from the runtime's own thread: callers there must use
-/// `spawn_blocking` (the client panics otherwise).
-fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
-    }
-}
-
-/// Drops clients (which stops their private runtimes) where that is allowed.
-fn drop_off_runtime<T: Send + 'static>(value: T) {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(|| drop(value))
-        }
-        Ok(_) => {
-            // A current-thread runtime may be driving this very thread: close elsewhere. If no
-            // thread can be started the clients are dropped with the closure, on this thread.
-            let _ = std::thread::Builder::new()
-                .name("iamd-pg-close".into())
-                .spawn(move || drop(value));
-        }
-        Err(_) => drop(value),
-    }
-}
 
 fn pg_error(e: &postgres::Error) -> StoreError {
     // `Display` of a server error says only "db error"; the server's message and SQLSTATE are
@@ -136,7 +114,7 @@ impl PostgresStore {
     /// Connection failures are [`StoreError::Unavailable`]; a schema newer than this build is
     /// [`StoreError::Incompatible`].
     pub fn connect(settings: PostgresSettings) -> Result<Self, StoreError> {
-        off_runtime(|| {
+        off_runtime("connect", || {
             let mut client = settings.connect()?;
             migrations::migrate(&mut client, settings.schema())?;
             // Keep the migration connection as the pool's first idle connection.
@@ -189,18 +167,18 @@ impl Store for PostgresStore {
         &self,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        off_runtime(|| tx::write(&self.pool, f))
+        off_runtime("write", || tx::write(&self.pool, f))
     }
 
     fn read_dyn(
         &self,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        off_runtime(|| tx::read(&self.pool, f))
+        off_runtime("read", || tx::read(&self.pool, f))
     }
 
     fn revision(&self) -> Result<i64, StoreError> {
-        off_runtime(|| tx::revision(&self.pool))
+        off_runtime("revision", || tx::revision(&self.pool))
     }
 }
 
