@@ -32,13 +32,14 @@ impl Subscription {
     }
 
     /// Waits up to `timeout` for the next committed revision. `Ok(None)`: nothing arrived.
-    /// `Err(Unavailable)`: the connection is gone; subscribe again.
+    /// `Err(Unavailable)`: the connection is gone and the subscription with it (every later call
+    /// says so too); subscribe again.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<i64>, StoreError> {
         let client = self
             .client
             .as_mut()
             .ok_or_else(|| StoreError::Unavailable("subscription closed".into()))?;
-        off_runtime("notifications", || {
+        let next = off_runtime("notifications", || {
             let deadline = Instant::now() + timeout;
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());
@@ -63,7 +64,14 @@ impl Subscription {
                     Err(e) => return Err(pg_error(&e)),
                 }
             }
-        })
+        });
+        if next.is_err() {
+            // The client reads what the server sent before the error together with it and
+            // reports the error first: notifications read with it would otherwise come out of
+            // later calls, after the caller was told that the feed was lost.
+            drop_off_runtime(self.client.take());
+        }
+        next
     }
 }
 
@@ -100,6 +108,8 @@ impl crate::ChangeFeed for Subscription {
 
 #[cfg(test)]
 mod tests {
+    use super::Subscription;
+    use crate::pg::PostgresSettings;
     use crate::pg::testing::{TestSchema, pg_url};
     use crate::{Expect, Store, StoreError, StoreExt};
     use std::time::{Duration, Instant};
@@ -171,5 +181,105 @@ mod tests {
             "{outcome:?}"
         );
         assert!(matches!(sub.next(), Some(Err(_)) | None));
+    }
+
+    /// A fake PostgreSQL server on 127.0.0.1 for one connection: it accepts the startup and the
+    /// `LISTEN`; then, when `go` says so, it sends in one write a notification for each of
+    /// `revisions` followed by the FATAL error of a terminated backend, and closes the connection.
+    fn dying_listener(
+        revisions: &'static [i64],
+        go: std::sync::mpsc::Receiver<()>,
+    ) -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+            let mut out = vec![kind];
+            out.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+            out.extend_from_slice(body);
+            out
+        }
+        fn cstr(out: &mut Vec<u8>, s: &str) {
+            out.extend_from_slice(s.as_bytes());
+            out.push(0);
+        }
+        fn read_body(r: &mut impl Read) -> Vec<u8> {
+            let mut len = [0u8; 4];
+            r.read_exact(&mut len).unwrap();
+            let mut body = vec![0u8; u32::from_be_bytes(len) as usize - 4];
+            r.read_exact(&mut body).unwrap();
+            body
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            read_body(&mut tcp); // the startup message (sslmode=disable: no SSLRequest)
+            let mut out = message(b'R', &0u32.to_be_bytes()); // AuthenticationOk
+            out.extend(message(b'Z', b"I"));
+            tcp.write_all(&out).unwrap();
+            let mut kind = [0u8; 1];
+            tcp.read_exact(&mut kind).unwrap();
+            assert_eq!(kind, [b'Q']);
+            let query = read_body(&mut tcp);
+            assert!(query.starts_with(b"LISTEN iamd_changes"), "{query:?}");
+            let mut out = message(b'C', b"LISTEN\0");
+            out.extend(message(b'Z', b"I"));
+            tcp.write_all(&out).unwrap();
+            go.recv().unwrap();
+            let mut out = Vec::new();
+            for rev in revisions {
+                let mut body = 4242u32.to_be_bytes().to_vec();
+                cstr(&mut body, super::CHANGES_CHANNEL);
+                cstr(&mut body, &rev.to_string());
+                out.extend(message(b'A', &body));
+            }
+            let mut fields = Vec::new();
+            for (k, v) in [
+                (b'S', "FATAL"),
+                (b'V', "FATAL"),
+                (b'C', "57P01"),
+                (b'M', "terminating connection due to administrator command"),
+            ] {
+                fields.push(k);
+                cstr(&mut fields, v);
+            }
+            fields.push(0);
+            out.extend(message(b'E', &fields));
+            tcp.write_all(&out).unwrap();
+            let _ = tcp.shutdown(std::net::Shutdown::Both);
+        });
+        (port, handle)
+    }
+
+    #[test]
+    fn a_lost_connection_ends_the_subscription_even_with_revisions_queued() {
+        // The client reads the queued notifications and the error in one go and reports the
+        // error first; the revisions read with it must not surface after the loss was reported
+        // (the caller has moved on to a new subscription and a revision check by then).
+        let (go, wait) = std::sync::mpsc::channel();
+        let (port, server) = dying_listener(&[41, 42], wait);
+        let settings = PostgresSettings::from_url(&format!(
+            "postgres://iamd@127.0.0.1:{port}/db?sslmode=disable&connect_timeout=5"
+        ))
+        .unwrap();
+        let mut sub = Subscription::open(&settings).unwrap();
+        go.send(()).unwrap();
+        server.join().unwrap();
+        let mut seen = Vec::new();
+        let lost = loop {
+            match sub.recv_timeout(Duration::from_secs(5)) {
+                Ok(Some(rev)) => seen.push(rev),
+                Ok(None) => panic!("no news from a dead connection; saw {seen:?}"),
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(lost, StoreError::Unavailable(_)), "{lost:?}");
+        assert!(seen.len() <= 2, "{seen:?}");
+        // From then on the subscription is over.
+        match sub.recv_timeout(Duration::from_millis(100)) {
+            Err(StoreError::Unavailable(m)) => assert!(m.contains("closed"), "{m}"),
+            other => panic!("after a lost connection: {other:?}"),
+        }
+        assert!(sub.next().is_none());
     }
 }
