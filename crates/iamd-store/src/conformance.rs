@@ -2,7 +2,11 @@
 //!
 //! Backends call it from their own tests: `for (name, case) in CASES { case(&fresh_store()) }`.
 //! The cases panic on failure (they are test code; clippy's panic lint does not apply to them).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test code, compiled outside `cfg(test)` so that every backend's tests can share it: a failed step panics"
+)]
 
 use crate::{Expect, Store, StoreError, StoreExt};
 

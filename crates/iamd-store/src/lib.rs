@@ -14,14 +14,31 @@
 //! concurrent writers.
 //!
 //! Only this crate knows SQL. Every backend runs the same behavioural suite in [`conformance`].
+//!
+//! # Threads
+//!
+//! Every store call blocks its thread until the database has answered: run store calls on
+//! blocking threads (`tokio::task::spawn_blocking`, or threads of your own), never on an async
+//! worker. The service layer runs every store-reading operation on the blocking pool. The
+//! PostgreSQL backend keeps a guard for the few cold paths that still call it from a worker
+//! (authentication cache misses): it steps off the worker with `tokio::task::block_in_place`
+//! and logs a debug event each time (target `iamd_store::pg::guard`), so that those calls can be
+//! counted with `IAMD_LOG=iamd_store=debug`; see the `pg` module notes.
+
+// Issue #12: cedar's lints, crate by crate until every crate is clean and they move to
+// `[workspace.lints]`.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
 
 pub mod conformance;
 mod pg;
-mod pg_tls;
 mod sqlite;
 
+pub use pg::tls::SslMode;
 pub use pg::{CHANGES_CHANNEL, PostgresSettings, PostgresStore, Subscription};
-pub use pg_tls::SslMode;
 pub use sqlite::SqliteStore;
 
 /// One stored record.
