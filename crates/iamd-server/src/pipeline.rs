@@ -256,7 +256,24 @@ async fn run(
     // long-term keys are looked up in memory.
     let (mut caller, secret, implicit_account): (Caller, SigningSecret, Option<String>) =
         if let Some(token) = auth.security_token() {
-            match state.core.authenticate_session(token, auth.access_key_id()) {
+            // In memory when the session's principal is cached; a cold cache reads the store, and
+            // the store is read only where blocking is allowed.
+            let (authenticated, refused) = iamd_store::without_blocking(|| {
+                state.core.authenticate_session(token, auth.access_key_id())
+            });
+            let authenticated = if refused {
+                let (core, token, key_id) = (
+                    state.core.clone(),
+                    token.to_owned(),
+                    auth.access_key_id().to_owned(),
+                );
+                tokio::task::spawn_blocking(move || core.authenticate_session(&token, &key_id))
+                    .await
+                    .unwrap_or(Err(SessionAuthError::Invalid))
+            } else {
+                authenticated
+            };
+            match authenticated {
                 Ok(claims) => {
                     let caller = Caller::from_session(claims.clone());
                     (caller, SigningSecret::Session(claims), None)
@@ -334,25 +351,44 @@ async fn run(
     // 3. Resolve, authorize and run the operation: on a blocking thread unless it is an
     //    in-memory hot path.
     let core = state.core.clone();
-    let prepared = match core
-        .dispatch(op)
-        .and_then(|dispatch| core.prepare(dispatch, input))
-    {
+    let dispatch = match core.dispatch(op) {
+        Ok(d) => d,
+        Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
+    };
+    // Kept to run the request again on the blocking pool if its in-memory attempt needs the store.
+    let retry_input = input.clone();
+    let prepared = match core.prepare(dispatch, input) {
         Ok(p) => p,
         Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
     };
-    let result: Result<Value, SvcError> = if prepared.blocking() || implicit_account.is_some() {
-        let core2 = core.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Some(acct) = implicit_account {
-                core2.accounts.ensure_account(&acct, core2.now())?;
-            }
-            core2.run(prepared, &caller, &region)
-        })
-        .await
-        .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
-    } else {
-        core.run(prepared, &caller, &region)
+    let inline = !prepared.blocking() && implicit_account.is_none();
+    let mut prepared = Some(prepared);
+    let mut result: Option<Result<Value, SvcError>> = None;
+    if inline && let Some(p) = prepared.take() {
+        // An in-memory hot path: run it here unless it turns out to need the store (a cold
+        // cache), which it cannot touch on an async worker; then it runs again below.
+        let (out, refused) = iamd_store::without_blocking(|| core.run(p, &caller, &region));
+        if !refused {
+            result = Some(out);
+        }
+    }
+    let result: Result<Value, SvcError> = match result {
+        Some(r) => r,
+        None => {
+            let core2 = core.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Some(acct) = implicit_account {
+                    core2.accounts.ensure_account(&acct, core2.now())?;
+                }
+                let prepared = match prepared {
+                    Some(p) => p,
+                    None => core2.prepare(dispatch, retry_input)?,
+                };
+                core2.run(prepared, &caller, &region)
+            })
+            .await
+            .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
+        }
     };
     match result {
         Ok(value) => {

@@ -42,8 +42,13 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
         }
     }
 
-    /// Stores `value`, built at `generation`.
+    /// Stores `value`, built at `generation` — unless a store access was refused while it was
+    /// being built (an in-memory attempt on an async worker, see
+    /// [`iamd_store::without_blocking`]): it may rest on an error turned into a default.
     pub fn insert(&self, key: K, generation: u64, value: V) {
+        if iamd_store::refused_so_far() {
+            return;
+        }
         if let Ok(mut map) = self.map.write() {
             if map.len() >= self.capacity && !map.contains_key(&key) {
                 tracing::debug!(
@@ -112,6 +117,20 @@ mod tests {
         let e: Result<u32, &str> = c.get_or_try_insert("b".into(), 2, || Err("no"));
         assert_eq!(e, Err("no"));
         assert_eq!(c.get("b", 2), None);
+    }
+
+    #[test]
+    fn nothing_built_after_a_refused_store_access_is_kept() {
+        let c: GenCache<u32, u32> = GenCache::new("t", 10);
+        let store = iamd_store::SqliteStore::open_in_memory().unwrap();
+        let ((), refused) = iamd_store::without_blocking(|| {
+            c.insert(1, 0, 1);
+            let _ = iamd_store::StoreExt::read(&store, |_| Ok::<_, iamd_store::StoreError>(()));
+            c.insert(2, 0, 2);
+        });
+        assert!(refused);
+        assert_eq!(c.get(&1, 0), Some(1), "built before the refusal: kept");
+        assert_eq!(c.get(&2, 0), None, "built after it: dropped");
     }
 
     #[test]

@@ -84,6 +84,56 @@ pub enum StoreError {
     /// The transaction closure returned an error; everything it did was rolled back.
     #[error("transaction aborted by its caller")]
     Aborted,
+    /// The calling thread must not block (it runs an in-memory hot path on an async worker, see
+    /// [`without_blocking`]): the caller runs the request again where blocking is allowed.
+    #[error("a store access was attempted where blocking is not allowed")]
+    WouldBlock,
+}
+
+std::thread_local! {
+    static NO_BLOCKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static REFUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with store access forbidden on this thread: every [`StoreExt`] transaction it starts
+/// fails at once with [`StoreError::WouldBlock`], touching nothing. Answers `f`'s result and
+/// whether any store access was refused — then the result is not to be trusted (a caller may
+/// have turned the error into a default), and the work must run again where blocking is allowed.
+///
+/// The server runs in-memory hot paths (a warm GetSecretValue, AssumeRole, GetCallerIdentity)
+/// this way on its async workers, and runs the request again on the blocking pool when one of
+/// them needed the store after all (a cold cache): no store access happens on an async worker.
+pub fn without_blocking<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    /// Restores the enclosing state, even if `f` unwinds; an enclosing call learns of refusals.
+    struct Restore {
+        forbidden: bool,
+        refused: bool,
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NO_BLOCKING.with(|c| c.set(self.forbidden));
+            REFUSED.with(|c| c.set(self.refused || c.get()));
+        }
+    }
+    let restore = Restore {
+        forbidden: NO_BLOCKING.with(|c| c.replace(true)),
+        refused: REFUSED.with(|c| c.replace(false)),
+    };
+    let out = f();
+    let refused = REFUSED.with(|c| c.get());
+    drop(restore);
+    (out, refused)
+}
+
+/// Whether a store access was refused so far in the current [`without_blocking`] scope: results
+/// computed since may rest on an error turned into a default, and must not be cached.
+pub fn refused_so_far() -> bool {
+    REFUSED.with(|c| c.get())
+}
+
+/// Whether store access is forbidden on this thread (see [`without_blocking`]).
+pub fn blocking_forbidden() -> bool {
+    NO_BLOCKING.with(|c| c.get())
 }
 
 /// Operations available inside a transaction.
@@ -175,6 +225,10 @@ fn run<R, E: From<StoreError>>(
     mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
     exec: impl FnOnce(&mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>) -> Result<(), StoreError>,
 ) -> Result<R, E> {
+    if blocking_forbidden() {
+        REFUSED.with(|c| c.set(true));
+        return Err(E::from(StoreError::WouldBlock));
+    }
     let mut out: Option<Result<R, E>> = None;
     let res = exec(&mut |tx| match f(tx) {
         Ok(v) => {
@@ -265,4 +319,36 @@ pub fn open_url(url: &str) -> Result<Box<dyn Store>, StoreError> {
         )));
     }
     Ok(Box::new(SqliteStore::open(std::path::Path::new(url))?))
+}
+
+#[cfg(test)]
+mod blocking_tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_where_blocking_is_forbidden_fails_before_touching_the_store() {
+        let store = SqliteStore::open_in_memory().expect("store");
+        let mut ran = false;
+        let (r, refused) = without_blocking(|| {
+            store
+                .read(|_| {
+                    ran = true;
+                    Ok::<_, StoreError>(())
+                })
+                // A caller that swallows the error still cannot hide the refusal.
+                .unwrap_or(())
+        });
+        assert_eq!(r, ());
+        assert!(refused, "the refusal is reported");
+        assert!(!ran, "the closure must not run");
+        let (w, _) = without_blocking(|| store.write(|_| Ok::<_, StoreError>(())));
+        assert_eq!(w, Err(StoreError::WouldBlock));
+        assert_eq!(without_blocking(|| 1), (1, false));
+        // Nested: the outer call learns of the inner refusal; the flags are restored.
+        let ((_, inner), outer) =
+            without_blocking(|| without_blocking(|| store.read(|_| Ok::<_, StoreError>(()))));
+        assert!(inner && outer);
+        assert!(!blocking_forbidden());
+        assert_eq!(store.read(|_| Ok::<_, StoreError>(7)), Ok(7));
+    }
 }

@@ -407,9 +407,6 @@ pub struct AccountCounts {
     pub root_keys: usize,
 }
 
-/// A role (or its absence) and the generation it was read at.
-type CachedRole = (u64, Option<Arc<RoleRecord>>);
-
 /// What an IAM resource contributes to the authorization of a request on it: its tags and, for
 /// users and roles, its permissions boundary.
 #[derive(Debug, Clone, Default)]
@@ -425,7 +422,7 @@ pub struct ResourceFacts {
 pub struct Iam {
     store: Arc<dyn Store>,
     /// Roles read by AssumeRole, with the generation they were read at.
-    role_cache: std::sync::RwLock<std::collections::HashMap<String, CachedRole>>,
+    role_cache: crate::cache::GenCache<String, Option<Arc<RoleRecord>>>,
     /// Moves after every write transaction (committed or not): caches of IAM-derived data (the
     /// compiled policies of principals) are valid while it stays the same.
     generation: std::sync::atomic::AtomicU64,
@@ -442,7 +439,7 @@ impl Iam {
         Self {
             store,
             generation: std::sync::atomic::AtomicU64::new(0),
-            role_cache: Default::default(),
+            role_cache: crate::cache::GenCache::new("roles", 100_000),
             entity_ids: crate::cache::GenCache::new("entity ids", trust::ENTITY_IDS_CAPACITY),
             mfa_seal,
             mfa_callers: Default::default(),
@@ -492,21 +489,10 @@ impl Iam {
     /// while the generation does: AssumeRole reads its role on every call.
     pub fn cached_role(&self, acct: &str, name: &str) -> Result<Option<Arc<RoleRecord>>, Error> {
         let key = format!("{acct}/{}", name.to_lowercase());
-        let generation = self.generation();
-        if let Ok(cache) = self.role_cache.read()
-            && let Some((g, role)) = cache.get(&key)
-            && *g == generation
-        {
-            return Ok(role.clone());
-        }
-        let role = self.find::<RoleRecord>(acct, name)?.map(Arc::new);
-        if let Ok(mut cache) = self.role_cache.write() {
-            if cache.len() >= 100_000 {
-                cache.clear();
-            }
-            cache.insert(key, (generation, role.clone()));
-        }
-        Ok(role)
+        self.role_cache
+            .get_or_try_insert(key, self.generation(), || {
+                Ok(self.find::<RoleRecord>(acct, name)?.map(Arc::new))
+            })
     }
 
     /// Any entity by name, or `None`.
