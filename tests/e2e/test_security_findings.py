@@ -329,3 +329,27 @@ def test_finding_13_secret_policies_hold_principal_ids(dev):
         400, "MalformedPolicyDocumentException",
         "This resource policy contains an unsupported principal.")
     assert sm.get_resource_policy(SecretId=arn)["ResourcePolicy"] == shown
+
+
+def test_finding_12_update_user_is_authorized_on_the_old_and_the_new_arn(dev):
+    """AWS: "To change a user name, the requester must have appropriate permissions on both the
+    source object and the target object" (API_UpdateUser). A delegate allowed iam:UpdateUser on
+    `user/dev/*` only moved `dev/x` to `/admin/` before the fix; now the move is denied on the
+    new ARN and nothing changes, while a move within `/dev/` still works."""
+    root = dev.client("iam", key=A)
+    root.create_user(UserName="x", Path="/dev/")
+    key, secret = make_user(dev, A, "delegate", policy(
+        allow("iam:UpdateUser", f"arn:aws:iam::{A}:user/dev/*"),
+        allow("iam:GetUser")))
+    iam = dev.client("iam", key=key, secret=secret)
+    status, code, message = error_of(iam.update_user, UserName="x", NewPath="/admin/")
+    assert (status, code) == (403, "AccessDenied")
+    assert message == (
+        f"User: arn:aws:iam::{A}:user/delegate is not authorized to perform: iam:UpdateUser "
+        f"on resource: arn:aws:iam::{A}:user/admin/x because no identity-based policy allows "
+        "the iam:UpdateUser action")
+    assert root.get_user(UserName="x")["User"]["Path"] == "/dev/"
+    status, code, _ = error_of(iam.update_user, UserName="x", NewUserName="y", NewPath="/ops/")
+    assert (status, code) == (403, "AccessDenied")
+    iam.update_user(UserName="x", NewUserName="x2")
+    assert root.get_user(UserName="x2")["User"]["Arn"] == f"arn:aws:iam::{A}:user/dev/x2"
