@@ -307,7 +307,7 @@ def call(client, op, params):
 
 # --- access keys, managed policies, MFA devices, login profiles, account (port-b) ----------------
 
-B_FILES = ("access_keys.rs", "policies.rs", "mfa.rs", "login.rs", "account.rs")
+B_FILES = ("users.rs", "access_keys.rs", "policies.rs", "mfa.rs", "login.rs", "account.rs")
 B_USER = f"arn:aws:iam::{ACCT}:user/b/Alice"
 B_POLICY = f"arn:aws:iam::{ACCT}:policy/b/Pol"
 B_MFA = f"arn:aws:iam::{ACCT}:mfa/b/Phone"
@@ -320,6 +320,12 @@ S3_DOC = json.dumps({"Version": "2012-10-17", "Statement": [
 # Operation → (parameters naming the world's entities in another case, the canonical ARN the
 # request must be authorized on). `{key}` is Alice's access key id.
 B_CASES = {
+    "GetUser": ({"UserName": "alice"}, B_USER),
+    "UpdateUser": ({"UserName": "ALICE", "NewPath": "/moved/"}, B_USER),
+    "DeleteUser": ({"UserName": "alice"}, B_USER),
+    "TagUser": ({"UserName": "alice", "Tags": [{"Key": "k", "Value": "v"}]}, B_USER),
+    "UntagUser": ({"UserName": "alice", "TagKeys": ["protected"]}, B_USER),
+    "ListUserTags": ({"UserName": "alice"}, B_USER),
     "CreateAccessKey": ({"UserName": "alice"}, B_USER),
     "ListAccessKeys": ({"UserName": "alice"}, B_USER),
     "UpdateAccessKey": ({"UserName": "alice", "AccessKeyId": "{key}", "Status": "Inactive"}, B_USER),
@@ -386,7 +392,8 @@ def b_snapshot(root):
         "policy": (pol["DefaultVersionId"], pol["AttachmentCount"]),
         "versions": [v["VersionId"] for v in root.list_policy_versions(PolicyArn=B_POLICY)["Versions"]],
         "tags": root.list_policy_tags(PolicyArn=B_POLICY)["Tags"],
-        "users": sorted(u["UserName"] for u in root.list_users()["Users"]),
+        "users": sorted((u["UserName"], u["Path"]) for u in root.list_users()["Users"]),
+        "user_tags": root.list_user_tags(UserName="Alice")["Tags"],
     }
 
 
@@ -397,9 +404,20 @@ B_DENIES = {
 }
 
 
+def test_every_typed_iam_operation_that_names_an_entity_has_a_case():
+    """The acceptance of issue #11: the case-change tests cover every IAM operation that takes a
+    user, group, role, policy, instance profile or MFA device name — the list read from every
+    typed IAM table, not kept by hand."""
+    every = naming_operations(*sorted(p.name for p in TYPED.glob("*.rs")))
+    assert len(every) > 60, sorted(every)
+    covered = set(A_CASES) | set(B_CASES) | set(A_CREATES) | {"CreateUser"}
+    assert sorted(every - covered) == []
+
+
 def test_b_cases_cover_every_ported_operation_that_names_an_entity():
     assert {"CreateAccessKey", "GetPolicy", "DeleteVirtualMFADevice"} <= naming_operations(*B_FILES)
-    assert sorted(naming_operations(*B_FILES) - set(B_CASES)) == []
+    # CreateUser names the user it creates: authorized on that ARN (test_canonical_resources.rs).
+    assert sorted(naming_operations(*B_FILES) - set(B_CASES) - {"CreateUser"}) == []
     assert sorted(set(B_CASES) - typed_operations(*B_FILES)) == []
 
 
