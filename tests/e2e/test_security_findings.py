@@ -353,3 +353,56 @@ def test_finding_12_update_user_is_authorized_on_the_old_and_the_new_arn(dev):
     assert (status, code) == (403, "AccessDenied")
     iam.update_user(UserName="x", NewUserName="x2")
     assert root.get_user(UserName="x2")["User"]["Arn"] == f"arn:aws:iam::{A}:user/dev/x2"
+
+
+def test_finding_14_simulation_finds_the_principal_by_its_whole_arn(dev):
+    """A delegate allowed to simulate only `user/dev/*` asked for `user/dev/boss` and got the
+    decisions of `boss` (path `/`): the principal was looked up by the ARN's last segment. Now
+    the whole ARN must name the entity — `user/dev/boss` names nothing, so NoSuchEntity with
+    AWS's text, and nothing of `boss` is revealed; `boss` itself is out of the delegate's scope."""
+    root = dev.client("iam", key=A)
+    root.create_user(UserName="boss")
+    root.put_user_policy(UserName="boss", PolicyName="p", PolicyDocument=policy(
+        allow("secretsmanager:GetSecretValue")))
+    root.create_user(UserName="intern", Path="/dev/")
+    key, secret = make_user(dev, A, "delegate", policy(
+        allow(["iam:SimulatePrincipalPolicy", "iam:GetContextKeysForPrincipalPolicy"],
+              f"arn:aws:iam::{A}:user/dev/*")))
+    iam = dev.client("iam", key=key, secret=secret)
+    forged = f"arn:aws:iam::{A}:user/dev/boss"
+    for call, extra in ((iam.simulate_principal_policy,
+                         {"ActionNames": ["secretsmanager:GetSecretValue"]}),
+                        (iam.get_context_keys_for_principal_policy, {})):
+        status, code, message = error_of(call, PolicySourceArn=forged, **extra)
+        assert (status, code, message) == (
+            404, "NoSuchEntity", f"The entity with ARN {forged} cannot be found.")
+    status, code, _ = error_of(iam.simulate_principal_policy,
+                               PolicySourceArn=f"arn:aws:iam::{A}:user/boss",
+                               ActionNames=["secretsmanager:GetSecretValue"])
+    assert (status, code) == (403, "AccessDenied")
+    # Within its scope the delegate simulates as before.
+    r = iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{A}:user/dev/intern",
+                                      ActionNames=["secretsmanager:GetSecretValue"])
+    assert r["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+
+
+def test_simulation_pages_over_the_action_resource_grid(dev):
+    """SimulateCustomPolicy over 300 actions × 300 resources (90,000 results) answers its first
+    page of 100 and its last page with the right marker arithmetic. The per-page computation that
+    bounds the work of one request (issue #11 finding 3) rests on this indexing; the bound itself
+    is measured by the bounded-work check."""
+    iam = dev.client("iam", key=A)
+    actions = [f"s3:GetObject{i}" for i in range(300)]
+    resources = [f"arn:aws:s3:::b/{i}" for i in range(300)]
+    doc = policy(allow("s3:*"))
+    first = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=actions,
+                                       ResourceArns=resources, MaxItems=100)
+    assert len(first["EvaluationResults"]) == 100
+    assert first["IsTruncated"] is True and first["Marker"] == "100"
+    assert first["EvaluationResults"][0]["EvalResourceName"] == resources[0]
+    last = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=actions,
+                                      ResourceArns=resources, MaxItems=100, Marker="89950")
+    assert len(last["EvaluationResults"]) == 50
+    assert last["IsTruncated"] is False and "Marker" not in last
+    assert last["EvaluationResults"][-1]["EvalActionName"] == actions[-1]
+    assert last["EvaluationResults"][-1]["EvalResourceName"] == resources[-1]

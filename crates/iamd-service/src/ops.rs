@@ -6,7 +6,6 @@ use crate::core::Iamd;
 use crate::error::Error;
 use iamd_api::{Service, Value};
 
-pub mod iam_simulate;
 pub mod secretsmanager;
 
 /// Computes the resource ARN a request acts on (`None`: the action has no resource type, e.g.
@@ -74,7 +73,7 @@ impl std::fmt::Debug for OpSpec {
 }
 
 /// Every operation table; each service module owns its own.
-const TABLES: &[&[OpSpec]] = &[iam_simulate::OPS, secretsmanager::OPS];
+const TABLES: &[&[OpSpec]] = &[secretsmanager::OPS];
 
 pub fn find(service: Service, name: &str) -> Option<&'static OpSpec> {
     TABLES

@@ -17,6 +17,7 @@ mod mfa;
 mod policies;
 pub(crate) mod profiles;
 pub(crate) mod roles;
+mod simulate;
 mod users;
 
 use crate::accounts::Principal;
@@ -43,6 +44,7 @@ pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
     mfa::OPS,
     login::OPS,
     account::OPS,
+    simulate::OPS,
 ];
 
 // --- targets ----------------------------------------------------------------------------------

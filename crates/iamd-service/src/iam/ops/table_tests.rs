@@ -87,7 +87,8 @@ fn every_typed_iam_operation_needs_its_own_action_first_and_only_reads_are_get_o
             Some(format!("iam:{name}").as_str()),
             "{name}"
         );
-        let read = name.starts_with("Get") || name.starts_with("List");
+        let read =
+            name.starts_with("Get") || name.starts_with("List") || name.starts_with("Simulate");
         assert_eq!(op.writes_ever(), !read, "{name}");
         seen += 1;
     }
