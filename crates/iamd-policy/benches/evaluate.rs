@@ -3,6 +3,9 @@
 //! - `decide/user_10x5x3_plus_resource_policy`: a user with 10 attached policies of 5
 //!   statements with 3 conditions each, plus a resource policy (target ≥ 1,000,000/s).
 //! - `parse/6kb_managed_policy`: parsing a 6 KB policy (target < 50 µs).
+//! - `wildcard/*`: one statement whose pattern is built to make a backtracking matcher slow,
+//!   against a 2,048-character ARN (the longest `ResourceNameType`) or context value; each
+//!   case is one decision.
 
 use std::hint::black_box;
 
@@ -103,5 +106,58 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// Adversarial wildcard patterns: a statement whose Resource (or `StringLike` condition value)
+/// is built to make a backtracking matcher slow, decided against a 2,048-character ARN.
+fn adversarial(c: &mut Criterion) {
+    let who = PrincipalFacts::user(A, "/", "alice", "AIDAALICEEXAMPLE0001");
+    let head = "arn:aws:s3:::";
+    let resource = format!("{head}{}", "a".repeat(2048 - head.len()));
+    let long_value = "a".repeat(2048);
+    // (name, resource tail pattern or condition pattern, in a condition?)
+    let cases: Vec<(&str, String, bool)> = vec![
+        // `*a*a*a…*b`: every star a backtrack point for a naive matcher
+        ("star_a_2k", format!("{}b", "*a".repeat(1000)), false),
+        // `*???…b`: each retry of the last star re-reads a thousand `?`
+        ("star_q1000_b", format!("*{}b", "?".repeat(1000)), false),
+        // `*aaa…ab`: a literal that almost matches at every position
+        ("star_a1000_b", format!("*{}b", "a".repeat(1000)), false),
+        // literals between the `?`: no fixed-offset shortcut helps
+        ("star_aq500_b", format!("*{}b", "a?".repeat(500)), false),
+        // many stars and `?` mixed in a 2 KiB pattern
+        ("star_qa_mix_2k", format!("{}b", "*?a".repeat(680)), false),
+        // the same shapes in a StringLike condition on a 2 KiB context value
+        ("cond_star_q1000_b", format!("*{}b", "?".repeat(1000)), true),
+        ("cond_star_a_2k", format!("{}b", "*a".repeat(1000)), true),
+    ];
+    for (name, pat, in_condition) in cases {
+        let stmt = if in_condition {
+            json!({"Effect":"Allow","Action":"*","Resource":"*",
+                "Condition":{"StringLike":{"ctx:value": pat}}})
+        } else {
+            json!({"Effect":"Allow","Action":"*","Resource": format!("{head}{pat}")})
+        };
+        let text = json!({"Version":"2012-10-17","Statement":[stmt]}).to_string();
+        let p = Policy::parse(&text, PolicyKind::Identity).unwrap();
+        let mut ctx = principal_context(&who, OffsetDateTime::UNIX_EPOCH);
+        ctx.set("ctx:value", long_value.as_str());
+        let set = PolicySet {
+            identity: vec![NamedPolicy::new("p", &p)],
+            ..Default::default()
+        };
+        let req = Request {
+            principal: &who,
+            action: "s3:GetObject",
+            resource: &resource,
+            resource_account: Some(A),
+            context: &ctx,
+        };
+        // none of the patterns matches (they all end in `b`)
+        assert!(!evaluate(&req, &set).is_allowed(), "{name}");
+        c.bench_function(&format!("wildcard/{name}"), |b| {
+            b.iter(|| black_box(evaluate(black_box(&req), black_box(&set)).outcome))
+        });
+    }
+}
+
+criterion_group!(benches, bench, adversarial);
 criterion_main!(benches);

@@ -299,7 +299,7 @@ impl<'a> Acc<'a, '_> {
                 continue;
             };
             if !st.may_match_service(self.service_bit)
-                || !st.action_matches_lower(req.action, action_lower)
+                || !st.action_matches_lower(action_lower)
                 || !st.resource_matches(&self.target, req.context)
             {
                 continue;

@@ -278,11 +278,11 @@ impl Statement {
             .chain(pats.iter().filter(|_| !*negated).map(ActionGlob::probe))
     }
 
-    /// Whether the statement's Action/NotAction covers `action` (case-insensitively), given
-    /// also `action_lower`, its ASCII-lowercased bytes.
-    pub(crate) fn action_matches_lower(&self, action: &str, action_lower: &[u8]) -> bool {
+    /// Whether the statement's Action/NotAction covers an action (case-insensitively), given
+    /// `action_lower`, its ASCII-lowercased bytes.
+    pub(crate) fn action_matches_lower(&self, action_lower: &[u8]) -> bool {
         let (negated, pats) = &self.actions;
-        let hit = pats.iter().any(|g| g.matches_lower(action, action_lower));
+        let hit = pats.iter().any(|g| g.matches_lower(action_lower));
         hit != *negated
     }
 
@@ -1056,7 +1056,7 @@ mod split_tests {
                     let hit = p
                         .statements()
                         .iter()
-                        .any(|st| st.action_matches_lower(a, lower.as_bytes()));
+                        .any(|st| st.action_matches_lower(lower.as_bytes()));
                     if hit {
                         assert!(p.may_match_action(lower.as_bytes()), "{i} {key} {a}");
                     }
