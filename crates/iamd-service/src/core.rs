@@ -156,6 +156,7 @@ impl Iamd {
             },
             secrets_domain: crate::domains::SecretsDomain {
                 secrets: secrets.clone(),
+                iam: iam.clone(),
             },
             accounts,
             policy_cache: authz::PolicyCache::default(),

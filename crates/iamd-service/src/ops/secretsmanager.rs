@@ -14,13 +14,12 @@ use crate::error::Error;
 use crate::secrets::password::{PasswordSpec, generate};
 use crate::secrets::policy::validate_resource_policy;
 use crate::secrets::{
-    AWSCURRENT, Plain, Replica, Sealed, Secret, SecretMeta, Secrets, Tag, VersionMeta, Write,
-    arn_in_region, arn_suffix, valid_name, valid_replica_region,
+    AWSCURRENT, Replica, Sealed, Secret, SecretMeta, Secrets, Tag, VersionMeta, Write,
+    arn_in_region, valid_replica_region,
 };
 use iamd_api::{Service, Value};
 use std::sync::Arc;
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
 
 const SM: Service = Service::SecretsManager;
 
@@ -44,11 +43,6 @@ macro_rules! op {
 #[rustfmt::skip]
 pub const OPS: &[OpSpec] = &[
     //  operation                    resource         writes handler
-    op!("CreateSecret",              name_resource,   true,  create_secret),
-    op!("GetSecretValue",            secret_resource, false, get_secret_value),
-    op!("BatchGetSecretValue",       no_resource,     false, batch_get_secret_value),
-    op!("PutSecretValue",            secret_resource, true,  put_secret_value),
-    op!("UpdateSecret",              secret_resource, true,  update_secret),
     op!("DescribeSecret",            secret_resource, false, describe_secret),
     op!("ListSecrets",               no_resource,     false, list_secrets),
     op!("ListSecretVersionIds",      secret_resource, false, list_secret_version_ids),
@@ -84,35 +78,6 @@ fn marked_for_deletion() -> Error {
     Error::aws(
         "InvalidRequestException",
         "You can't perform this operation on the secret because it was marked for deletion.",
-    )
-}
-
-/// LocalStack snapshot recorded against AWS (`test_no_client_request_token`).
-fn token_required() -> Error {
-    Error::aws(
-        "InvalidRequestException",
-        "You must provide a ClientRequestToken value. We recommend a UUID-type value.",
-    )
-}
-
-fn both_values() -> Error {
-    Error::aws(
-        "InvalidParameterException",
-        "You can't specify both a binary secret value and a string secret value in the same secret.",
-    )
-}
-
-fn no_value_for_stage(stage: &str) -> Error {
-    Error::aws(
-        "ResourceNotFoundException",
-        format!("Secrets Manager can't find the specified secret value for staging label: {stage}"),
-    )
-}
-
-fn no_value_for_version(id: &str) -> Error {
-    Error::aws(
-        "ResourceNotFoundException",
-        format!("Secrets Manager can't find the specified secret value for VersionId: {id}"),
     )
 }
 
@@ -166,11 +131,6 @@ fn secret_id(input: &Value) -> &str {
     input.str("SecretId").unwrap_or_default()
 }
 
-/// The resource of CreateSecret: AWS prints the Name as given (aws-semantics.md §4.5 [rec]).
-fn name_resource(_: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    Ok(Some(input.str("Name").unwrap_or_default().to_owned()))
-}
-
 /// The secret's ARN when it exists; otherwise the SecretId as given (aws-semantics.md §4.5).
 fn secret_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
     let id = secret_id(input);
@@ -206,15 +166,6 @@ fn ts(secs: i64) -> Value {
 
 fn strings(items: &[String]) -> Value {
     Value::List(items.iter().map(Value::from).collect())
-}
-
-fn value_input(input: &Value) -> Result<Option<Plain>, Error> {
-    match (input.str("SecretString"), input.blob("SecretBinary")) {
-        (Some(_), Some(_)) => Err(both_values()),
-        (Some(s), None) => Ok(Some(Plain::String(Zeroizing::new(s.to_owned())))),
-        (None, Some(b)) => Ok(Some(Plain::Binary(Zeroizing::new(b.to_vec())))),
-        (None, None) => Ok(None),
-    }
 }
 
 /// KmsKeyId: only the AWS-managed key until KMS exists (documented at the top of this file).
@@ -351,61 +302,6 @@ fn describe(ctx: &Ctx<'_>, secret: &Secret, versions_member: &'static str) -> Va
     b.build()
 }
 
-/// The ClientRequestToken of a write that carries a value.
-fn token(input: &Value) -> Result<String, Error> {
-    input
-        .str("ClientRequestToken")
-        .map(str::to_owned)
-        .ok_or_else(token_required)
-}
-
-/// Idempotency (aws-semantics.md §6.4): a token already used on this secret is a no-op when the
-/// value is the same, and an error when it differs.
-fn existing_version(
-    s: &Secrets,
-    secret: &Secret,
-    token: &str,
-    value: &Plain,
-) -> Result<Option<VersionMeta>, Error> {
-    let Some(v) = secret.meta.version(token) else {
-        return Ok(None);
-    };
-    let old = s.open_value(secret, token)?;
-    if old.same_as(value) {
-        return Ok(Some(v.clone()));
-    }
-    // moto's text; AWS's is not recorded anywhere we found [open].
-    Err(Error::aws(
-        "ResourceExistsException",
-        format!(
-            "You can't use ClientRequestToken {token} because that value is already in use for a version of secret {}.",
-            secret.meta.arn
-        ),
-    ))
-}
-
-/// Adds a version carrying `stages` (AWSCURRENT by default) to a copy of `secret`'s metadata.
-fn add_version(
-    s: &Secrets,
-    secret: &Secret,
-    id: &str,
-    value: &Plain,
-    stages: &[String],
-    now: i64,
-) -> Result<(SecretMeta, crate::secrets::Sealed), Error> {
-    let mut meta = secret.meta.clone();
-    let sealed = s.seal_value(&meta.arn, id, value)?;
-    meta.versions.push(VersionMeta {
-        id: id.to_owned(),
-        stages: Vec::new(),
-        created: now,
-    });
-    meta.attach_stages(id, stages);
-    meta.collect_garbage();
-    meta.last_changed = now;
-    Ok((meta, sealed))
-}
-
 fn put(
     secret: &Arc<Secret>,
     meta: SecretMeta,
@@ -522,319 +418,7 @@ fn place_replica(
     Ok((replica, writes))
 }
 
-/// "If you include tags in the secret, you also need secretsmanager:TagResource"
-/// (API_CreateSecret, Required permissions). AWS judges it on the ARN the new secret is about
-/// to get, suffix included: a CreateSecret with Tags denied by AWS printed
-/// `... is not authorized to perform: secretsmanager:TagResource on resource:
-/// arn:aws:secretsmanager:us-west-2:…:secret:<name>-KSN0bL` (kubernetes-sigs/
-/// cluster-api-provider-aws#1523, whose CreateSecret passes Tags). Called under the writer
-/// lock before anything is written, so a denial creates nothing. The request's tags are
-/// `aws:RequestTag/*` and `aws:TagKeys`; the secret's own keys are those of the request.
-fn authorize_tags_on_create(ctx: &Ctx<'_>, input: &Value, arn: &str) -> Result<(), Error> {
-    let mut context = crate::authz::request_context(SM, "CreateSecret", input);
-    context.set_static("secretsmanager:SecretId", arn);
-    ctx.core.authorize_with(
-        ctx.caller,
-        SM,
-        ctx.region,
-        "secretsmanager:TagResource",
-        Some(arn),
-        context,
-    )
-}
-
 // --- operations ----------------------------------------------------------------------------
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html>
-fn create_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let name = input.str("Name").unwrap_or_default();
-    if !valid_name(name) {
-        // LocalStack snapshot recorded against AWS (`test_invalid_secret_name`).
-        return Err(Error::aws(
-            "ValidationException",
-            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
-        ));
-    }
-    // Features iamd does not have are refused, never ignored: a request asking for them would
-    // otherwise get a plain secret it did not ask for.
-    if input.str("CrossAccountPrimaryARN").is_some() {
-        return Err(Error::NotImplemented(
-            "CreateSecret with CrossAccountPrimaryARN (cross-account replicas)",
-        ));
-    }
-    if input.str("Type").is_some_and(|t| !t.is_empty()) {
-        return Err(Error::NotImplemented(
-            "CreateSecret with Type (managed external secrets)",
-        ));
-    }
-    let value = value_input(input)?;
-    check_kms_key(input)?;
-    let replicas = replica_regions_input(ctx, input)?;
-    let force = input.bool("ForceOverwriteReplicaSecret").unwrap_or(false);
-    if input.has("AddReplicaRegions") {
-        // "To add replica Regions, you must also have secretsmanager:ReplicateSecretToRegions"
-        // (CreateSecret's documentation); the secret does not exist yet, so the resource is
-        // the name as given, as for CreateSecret itself.
-        ctx.core.authorize_with(
-            ctx.caller,
-            SM,
-            ctx.region,
-            "secretsmanager:ReplicateSecretToRegions",
-            Some(name),
-            crate::authz::request_context(SM, "CreateSecret", input),
-        )?;
-    }
-    let token = match &value {
-        Some(_) => Some(token(input)?),
-        None => input.str("ClientRequestToken").map(str::to_owned),
-    };
-    let account = ctx.caller.account.clone();
-    let now = ctx.core.now();
-    secrets(ctx).mutate(&account, ctx.region, now, |s| {
-        if let Some(existing) = s.find(&account, ctx.region, name, now) {
-            if existing.meta.is_scheduled_for_deletion() {
-                // aws-semantics.md §6.5 [rec].
-                return Err(Error::aws(
-                    "InvalidRequestException",
-                    "You can't create this secret because a secret with this name is already scheduled for deletion.",
-                ));
-            }
-            // A retried CreateSecret (same token, same value) succeeds without change.
-            if let (Some(t), Some(v)) = (&token, &value)
-                && let Ok(Some(_)) = existing_version(s, &existing, t, v)
-            {
-                let out = Value::builder()
-                    .set("ARN", existing.meta.arn.as_str())
-                    .set("Name", existing.meta.name.as_str())
-                    .set("VersionId", t.as_str())
-                    .build();
-                return Ok((Vec::new(), out));
-            }
-            // aws-semantics.md §6.6 [rec].
-            return Err(Error::aws(
-                "ResourceExistsException",
-                format!("The operation failed because the secret {name} already exists."),
-            ));
-        }
-        let arn = format!(
-            "arn:aws:secretsmanager:{}:{account}:secret:{name}{}",
-            ctx.region,
-            arn_suffix()?
-        );
-        // An empty Tags list adds no tag and needs no TagResource [open].
-        if input.list("Tags").is_some_and(|t| !t.is_empty()) {
-            authorize_tags_on_create(ctx, input, &arn)?;
-        }
-        let mut meta = SecretMeta {
-            arn: arn.clone(),
-            name: name.to_owned(),
-            region: ctx.region.to_owned(),
-            description: input.str("Description").map(str::to_owned),
-            kms_key_id: None,
-            tags: Vec::new(),
-            created: now,
-            last_changed: now,
-            deleted: None,
-            deletion_date: None,
-            policy: None,
-            policy_ids: Default::default(),
-            last_accessed: None,
-            versions: Vec::new(),
-            primary_region: None,
-            replicas: Vec::new(),
-        };
-        merge_tags(&mut meta.tags, tags_input(input));
-        let mut new_values = Vec::new();
-        if let (Some(v), Some(t)) = (&value, &token) {
-            new_values.push((t.clone(), s.seal_value(&arn, t, v)?));
-            meta.versions.push(VersionMeta {
-                id: t.clone(),
-                stages: vec![AWSCURRENT.to_owned()],
-                created: now,
-            });
-        }
-        let mut replica_writes = Vec::new();
-        {
-            let value = |id: &str| {
-                new_values
-                    .iter()
-                    .find(|(v, _)| v == id)
-                    .map(|(_, s): &(String, Sealed)| s.clone())
-            };
-            for (region, kms) in &replicas {
-                let (r, mut w) =
-                    place_replica(s, &account, &meta, &value, region, kms.clone(), force, now)?;
-                meta.replicas.push(r);
-                replica_writes.append(&mut w);
-            }
-        }
-        let status = (!meta.replicas.is_empty()).then(|| status_list(&meta.replicas));
-        let out = Value::builder()
-            .set("ARN", arn.as_str())
-            .set("Name", name)
-            .set_opt("VersionId", value.as_ref().and(token.as_deref()))
-            .set_opt("ReplicationStatus", status)
-            .build();
-        let mut writes = vec![Write::Put {
-            account: account.clone(),
-            prev: None,
-            meta: Box::new(meta),
-            new_values,
-        }];
-        writes.append(&mut replica_writes);
-        Ok((writes, out))
-    })
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html>
-fn get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = live(ctx, input)?;
-    let version = select_version(
-        &secret.meta,
-        input.str("VersionId"),
-        input.str("VersionStage"),
-    )?;
-    value_entry(ctx, &secret, version)
-}
-
-fn select_version<'a>(
-    meta: &'a SecretMeta,
-    version_id: Option<&str>,
-    stage: Option<&str>,
-) -> Result<&'a VersionMeta, Error> {
-    match (version_id, stage) {
-        (Some(id), stage) => {
-            let v = meta.version(id).ok_or_else(|| no_value_for_version(id))?;
-            if let Some(st) = stage
-                && !v.stages.iter().any(|s| s == st)
-            {
-                // aws-semantics.md §6.3 [rec].
-                return Err(Error::aws(
-                    "InvalidRequestException",
-                    "You provided a VersionStage that is not associated to the provided VersionId.",
-                ));
-            }
-            Ok(v)
-        }
-        (None, stage) => {
-            let st = stage.unwrap_or(AWSCURRENT);
-            meta.version_with_stage(st)
-                .ok_or_else(|| no_value_for_stage(st))
-        }
-    }
-}
-
-fn value_entry(ctx: &Ctx<'_>, secret: &Secret, v: &VersionMeta) -> Result<Value, Error> {
-    crate::secrets::kms::may_use_secret_key(&ctx.caller.account, secret)?;
-    let plain = secrets(ctx).open_value(secret, &v.id)?;
-    secret.touch(ctx.core.now());
-    let b = Value::builder()
-        .set("ARN", secret.meta.arn.as_str())
-        .set("Name", secret.meta.name.as_str())
-        .set("VersionId", v.id.as_str());
-    let b = match &plain {
-        Plain::Binary(bytes) => b.set("SecretBinary", bytes.to_vec()),
-        Plain::String(text) => b.set("SecretString", text.as_str()),
-    };
-    Ok(b.set("VersionStages", strings(&v.stages))
-        .set("CreatedDate", ts(v.created))
-        .build())
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html>
-fn put_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let value = value_input(input)?;
-    let secret = live_writable(ctx, input)?;
-    crate::secrets::kms::may_use_secret_key(&ctx.caller.account, &secret)?;
-    let Some(value) = value else {
-        // LocalStack's text [open].
-        return Err(Error::aws(
-            "InvalidRequestException",
-            "You must provide either SecretString or SecretBinary.",
-        ));
-    };
-    let token = token(input)?;
-    let stages: Vec<String> = match input.list("VersionStages") {
-        Some(_) => input
-            .strings("VersionStages")
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        None => vec![AWSCURRENT.to_owned()],
-    };
-    let now = ctx.core.now();
-    secrets(ctx).mutate(&secret.account, ctx.region, now, |s| {
-        let secret = relive(ctx, input)?;
-        if let Some(v) = existing_version(s, &secret, &token, &value)? {
-            let out = Value::builder()
-                .set("ARN", secret.meta.arn.as_str())
-                .set("Name", secret.meta.name.as_str())
-                .set("VersionId", v.id.as_str())
-                .set("VersionStages", strings(&v.stages))
-                .build();
-            return Ok((Vec::new(), out));
-        }
-        let (meta, sealed) = add_version(s, &secret, &token, &value, &stages, now)?;
-        let stages_now = meta
-            .version(&token)
-            .map(|v| v.stages.clone())
-            .unwrap_or_default();
-        let out = Value::builder()
-            .set("ARN", meta.arn.as_str())
-            .set("Name", meta.name.as_str())
-            .set("VersionId", token.as_str())
-            .set("VersionStages", strings(&stages_now))
-            .build();
-        Ok((vec![put(&secret, meta, vec![(token.clone(), sealed)])], out))
-    })
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecret.html>
-fn update_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let value = value_input(input)?;
-    check_kms_key(input)?;
-    let secret = live_writable(ctx, input)?;
-    if value.is_some() {
-        crate::secrets::kms::may_use_secret_key(&ctx.caller.account, &secret)?;
-    }
-    let token = match &value {
-        Some(_) => Some(token(input)?),
-        None => None,
-    };
-    let now = ctx.core.now();
-    secrets(ctx).mutate(&secret.account, ctx.region, now, |s| {
-        let secret = relive(ctx, input)?;
-        let mut meta = secret.meta.clone();
-        let mut new_values = Vec::new();
-        let mut version_id = None;
-        if let (Some(v), Some(t)) = (&value, &token) {
-            match existing_version(s, &secret, t, v)? {
-                Some(existing) => version_id = Some(existing.id),
-                None => {
-                    let (m, sealed) = add_version(s, &secret, t, v, &[AWSCURRENT.to_owned()], now)?;
-                    meta = m;
-                    new_values.push((t.clone(), sealed));
-                    version_id = Some(t.clone());
-                }
-            }
-        }
-        if let Some(d) = input.str("Description") {
-            meta.description = Some(d.to_owned());
-            meta.last_changed = now;
-        }
-        let out = Value::builder()
-            .set("ARN", meta.arn.as_str())
-            .set("Name", meta.name.as_str())
-            .set_opt("VersionId", version_id)
-            .build();
-        let writes = if meta == secret.meta {
-            Vec::new()
-        } else {
-            vec![put(&secret, meta, new_values)]
-        };
-        Ok((writes, out))
-    })
-}
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html>
 fn describe_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
@@ -1240,7 +824,7 @@ fn put_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     if input.bool("BlockPublicPolicy").unwrap_or(false)
         && crate::secrets::policy::grants_broad_access(&text)
     {
-        return Err(crate::secrets::policy::public_policy());
+        return Err(crate::error::SecretsError::PublicPolicy.into());
     }
     let ids = crate::secrets::policy::principal_ids(&ctx.core.iam, &text)?;
     modify(
@@ -1516,107 +1100,11 @@ fn stop_replication_to_replica(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Er
     })
 }
 
-/// BatchGetSecretValue needs `secretsmanager:GetSecretValue` on every secret it returns; each
-/// is decided like a GetSecretValue call, and refusals are reported per secret in `Errors`.
-fn may_read(ctx: &Ctx<'_>, secret: &Secret) -> Result<(), Error> {
-    ctx.core.authorize_action(
-        ctx.caller,
-        SM,
-        ctx.region,
-        "secretsmanager:GetSecretValue",
-        Some(&secret.meta.arn),
-    )
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html>
-fn batch_get_secret_value(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let ids = input.list("SecretIdList");
-    let filters = input.list("Filters");
-    // moto's texts [open].
-    if ids.is_some() == filters.is_some() {
-        return Err(Error::aws(
-            "InvalidParameterException",
-            "Either 'SecretIdList' or 'Filters' must be provided, but not both.",
-        ));
-    }
-    if input.has("MaxResults") && filters.is_none() {
-        return Err(Error::aws(
-            "InvalidParameterException",
-            "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.",
-        ));
-    }
-    if filters.is_some() {
-        // "If you use filters, you must also have secretsmanager:ListSecrets"
-        // (API_BatchGetSecretValue, Required permissions). ListSecrets has no resource, so the
-        // denial names none, as ListSecrets' own does (aws-semantics.md §4.5); the whole call
-        // fails, since without the listing there is no secret to report an error for.
-        ctx.core.authorize_action(
-            ctx.caller,
-            SM,
-            ctx.region,
-            "secretsmanager:ListSecrets",
-            None,
-        )?;
-    }
-    let mut values = Vec::new();
-    let mut errors = Vec::new();
-    let mut next = None;
-    let error_entry = |id: &str, e: Error| -> Result<Value, Error> {
-        match e.code_and_message(SM) {
-            Some((code, message)) => Ok(Value::builder()
-                .set("SecretId", id)
-                .set("ErrorCode", code)
-                .set("Message", message)
-                .build()),
-            None => Err(e),
-        }
-    };
-    if let Some(ids) = ids {
-        for id in ids.iter().filter_map(Value::as_str) {
-            let one = find(ctx, id).ok_or_else(not_found).and_then(|secret| {
-                may_read(ctx, &secret)?;
-                if secret.meta.is_scheduled_for_deletion() {
-                    return Err(marked_for_deletion());
-                }
-                let v = select_version(&secret.meta, None, None)?;
-                value_entry(ctx, &secret, v)
-            });
-            match one {
-                Ok(v) => values.push(v),
-                Err(e) => errors.push(error_entry(id, e)?),
-            }
-        }
-    } else {
-        let list = sorted(ctx, input, false);
-        let (items, n) = page(list, input, 20)?;
-        next = n;
-        for secret in items {
-            let one = may_read(ctx, &secret)
-                .and_then(|()| select_version(&secret.meta, None, None).map(|v| v.id.clone()))
-                .and_then(|id| {
-                    let v = secret
-                        .meta
-                        .version(&id)
-                        .ok_or_else(|| no_value_for_stage(AWSCURRENT))?;
-                    value_entry(ctx, &secret, v)
-                });
-            match one {
-                Ok(v) => values.push(v),
-                Err(e) => errors.push(error_entry(&secret.meta.arn, e)?),
-            }
-        }
-    }
-    Ok(Value::builder()
-        .set("SecretValues", Value::List(values))
-        .set_opt("NextToken", next)
-        .set("Errors", Value::List(errors))
-        .build())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The typed operations are checked by `secrets::ops::table_tests`.
     #[test]
     fn every_operation_needs_its_own_action_and_reads_do_not_write() {
         for op in OPS {
@@ -1626,20 +1114,10 @@ mod tests {
             );
         }
         let writes: Vec<&str> = OPS.iter().filter(|o| o.mutates).map(|o| o.name).collect();
-        for read in [
-            "GetSecretValue",
-            "BatchGetSecretValue",
-            "DescribeSecret",
-            "ListSecrets",
-        ] {
+        for read in ["DescribeSecret", "ListSecrets"] {
             assert!(!writes.contains(&read), "{read}");
         }
-        for write in [
-            "CreateSecret",
-            "PutSecretValue",
-            "DeleteSecret",
-            "RestoreSecret",
-        ] {
+        for write in ["DeleteSecret", "RestoreSecret"] {
             assert!(writes.contains(&write), "{write}");
         }
     }
