@@ -14,8 +14,7 @@ use crate::error::Error;
 use crate::secrets::password::{PasswordSpec, generate};
 use crate::secrets::policy::validate_resource_policy;
 use crate::secrets::{
-    AWSCURRENT, Replica, Sealed, Secret, SecretMeta, Secrets, Tag, VersionMeta, Write,
-    arn_in_region, valid_replica_region,
+    Replica, Sealed, Secret, SecretMeta, Secrets, Tag, Write, arn_in_region, valid_replica_region,
 };
 use iamd_api::{Service, Value};
 use std::sync::Arc;
@@ -45,10 +44,6 @@ pub const OPS: &[OpSpec] = &[
     //  operation                    resource         writes handler
     op!("DescribeSecret",            secret_resource, false, describe_secret),
     op!("ListSecrets",               no_resource,     false, list_secrets),
-    op!("ListSecretVersionIds",      secret_resource, false, list_secret_version_ids),
-    op!("UpdateSecretVersionStage",  secret_resource, true,  update_secret_version_stage),
-    op!("DeleteSecret",              secret_resource, true,  delete_secret),
-    op!("RestoreSecret",             secret_resource, true,  restore_secret),
     op!("TagResource",               secret_resource, true,  tag_resource),
     op!("UntagResource",             secret_resource, true,  untag_resource),
     op!("GetRandomPassword",         no_resource,     false, get_random_password),
@@ -56,8 +51,6 @@ pub const OPS: &[OpSpec] = &[
     op!("GetResourcePolicy",         secret_resource, false, get_resource_policy),
     op!("DeleteResourcePolicy",      secret_resource, true,  delete_resource_policy),
     op!("ValidateResourcePolicy",    optional_secret_resource, false, validate_resource_policy_op),
-    op!("RotateSecret",              secret_resource, true,  rotate_secret),
-    op!("CancelRotateSecret",        secret_resource, true,  cancel_rotate_secret),
     op!("ReplicateSecretToRegions",  secret_resource, true,  replicate_secret_to_regions),
     op!("RemoveRegionsFromReplication", secret_resource, true, remove_regions_from_replication),
     op!("StopReplicationToReplica",  secret_resource, true,  stop_replication_to_replica),
@@ -73,14 +66,6 @@ fn not_found() -> Error {
     )
 }
 
-/// aws-semantics.md §6.5 [rec].
-fn marked_for_deletion() -> Error {
-    Error::aws(
-        "InvalidRequestException",
-        "You can't perform this operation on the secret because it was marked for deletion.",
-    )
-}
-
 /// Every write to a replica, in its region. Recorded from AWS for DeleteSecret
 /// (gruntwork-io/cloud-nuke#435, rebuy-de/aws-nuke#1127) and PutResourcePolicy
 /// (lgallard/terraform-aws-secrets-manager#188); moto pins the same text for the other writes.
@@ -88,20 +73,6 @@ fn replica_read_only() -> Error {
     Error::aws(
         "InvalidParameterException",
         "Operation not permitted on a replica secret. Call must be made in primary secret's region.",
-    )
-}
-
-/// DeleteSecret on a primary that still has replicas, with the regions in the order they were
-/// added (recorded from AWS in gruntwork-io/cloud-nuke#435 and rebuy-de/aws-nuke#1127).
-fn still_has_replicas(meta: &SecretMeta) -> Error {
-    let regions: Vec<&str> = meta.replicas.iter().map(|r| r.region.as_str()).collect();
-    Error::aws(
-        "InvalidParameterException",
-        format!(
-            "You can't delete secret {} that still has replica regions [{}].",
-            meta.arn,
-            regions.join(", ")
-        ),
     )
 }
 
@@ -147,15 +118,6 @@ fn find(ctx: &Ctx<'_>, id: &str) -> Option<Arc<Secret>> {
 
 fn lookup(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
     find(ctx, secret_id(input)).ok_or_else(not_found)
-}
-
-/// A secret that is not scheduled for deletion.
-fn live(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
-    let s = lookup(ctx, input)?;
-    if s.meta.is_scheduled_for_deletion() {
-        return Err(marked_for_deletion());
-    }
-    Ok(s)
 }
 
 fn ts(secs: i64) -> Value {
@@ -341,7 +303,7 @@ fn writable(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
 fn live_writable(ctx: &Ctx<'_>, input: &Value) -> Result<Arc<Secret>, Error> {
     let s = writable(ctx, input)?;
     if s.meta.is_scheduled_for_deletion() {
-        return Err(marked_for_deletion());
+        return Err(crate::error::SecretsError::MarkedForDeletion.into());
     }
     Ok(s)
 }
@@ -573,195 +535,6 @@ fn list_secrets(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .build())
 }
 
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html>
-fn list_secret_version_ids(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = live(ctx, input)?;
-    let include_deprecated = input.bool("IncludeDeprecated").unwrap_or(false);
-    let versions: Vec<&VersionMeta> = secret
-        .meta
-        .versions
-        .iter()
-        .rev()
-        .filter(|v| include_deprecated || !v.stages.is_empty())
-        .collect();
-    let (items, next) = page(versions, input, 100)?;
-    let list = items
-        .iter()
-        .map(|v| {
-            let b = Value::builder().set("VersionId", v.id.as_str());
-            let b = if v.stages.is_empty() {
-                b
-            } else {
-                b.set("VersionStages", strings(&v.stages))
-            };
-            b.set("CreatedDate", ts(v.created))
-                // What AWS lists for the AWS-managed key (LocalStack snapshot recorded against AWS).
-                .set(
-                    "KmsKeyIds",
-                    Value::List(vec![Value::from("DefaultEncryptionKey")]),
-                )
-                .build()
-        })
-        .collect();
-    Ok(Value::builder()
-        .set("Versions", Value::List(list))
-        .set_opt("NextToken", next)
-        .set("ARN", secret.meta.arn.as_str())
-        .set("Name", secret.meta.name.as_str())
-        .build())
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html>
-fn update_secret_version_stage(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = live_writable(ctx, input)?;
-    let stage = input.str("VersionStage").unwrap_or_default().to_owned();
-    let remove_from = input.str("RemoveFromVersionId");
-    let move_to = input.str("MoveToVersionId");
-    let now = ctx.core.now();
-    secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
-        let secret = relive(ctx, input)?;
-        let mut meta = secret.meta.clone();
-        // [open] The texts below for unknown versions and a label not on RemoveFromVersionId
-        // are moto's; the RemoveFromVersionId-can't-be-empty text is moto's copy of AWS's.
-        for id in [remove_from, move_to].into_iter().flatten() {
-            if meta.version(id).is_none() {
-                return Err(Error::aws(
-                    "InvalidParameterException",
-                    format!("Not a valid version: {id}"),
-                ));
-            }
-        }
-        let holder = meta.version_with_stage(&stage).map(|v| v.id.clone());
-        if let Some(from) = remove_from {
-            if holder.as_deref() != Some(from) {
-                return Err(Error::aws(
-                    "InvalidParameterException",
-                    format!("Version stage {stage} not found in version {from}"),
-                ));
-            }
-        } else if let Some(h) = &holder
-            && Some(h.as_str()) != move_to
-        {
-            return Err(Error::aws(
-                "InvalidParameterException",
-                format!(
-                    "The parameter RemoveFromVersionId can't be empty. Staging label {stage} is currently attached to version {h}, so you must explicitly reference that version in RemoveFromVersionId."
-                ),
-            ));
-        }
-        match move_to {
-            Some(to) => {
-                meta.attach_stages(to, std::slice::from_ref(&stage));
-                if stage == AWSCURRENT {
-                    meta.remove_stage(to, crate::secrets::AWSPREVIOUS);
-                }
-            }
-            None => {
-                if let Some(from) = remove_from {
-                    meta.remove_stage(from, &stage);
-                }
-            }
-        }
-        meta.collect_garbage();
-        let out = Value::builder()
-            .set("ARN", meta.arn.as_str())
-            .set("Name", meta.name.as_str())
-            .build();
-        if meta == secret.meta {
-            return Ok((Vec::new(), out));
-        }
-        meta.last_changed = now;
-        Ok((vec![put(&secret, meta, Vec::new())], out))
-    })
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html>
-fn delete_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let force = input.bool("ForceDeleteWithoutRecovery").unwrap_or(false);
-    let window = input.i64("RecoveryWindowInDays");
-    if force && window.is_some() {
-        // aws-semantics.md §6.5; the same text in several emulators' tests.
-        return Err(Error::aws(
-            "InvalidParameterException",
-            "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
-        ));
-    }
-    let days = window.unwrap_or(30);
-    if !(7..=30).contains(&days) {
-        // moto's text [open].
-        return Err(Error::aws(
-            "InvalidParameterException",
-            "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
-        ));
-    }
-    let now = ctx.core.now();
-    let Some(secret) = find(ctx, secret_id(input)) else {
-        if force {
-            // "doesn't return ResourceNotFoundException" (DeleteSecret's ForceDeleteWithoutRecovery doc).
-            let id = secret_id(input);
-            let name = crate::secrets::parse_arn(id).map(|a| a.rest).unwrap_or(id);
-            return Ok(Value::builder()
-                .set_opt("ARN", id.starts_with("arn:").then_some(id))
-                .set("Name", name)
-                .set("DeletionDate", ts(now))
-                .build());
-        }
-        return Err(not_found());
-    };
-    let secret = primary_only(secret)?;
-    if !secret.meta.replicas.is_empty() {
-        return Err(still_has_replicas(&secret.meta));
-    }
-    secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
-        let secret = relookup(ctx, input)?;
-        if !secret.meta.replicas.is_empty() {
-            return Err(still_has_replicas(&secret.meta));
-        }
-        let out = |date: i64| {
-            Value::builder()
-                .set("ARN", secret.meta.arn.as_str())
-                .set("Name", secret.meta.name.as_str())
-                .set("DeletionDate", ts(date))
-                .build()
-        };
-        if force {
-            return Ok((vec![Write::Delete(secret.clone())], out(now)));
-        }
-        if secret.meta.is_scheduled_for_deletion() {
-            // moto/LocalStack's text [open].
-            return Err(Error::aws(
-                "InvalidRequestException",
-                "You tried to perform the operation on a secret that's currently marked deleted.",
-            ));
-        }
-        let mut meta = secret.meta.clone();
-        let date = now + days * 86_400;
-        meta.deleted = Some(now);
-        meta.deletion_date = Some(date);
-        Ok((vec![put(&secret, meta, Vec::new())], out(date)))
-    })
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RestoreSecret.html>
-fn restore_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = writable(ctx, input)?;
-    let now = ctx.core.now();
-    secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
-        let secret = relookup(ctx, input)?;
-        let out = Value::builder()
-            .set("ARN", secret.meta.arn.as_str())
-            .set("Name", secret.meta.name.as_str())
-            .build();
-        if !secret.meta.is_scheduled_for_deletion() {
-            return Ok((Vec::new(), out));
-        }
-        let mut meta = secret.meta.clone();
-        meta.deleted = None;
-        meta.deletion_date = None;
-        Ok((vec![put(&secret, meta, Vec::new())], out))
-    })
-}
-
 fn modify(
     ctx: &Ctx<'_>,
     input: &Value,
@@ -927,34 +700,6 @@ fn delete_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> 
     )
 }
 
-/// Rotation needs Lambda, which iamd does not have: without a rotation function AWS answers
-/// InvalidRequestException (text recorded from AWS in several projects' CI logs).
-fn rotate_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    live_writable(ctx, input)?;
-    if input
-        .str("RotationLambdaARN")
-        .is_some_and(|a| !a.is_empty())
-    {
-        return Err(Error::NotImplemented(
-            "RotateSecret with a rotation function",
-        ));
-    }
-    Err(Error::aws(
-        "InvalidRequestException",
-        "No Lambda rotation function ARN is associated with this secret.",
-    ))
-}
-
-/// No secret can have rotation configured yet, so there is never a rotation to cancel.
-fn cancel_rotate_secret(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    live_writable(ctx, input)?;
-    // moto's text, which it says follows AWS's documentation [open].
-    Err(Error::aws(
-        "InvalidRequestException",
-        "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.",
-    ))
-}
-
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html>
 fn get_random_password(_ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let spec = PasswordSpec {
@@ -1117,7 +862,7 @@ mod tests {
         for read in ["DescribeSecret", "ListSecrets"] {
             assert!(!writes.contains(&read), "{read}");
         }
-        for write in ["DeleteSecret", "RestoreSecret"] {
+        for write in ["TagResource", "PutResourcePolicy"] {
             assert!(writes.contains(&write), "{write}");
         }
     }

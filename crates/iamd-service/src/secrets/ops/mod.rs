@@ -15,7 +15,9 @@
 //! account's caller never reads or writes a value, even where the resource policy allows it, as
 //! AWS's managed key never serves another account (aws-semantics.md §6.8, `secrets::kms`).
 
+mod lifecycle;
 mod values;
+mod versions;
 
 #[cfg(test)]
 mod table_tests;
@@ -30,7 +32,8 @@ use iamd_policy::{Context, ResourcePolicyKind};
 use std::sync::Arc;
 
 /// Every Secrets Manager operation iamd serves in typed form: one table per concern.
-pub static TABLES: &[&[&dyn Operation<SecretsDomain>]] = &[values::OPS];
+pub static TABLES: &[&[&dyn Operation<SecretsDomain>]] =
+    &[values::OPS, versions::OPS, lifecycle::OPS];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -141,6 +144,13 @@ impl Keys {
     }
 
     pub(crate) fn bool(mut self, key: &'static str, value: Option<bool>) -> Keys {
+        if let Some(v) = value {
+            self.0.set_static(key, v);
+        }
+        self
+    }
+
+    pub(crate) fn int(mut self, key: &'static str, value: Option<i64>) -> Keys {
         if let Some(v) = value {
             self.0.set_static(key, v);
         }
