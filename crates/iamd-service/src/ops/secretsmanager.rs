@@ -12,7 +12,6 @@
 use super::{Authz, Ctx, OpSpec, no_resource};
 use crate::error::Error;
 use crate::secrets::password::{PasswordSpec, generate};
-use crate::secrets::policy::validate_resource_policy;
 use crate::secrets::{
     Replica, Sealed, Secret, SecretMeta, Secrets, Tag, Write, arn_in_region, valid_replica_region,
 };
@@ -44,13 +43,7 @@ pub const OPS: &[OpSpec] = &[
     //  operation                    resource         writes handler
     op!("DescribeSecret",            secret_resource, false, describe_secret),
     op!("ListSecrets",               no_resource,     false, list_secrets),
-    op!("TagResource",               secret_resource, true,  tag_resource),
-    op!("UntagResource",             secret_resource, true,  untag_resource),
     op!("GetRandomPassword",         no_resource,     false, get_random_password),
-    op!("PutResourcePolicy",         secret_resource, true,  put_resource_policy),
-    op!("GetResourcePolicy",         secret_resource, false, get_resource_policy),
-    op!("DeleteResourcePolicy",      secret_resource, true,  delete_resource_policy),
-    op!("ValidateResourcePolicy",    optional_secret_resource, false, validate_resource_policy_op),
     op!("ReplicateSecretToRegions",  secret_resource, true,  replicate_secret_to_regions),
     op!("RemoveRegionsFromReplication", secret_resource, true, remove_regions_from_replication),
     op!("StopReplicationToReplica",  secret_resource, true,  stop_replication_to_replica),
@@ -138,27 +131,6 @@ fn check_kms_key(input: &Value) -> Result<(), Error> {
             "InvalidParameterException",
             "iamd supports only the AWS managed key aws/secretsmanager until KMS is available.",
         )),
-    }
-}
-
-fn tags_input(input: &Value) -> Vec<Tag> {
-    input
-        .list("Tags")
-        .unwrap_or_default()
-        .iter()
-        .map(|t| Tag {
-            key: t.str("Key").unwrap_or_default().to_owned(),
-            value: t.str("Value").unwrap_or_default().to_owned(),
-        })
-        .collect()
-}
-
-fn merge_tags(tags: &mut Vec<Tag>, new: Vec<Tag>) {
-    for t in new {
-        match tags.iter_mut().find(|x| x.key == t.key) {
-            Some(x) => x.value = t.value,
-            None => tags.push(t),
-        }
     }
 }
 
@@ -535,171 +507,6 @@ fn list_secrets(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
         .build())
 }
 
-fn modify(
-    ctx: &Ctx<'_>,
-    input: &Value,
-    change: impl FnOnce(&mut SecretMeta) -> Result<(), Error>,
-    output: impl FnOnce(&SecretMeta) -> Value,
-) -> Result<Value, Error> {
-    let secret = live_writable(ctx, input)?;
-    let now = ctx.core.now();
-    secrets(ctx).mutate(&secret.account, ctx.region, now, |_| {
-        let secret = relive(ctx, input)?;
-        let mut meta = secret.meta.clone();
-        change(&mut meta)?;
-        let out = output(&meta);
-        if meta == secret.meta {
-            return Ok((Vec::new(), out));
-        }
-        meta.last_changed = now;
-        Ok((vec![put(&secret, meta, Vec::new())], out))
-    })
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html>
-fn tag_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let tags = tags_input(input);
-    modify(
-        ctx,
-        input,
-        |m| {
-            merge_tags(&mut m.tags, tags);
-            Ok(())
-        },
-        |_| Value::empty(),
-    )
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UntagResource.html>
-fn untag_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let keys: Vec<String> = input
-        .strings("TagKeys")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    modify(
-        ctx,
-        input,
-        |m| {
-            m.tags.retain(|t| !keys.contains(&t.key));
-            Ok(())
-        },
-        |_| Value::empty(),
-    )
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html>
-fn put_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let text = input.str("ResourcePolicy").unwrap_or_default().to_owned();
-    validate_resource_policy(&text)?;
-    // Public policies are accepted unless the caller asks to block them (the model: "By
-    // default, public policies aren't blocked").
-    if input.bool("BlockPublicPolicy").unwrap_or(false)
-        && crate::secrets::policy::grants_broad_access(&text)
-    {
-        return Err(crate::error::SecretsError::PublicPolicy.into());
-    }
-    let ids = crate::secrets::policy::principal_ids(&ctx.core.iam, &text)?;
-    modify(
-        ctx,
-        input,
-        |m| {
-            m.policy = Some(text);
-            m.policy_ids = ids;
-            Ok(())
-        },
-        |m| {
-            Value::builder()
-                .set("ARN", m.arn.as_str())
-                .set("Name", m.name.as_str())
-                .build()
-        },
-    )
-}
-
-/// ValidateResourcePolicy's resource: the secret when one is named, else none.
-fn optional_secret_resource(ctx: &Ctx<'_>, input: &Value) -> Result<Option<String>, Error> {
-    if input.str("SecretId").is_some() {
-        secret_resource(ctx, input)
-    } else {
-        Ok(None)
-    }
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ValidateResourcePolicy.html>:
-/// syntax errors are `MalformedPolicyDocumentException` (a declared error of the operation); a
-/// policy that passes syntax is checked for broad access with iamd's approximation of Zelkova
-/// (`secrets::policy::grants_broad_access`). AWS does not document its `CheckName` values;
-/// `BROAD_ACCESS` is iamd's.
-///
-/// "Required permissions: secretsmanager:ValidateResourcePolicy and
-/// secretsmanager:PutResourcePolicy" (API_ValidateResourcePolicy): the second is judged on the
-/// same resource as the first (the secret when SecretId is given, none otherwise [open]).
-fn validate_resource_policy_op(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    ctx.core.authorize_with(
-        ctx.caller,
-        SM,
-        ctx.region,
-        "secretsmanager:PutResourcePolicy",
-        optional_secret_resource(ctx, input)?.as_deref(),
-        crate::authz::request_context(SM, "ValidateResourcePolicy", input),
-    )?;
-    if input.str("SecretId").is_some() {
-        lookup(ctx, input)?;
-    }
-    let text = input.str("ResourcePolicy").unwrap_or_default();
-    validate_resource_policy(text)?;
-    let mut errors = Vec::new();
-    if crate::secrets::policy::grants_broad_access(text) {
-        errors.push(
-            Value::builder()
-                .set("CheckName", "BROAD_ACCESS")
-                .set(
-                    "ErrorMessage",
-                    "The policy grants access to every principal (\"*\") without a condition that limits the callers.",
-                )
-                .build(),
-        );
-    }
-    Ok(Value::builder()
-        .set("PolicyValidationPassed", errors.is_empty())
-        .set("ValidationErrors", Value::List(errors))
-        .build())
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetResourcePolicy.html>
-fn get_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    let secret = lookup(ctx, input)?;
-    Ok(Value::builder()
-        .set("ARN", secret.meta.arn.as_str())
-        .set("Name", secret.meta.name.as_str())
-        .set_opt(
-            "ResourcePolicy",
-            (secret.meta.policy.as_deref())
-                .map(|p| ctx.core.policy_now(p, &secret.meta.policy_ids)),
-        )
-        .build())
-}
-
-/// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteResourcePolicy.html>
-fn delete_resource_policy(ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
-    modify(
-        ctx,
-        input,
-        |m| {
-            m.policy = None;
-            m.policy_ids.clear();
-            Ok(())
-        },
-        |m| {
-            Value::builder()
-                .set("ARN", m.arn.as_str())
-                .set("Name", m.name.as_str())
-                .build()
-        },
-    )
-}
-
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html>
 fn get_random_password(_ctx: &Ctx<'_>, input: &Value) -> Result<Value, Error> {
     let spec = PasswordSpec {
@@ -862,7 +669,7 @@ mod tests {
         for read in ["DescribeSecret", "ListSecrets"] {
             assert!(!writes.contains(&read), "{read}");
         }
-        for write in ["TagResource", "PutResourcePolicy"] {
+        for write in ["ReplicateSecretToRegions", "StopReplicationToReplica"] {
             assert!(writes.contains(&write), "{write}");
         }
     }

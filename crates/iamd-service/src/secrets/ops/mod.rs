@@ -16,6 +16,8 @@
 //! AWS's managed key never serves another account (aws-semantics.md §6.8, `secrets::kms`).
 
 mod lifecycle;
+mod policy;
+mod tags;
 mod values;
 mod versions;
 
@@ -32,8 +34,13 @@ use iamd_policy::{Context, ResourcePolicyKind};
 use std::sync::Arc;
 
 /// Every Secrets Manager operation iamd serves in typed form: one table per concern.
-pub static TABLES: &[&[&dyn Operation<SecretsDomain>]] =
-    &[values::OPS, versions::OPS, lifecycle::OPS];
+pub static TABLES: &[&[&dyn Operation<SecretsDomain>]] = &[
+    values::OPS,
+    versions::OPS,
+    lifecycle::OPS,
+    policy::OPS,
+    tags::OPS,
+];
 
 // --- targets ----------------------------------------------------------------------------------
 
@@ -169,6 +176,14 @@ impl Keys {
                 }
             }
             self.0.set_multi("aws:TagKeys", keys);
+        }
+        self
+    }
+
+    /// Tags being removed: `aws:TagKeys`.
+    pub(crate) fn removed_tags(mut self, keys: &[String]) -> Keys {
+        if !keys.is_empty() {
+            self.0.set_multi("aws:TagKeys", keys.iter().cloned());
         }
         self
     }
