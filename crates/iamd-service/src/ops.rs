@@ -7,7 +7,6 @@ use crate::error::Error;
 use iamd_api::{Service, Value};
 
 pub mod iam_simulate;
-pub mod secretsmanager;
 mod sts;
 
 /// Computes the resource ARN a request acts on (`None`: the action has no resource type, e.g.
@@ -75,7 +74,7 @@ impl std::fmt::Debug for OpSpec {
 }
 
 /// Every operation table; each service module owns its own.
-const TABLES: &[&[OpSpec]] = &[STS_OPS, iam_simulate::OPS, secretsmanager::OPS];
+const TABLES: &[&[OpSpec]] = &[STS_OPS, iam_simulate::OPS];
 
 const STS_OPS: &[OpSpec] = &[
     OpSpec {

@@ -15,8 +15,11 @@
 //! account's caller never reads or writes a value, even where the resource policy allows it, as
 //! AWS's managed key never serves another account (aws-semantics.md §6.8, `secrets::kms`).
 
+mod describe;
 mod lifecycle;
 mod policy;
+mod random;
+mod replication;
 mod tags;
 mod values;
 mod versions;
@@ -28,9 +31,10 @@ use crate::authz::PolicyDoc;
 use crate::domains::SecretsDomain;
 use crate::error::{Error, SecretsError};
 use crate::op::{Operation, Request, Resource};
-use crate::secrets::{Replica, Secret, Tag};
+use crate::secrets::{Replica, Secret, SecretMeta, Tag};
 use iamd_api::secretsmanager as api;
 use iamd_policy::{Context, ResourcePolicyKind};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Every Secrets Manager operation iamd serves in typed form: one table per concern.
@@ -40,6 +44,9 @@ pub static TABLES: &[&[&dyn Operation<SecretsDomain>]] = &[
     lifecycle::OPS,
     policy::OPS,
     tags::OPS,
+    replication::OPS,
+    describe::OPS,
+    random::OPS,
 ];
 
 // --- targets ----------------------------------------------------------------------------------
@@ -221,6 +228,28 @@ pub(crate) fn tags_in(tags: Vec<api::Tag>) -> Vec<Tag> {
             value: t.value.unwrap_or_default(),
         })
         .collect()
+}
+
+pub(crate) fn tags_out(tags: &[Tag]) -> Vec<api::Tag> {
+    tags.iter()
+        .map(|t| api::Tag {
+            key: Some(t.key.clone()),
+            value: Some(t.value.clone()),
+        })
+        .collect()
+}
+
+/// Each labeled version's labels (DescribeSecret's `VersionIdsToStages`, ListSecrets'
+/// `SecretVersionsToStages`); absent when no version has a label. AWS returns a JSON object,
+/// whose order carries nothing; the generated shape is a map ordered by version id.
+pub(crate) fn stages_map(meta: &SecretMeta) -> Option<BTreeMap<String, Vec<String>>> {
+    let map: BTreeMap<String, Vec<String>> = meta
+        .versions
+        .iter()
+        .filter(|v| !v.stages.is_empty())
+        .map(|v| (v.id.clone(), v.stages.clone()))
+        .collect();
+    (!map.is_empty()).then_some(map)
 }
 
 /// One `ReplicationStatus` entry: the region, its key (AWS shows `alias/aws/secretsmanager`
