@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import struct
 import time
 
@@ -269,6 +270,65 @@ def test_finding_5_block_public_policy_and_cross_account_reads(dev):
     assert error_of(other.put_secret_value, SecretId=arn, SecretString="planted") == kms_denied
     # The owner still reads it.
     assert sm.get_secret_value(SecretId=arn)["SecretString"] == "s3cr3t"
+
+
+# --- Finding 6: CreateSecret was authorized on the bare Name ------------------------------------
+
+def test_finding_6_create_secret_is_authorized_on_its_arn(dev):
+    """CreateSecret is authorized on the ARN the secret will have, its random six-character
+    suffix included (drawn before authorization, and the secret is created under that very
+    ARN), as AWS matches it: a Deny on `secret:prod/*` stops creating `prod/db` and creates
+    nothing, and an Allow scoped to `secret:app/*` lets `app/x` through. It was authorized on
+    the bare Name, which no ARN pattern matches.
+
+    The denial names that ARN, as AWS's does: a CreateSecret denied by AWS printed `… is not
+    authorized to perform: secretsmanager:CreateSecret on resource:
+    arn:aws:secretsmanager:eu-central-1:596114806846:secret:secret_default-GJe9zJ` (recorded in
+    shalb/cluster.dev#76). The Name-as-given text of aws-semantics.md §4.5 (`on resource:
+    cfn/atlas/profile/development`) is a GetSecretValue naming a secret by name, not a
+    CreateSecret."""
+    prod = "arn:aws:secretsmanager:*:*:secret:prod/*"
+    key, secret = make_user(dev, A, "creator", policy(
+        allow("secretsmanager:*"),
+        {"Effect": "Deny", "Action": "secretsmanager:CreateSecret", "Resource": prod}))
+    sm = dev.client("secretsmanager", key=key, secret=secret)
+    root = dev.client("secretsmanager", key=A)
+    for name in ("prod/db", "prod/api/key"):
+        status, code, msg = error_of(sm.create_secret, Name=name, SecretString="pw",
+                                     Tags=[{"Key": "team", "Value": "blue"}])
+        assert (status, code) == (400, "AccessDeniedException"), msg
+        m = re.fullmatch(
+            rf"User: arn:aws:iam::{A}:user/creator is not authorized to perform: "
+            rf"secretsmanager:CreateSecret on resource: "
+            rf"arn:aws:secretsmanager:us-east-1:{A}:secret:{re.escape(name)}-[A-Za-z0-9]{{6}} "
+            rf"with an explicit deny in an identity-based policy", msg)
+        assert m, msg
+        assert error_of(root.describe_secret, SecretId=name)[1] == "ResourceNotFoundException"
+    assert root.list_secrets()["SecretList"] == []
+    # The same user creates outside prod/.
+    arn = sm.create_secret(Name="dev/db", SecretString="pw")["ARN"]
+    assert re.fullmatch(rf"arn:aws:secretsmanager:us-east-1:{A}:secret:dev/db-[A-Za-z0-9]{{6}}", arn)
+
+    # An Allow scoped to app/* secrets (with the suffix pattern AWS's examples use, and without).
+    for resource in (f"arn:aws:secretsmanager:us-east-1:{A}:secret:app/*",
+                     "arn:aws:secretsmanager:*:*:secret:app/x-??????"):
+        user = f"app-{len(resource)}"
+        key2, secret2 = make_user(dev, A, user, policy(
+            allow("secretsmanager:CreateSecret", resource)))
+        app = dev.client("secretsmanager", key=key2, secret=secret2)
+        name = "app/x"
+        arn = app.create_secret(Name=name, SecretString="v")["ARN"]
+        assert re.fullmatch(rf"arn:aws:secretsmanager:us-east-1:{A}:secret:app/x-[A-Za-z0-9]{{6}}",
+                            arn), arn
+        assert root.describe_secret(SecretId=name)["ARN"] == arn
+        assert root.get_secret_value(SecretId=arn)["SecretString"] == "v"
+        root.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+        # Nothing outside app/.
+        status, code, msg = error_of(app.create_secret, Name="other/x", SecretString="v")
+        assert (status, code) == (400, "AccessDeniedException")
+        assert ":secret:other/x-" in msg and msg.endswith(
+            "because no identity-based policy allows the secretsmanager:CreateSecret action"), msg
+        assert error_of(root.describe_secret, SecretId="other/x")[1] == "ResourceNotFoundException"
 
 
 # --- Finding 11 (Low): federation sessions outlived their user ----------------------------------

@@ -142,6 +142,7 @@ impl Iamd {
             },
             secrets_domain: crate::domains::SecretsDomain {
                 secrets: secrets.clone(),
+                iam: iam.clone(),
             },
             accounts,
             authorizer: authz::Authorizer::new(iam.clone()),

@@ -29,5 +29,10 @@ pub struct StsDomain {
 
 /// What Secrets Manager operations act through.
 pub struct SecretsDomain {
+    /// Secrets of every account and region, indexed in memory.
     pub secrets: Arc<Secrets>,
+    /// The users and roles resource policies name: their unique ids when a policy is put, and
+    /// whether they are still those principals when it is evaluated or shown
+    /// (`Iam::policy_now`). Never used to authorize.
+    pub iam: Arc<Iam>,
 }

@@ -51,7 +51,12 @@ pub fn all() -> impl Iterator<Item = Entry> {
         .flat_map(|t| t.iter())
         .map(|o| Entry::Iam(*o))
         .chain(crate::sts::ops::OPS.iter().map(|o| Entry::Sts(*o)))
-        .chain(crate::secrets::ops::OPS.iter().map(|o| Entry::Secrets(*o)))
+        .chain(
+            crate::secrets::ops::TABLES
+                .iter()
+                .flat_map(|t| t.iter())
+                .map(|o| Entry::Secrets(*o)),
+        )
 }
 
 /// The typed operation `name` of `service`, if iamd serves it.

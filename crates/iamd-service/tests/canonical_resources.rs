@@ -7,7 +7,8 @@
 //! typed IAM table, names each entity of a fixed world in another case, and checks that every
 //! resource the operation's plan names, if it is one of the world's entities at all, is that
 //! entity's canonical ARN. The list of operations comes from the table, so an operation added
-//! later is covered without editing this file.
+//! later is covered without editing this file. The same holds for Secrets Manager (below): a
+//! secret named by name, partial ARN or full ARN is authorized on its full ARN.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use iamd_api::{Service, Value};
@@ -170,7 +171,8 @@ fn value_for(op: &str, member: &str) -> Option<String> {
         "PolicyArn" | "PermissionsBoundary" => format!("arn:aws:iam::{A}:policy/p/pol"),
         "SerialNumber" => format!("arn:aws:iam::{A}:mfa/m/phone"),
         "PolicyName" => "inline".into(),
-        "PolicyDocument" => DOC.into(),
+        "PolicyDocument" | "PolicyInputList" => DOC.into(),
+        "ActionNames" => "s3:GetObject".into(),
         "AssumeRolePolicyDocument" => TRUST.into(),
         "VirtualMFADeviceName" => "NewPhone".into(),
         "AccessKeyId" => "AKIAIOSFODNN7EXAMPLE".into(),
@@ -221,6 +223,9 @@ fn params_for(op: &iamd_api::Operation) -> Option<(Vec<(String, String)>, bool)>
             }
             (_, iamd_api::ShapeKind::List) if m.name == "TagKeys" => {
                 form.push(("TagKeys.member.1".into(), "k".into()));
+            }
+            (Some(v), iamd_api::ShapeKind::List) => {
+                form.push((format!("{}.member.1", m.name), v));
             }
             _ if m.required => return None,
             _ => {}
@@ -316,4 +321,215 @@ fn assume_role_is_authorized_on_the_canonical_arn_of_the_role_it_names() {
         .filter_map(|c| c.resource.as_ref().map(|r| r.name.clone()))
         .collect();
     assert_eq!(resources, vec![canonical("role")]);
+}
+
+// --- Secrets Manager --------------------------------------------------------------------------
+//
+// A secret's ARN carries a random suffix, and a request may name the secret by name, by partial
+// ARN (without the suffix) or by full ARN — in the ARN's account for an ARN. Whatever the form,
+// the request must be authorized on the secret's full ARN, in its account, with its
+// `secretsmanager:SecretId`: a policy scoped to the ARN (`secret:app/*`, `secret:app/db-??????`)
+// must see the same resource for the three forms, and a Deny on it must stop all three.
+
+const B: &str = "444455556666";
+const SM_REGION: &str = "us-east-1";
+
+fn sm_call(core: &Iamd, caller: &Caller, op: &str, body: serde_json::Value) -> Value {
+    let (operation, input) = iamd_api::decode_json(
+        Service::SecretsManager,
+        &format!("secretsmanager.{op}"),
+        body.to_string().as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{op}: {} {}", e.code, e.message));
+    core.handle(core.dispatch(operation).unwrap(), caller, SM_REGION, &input)
+        .unwrap_or_else(|e| panic!("{op}: {e:?}"))
+}
+
+/// A JSON value of the model's shape for member `member` of `op`: the secret id given for the
+/// members that name a secret, something valid for the others.
+fn sm_value(op: &str, member: &str, shape: &iamd_api::Shape, id: &str) -> serde_json::Value {
+    use serde_json::json;
+    match member {
+        "SecretId" => json!(id),
+        "SecretIdList" => json!([id]),
+        "Name" if op == "CreateSecret" => json!("app/new"),
+        "ResourcePolicy" => json!(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+        ),
+        "VersionStage" => json!("AWSCURRENT"),
+        "Tags" => json!([{"Key": "k", "Value": "v"}]),
+        "TagKeys" => json!(["k"]),
+        "AddReplicaRegions" => json!([{"Region": "eu-west-1"}]),
+        "RemoveReplicaRegions" => json!(["eu-west-1"]),
+        _ => match shape.kind {
+            iamd_api::ShapeKind::String => {
+                json!(shape.enum_values.first().copied().unwrap_or("x"))
+            }
+            iamd_api::ShapeKind::List => json!([]),
+            iamd_api::ShapeKind::Boolean => json!(false),
+            iamd_api::ShapeKind::Integer | iamd_api::ShapeKind::Long => json!(1),
+            _ => panic!("{op}.{member}: teach sm_value this member"),
+        },
+    }
+}
+
+/// A request to `op` naming `id` (when it takes a secret), with every required member.
+fn sm_request(op: &iamd_api::Operation, id: &str) -> (serde_json::Value, bool) {
+    let mut body = serde_json::Map::new();
+    let mut names_secret = false;
+    if let Some(shape) = op.input_shape() {
+        for m in shape.members {
+            let naming = matches!(m.name, "SecretId" | "SecretIdList");
+            if !m.required && !naming {
+                continue;
+            }
+            let target = Service::SecretsManager.shape(m.target).unwrap();
+            body.insert(m.name.to_owned(), sm_value(op.name, m.name, target, id));
+            names_secret |= naming;
+        }
+    }
+    (serde_json::Value::Object(body), names_secret)
+}
+
+#[test]
+fn every_typed_secrets_operation_authorizes_the_full_arn_whatever_form_names_the_secret() {
+    let core = Iamd::open(
+        Arc::new(SqliteStore::open_in_memory().unwrap()),
+        &MasterKey::generate().unwrap(),
+        Arc::new(ManualClock::new(1_800_000_000)),
+        Options::default(),
+    )
+    .unwrap();
+    for account in [A, B] {
+        core.accounts
+            .ensure_account(account, 1_800_000_000)
+            .unwrap();
+    }
+    let root_of =
+        |account: &str| Caller::long_term(account, Principal::Root, "AKIAROOTROOTROOTROOT");
+    // One secret in each account; the one in B is named only by ARN (cross-account access).
+    let create = |account: &str| {
+        let out = sm_call(
+            &core,
+            &root_of(account),
+            "CreateSecret",
+            serde_json::json!({
+                "Name": "app/db",
+                "SecretString": "pw",
+                "ClientRequestToken": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
+                "Tags": [{"Key": "team", "Value": "blue"}],
+            }),
+        );
+        out.str("ARN").unwrap().to_owned()
+    };
+    let (arn_a, arn_b) = (create(A), create(B));
+    let partial =
+        |account: &str| format!("arn:aws:secretsmanager:{SM_REGION}:{account}:secret:app/db");
+    assert!(arn_a.starts_with(&format!("{}-", partial(A))) && arn_a.len() == partial(A).len() + 7);
+    let forms: Vec<(String, &str, &str)> = vec![
+        ("app/db".into(), A, arn_a.as_str()),
+        (partial(A), A, arn_a.as_str()),
+        (arn_a.clone(), A, arn_a.as_str()),
+        (partial(B), B, arn_b.as_str()),
+        (arn_b.clone(), B, arn_b.as_str()),
+    ];
+    let caller = root_of(A);
+    let mut naming = Vec::new();
+    let mut others = Vec::new();
+    for entry in registry::all().filter(|e| e.service() == Service::SecretsManager) {
+        let op = Service::SecretsManager.operation(entry.name()).unwrap();
+        for (id, account, full) in &forms {
+            let (body, names_secret) = sm_request(op, id);
+            let (_, input) = iamd_api::decode_json(
+                Service::SecretsManager,
+                &format!("secretsmanager.{}", op.name),
+                body.to_string().as_bytes(),
+            )
+            .unwrap_or_else(|e| panic!("{}: synthesized input rejected: {e:?}", op.name));
+            let plan = core
+                .plan_of(Dispatch::Typed(entry), &caller, SM_REGION, input)
+                .unwrap_or_else(|e| panic!("{} {id}: resolve/plan failed: {e:?}", op.name));
+            let on_secret: Vec<_> = plan
+                .checks()
+                .iter()
+                .filter_map(|c| c.resource.as_ref().map(|r| (c.action, r)))
+                .collect();
+            if names_secret {
+                assert!(
+                    !on_secret.is_empty(),
+                    "{} {id}: authorizes no resource",
+                    op.name
+                );
+            }
+            for (action, r) in on_secret {
+                if op.name == "CreateSecret" {
+                    // The ARN it will create: its name and a six-character suffix.
+                    let new = format!("arn:aws:secretsmanager:{SM_REGION}:{A}:secret:app/new-");
+                    assert!(
+                        r.name.starts_with(&new) && r.name.len() == new.len() + 6,
+                        "{action}: {}",
+                        r.name
+                    );
+                    continue;
+                }
+                assert_eq!(
+                    r.name, *full,
+                    "{} {id}: {action} authorized on {}",
+                    op.name, r.name
+                );
+                assert_eq!(
+                    r.account.as_deref(),
+                    Some(*account),
+                    "{} {id}: {action}",
+                    op.name
+                );
+                let secret_id = r
+                    .keys
+                    .get("secretsmanager:SecretId")
+                    .map(|e| e.values[0].as_text().into_owned());
+                assert_eq!(
+                    secret_id.as_deref(),
+                    Some(*full),
+                    "{} {id}: {action}",
+                    op.name
+                );
+                let tag = r
+                    .keys
+                    .get("aws:ResourceTag/team")
+                    .map(|e| e.values[0].as_text().into_owned());
+                assert_eq!(tag.as_deref(), Some("blue"), "{} {id}: {action}", op.name);
+            }
+            if id == "app/db" {
+                if names_secret {
+                    naming.push(op.name);
+                } else {
+                    others.push(op.name);
+                }
+            }
+        }
+    }
+    // Every operation that takes a SecretId (or a list of them) was checked with each form.
+    let takes_secret: Vec<&str> = registry::all()
+        .filter(|e| e.service() == Service::SecretsManager)
+        .map(|e| e.name())
+        .filter(|name| {
+            let op = Service::SecretsManager.operation(name).unwrap();
+            op.input_shape().is_some_and(|s| {
+                s.members
+                    .iter()
+                    .any(|m| matches!(m.name, "SecretId" | "SecretIdList"))
+            })
+        })
+        .collect();
+    assert_eq!(naming, takes_secret);
+    assert!(naming.len() >= 19, "{naming:?}");
+    assert_eq!(
+        others
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>(),
+        ["CreateSecret", "GetRandomPassword", "ListSecrets"]
+            .into_iter()
+            .collect()
+    );
 }

@@ -91,6 +91,13 @@ pub enum SecretsError {
     #[error("token {token} in use")]
     ClientRequestTokenInUse { token: String, arn: String },
 
+    // --- AccessDeniedException (not a policy decision) ---
+    /// Another account's caller and the AWS managed key `aws/secretsmanager`, which only its own
+    /// account may use: the text AWS's knowledge center ("secrets-manager-cross-account-key")
+    /// quotes for this case (aws-semantics-2.md §6).
+    #[error("the default key serves its own account only")]
+    DefaultKeyCrossAccount,
+
     // --- ValidationException ---
     /// LocalStack snapshot recorded against AWS (`test_invalid_secret_name`).
     #[error("invalid secret name")]
@@ -104,6 +111,11 @@ pub enum SecretsError {
     // --- MalformedPolicyDocumentException / PublicPolicyException ---
     #[error("malformed resource policy")]
     MalformedPolicy,
+    /// A user or role the resource policy names does not exist: the text AWS's Secrets Manager
+    /// documentation gives for a nonexistent user, and that terraform-provider-aws retries on
+    /// while a new role propagates.
+    #[error("unsupported principal")]
+    UnsupportedPrincipal,
     #[error("public policy blocked")]
     PublicPolicy,
 }
@@ -141,7 +153,8 @@ impl SecretsError {
             SecretExists { .. } | ClientRequestTokenInUse { .. } => "ResourceExistsException",
             InvalidName => "ValidationException",
             InvalidNextToken => "InvalidNextTokenException",
-            MalformedPolicy => "MalformedPolicyDocumentException",
+            MalformedPolicy | UnsupportedPrincipal => "MalformedPolicyDocumentException",
+            DefaultKeyCrossAccount => "AccessDeniedException",
             PublicPolicy => "PublicPolicyException",
         }
     }
@@ -180,6 +193,8 @@ impl SecretsError {
             InvalidName => "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!".to_owned(),
             InvalidNextToken => "The NextToken value is invalid.".to_owned(),
             MalformedPolicy => "This policy has invalid syntax.".to_owned(),
+            UnsupportedPrincipal => "This resource policy contains an unsupported principal.".to_owned(),
+            DefaultKeyCrossAccount => "You can't access a secret from a different AWS account if you encrypt the secret with the default KMS service key.".to_owned(),
             PublicPolicy => "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.".to_owned(),
         }
     }

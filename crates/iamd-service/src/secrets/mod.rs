@@ -17,9 +17,13 @@
 
 pub mod crypto;
 pub mod kms;
+pub mod list;
 pub mod ops;
 pub mod password;
 pub mod policy;
+pub mod replication;
+pub mod versions;
+pub mod write;
 
 use crate::error::Error;
 pub use crypto::{Plain, Sealed};

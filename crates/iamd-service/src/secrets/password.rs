@@ -4,7 +4,7 @@
 //! request, `ExcludeCharacters` removed from every set, and with `RequireEachIncludedType` (the
 //! default) at least one character of every set that is still non-empty.
 
-use crate::error::Error;
+use crate::error::{Error, SecretsError};
 use iamd_crypto::random_fill;
 use zeroize::Zeroizing;
 
@@ -36,10 +36,6 @@ impl Default for PasswordSpec {
             require_each_included_type: true,
         }
     }
-}
-
-fn invalid(msg: &str) -> Error {
-    Error::aws("InvalidParameterException", msg)
 }
 
 /// A uniformly random index below `n` (rejection sampling over random bytes).
@@ -78,9 +74,7 @@ pub fn generate(spec: &PasswordSpec) -> Result<Zeroizing<String>, Error> {
     let all: Vec<char> = sets.iter().flatten().copied().collect();
     if all.is_empty() {
         // [open] AWS's text for "every character excluded" is not recorded anywhere we found.
-        return Err(invalid(
-            "The password can't be generated because all character types are excluded.",
-        ));
+        return Err(SecretsError::AllCharactersExcluded.into());
     }
     let required = if spec.require_each_included_type {
         sets.len()
@@ -89,9 +83,7 @@ pub fn generate(spec: &PasswordSpec) -> Result<Zeroizing<String>, Error> {
     };
     if spec.length < required {
         // Text as moto reports it; unverified against AWS.
-        return Err(invalid(
-            "Password length is too short based on the required types.",
-        ));
+        return Err(SecretsError::PasswordTooShort.into());
     }
     let mut chars: Zeroizing<Vec<char>> = Zeroizing::new(Vec::with_capacity(spec.length));
     for set in sets.iter().take(required) {

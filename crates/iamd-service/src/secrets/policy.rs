@@ -1,30 +1,23 @@
 //! Resource-policy validation for PutResourcePolicy: at most 20,480 characters (the model's
 //! limit; AWS's quota page gives the same figure) and a valid resource policy for the engine.
 
-use crate::error::Error;
+use crate::error::{Error, SecretsError};
 
 /// The most characters a secret's resource policy may have.
 pub const MAX_POLICY_CHARS: usize = 20_480;
 
-/// AWS's answer to a policy it cannot parse (MalformedPolicyDocumentException, model error of
-/// PutResourcePolicy; text from aws-semantics.md §6.6).
-pub fn malformed() -> Error {
-    Error::aws(
-        "MalformedPolicyDocumentException",
-        "This policy has invalid syntax.",
-    )
-}
-
 /// Checks a resource policy before it is stored: the size limit, then the resource-policy
 /// grammar of the policy engine (Principal required, …). Secrets Manager reports every grammar
 /// problem with the same text.
-pub fn validate_resource_policy(text: &str) -> Result<(), Error> {
+/// AWS's answer to a policy it cannot parse is MalformedPolicyDocumentException (a model error of
+/// PutResourcePolicy; text from aws-semantics.md §6.6).
+pub fn validate_resource_policy(text: &str) -> Result<(), SecretsError> {
     if text.chars().count() > MAX_POLICY_CHARS {
-        return Err(malformed());
+        return Err(SecretsError::MalformedPolicy);
     }
     iamd_policy::Policy::parse(text, iamd_policy::PolicyKind::Resource)
         .map(|_| ())
-        .map_err(|_| malformed())
+        .map_err(|_| SecretsError::MalformedPolicy)
 }
 
 /// The unique ids of the users and roles a resource policy names (see
@@ -36,12 +29,8 @@ pub fn principal_ids(
     iam: &crate::iam::Iam,
     text: &str,
 ) -> Result<crate::iam::principal_ids::PrincipalIds, Error> {
-    iam.resolve_principals(text)?.map_err(|_| {
-        Error::aws(
-            "MalformedPolicyDocumentException",
-            "This resource policy contains an unsupported principal.",
-        )
-    })
+    iam.resolve_principals(text)?
+        .map_err(|_| SecretsError::UnsupportedPrincipal.into())
 }
 
 /// Whether a policy grants "broad access" (BlockPublicPolicy, ValidateResourcePolicy): whether
@@ -204,14 +193,6 @@ fn cidr_is_narrow(value: &str) -> bool {
         Ok(std::net::IpAddr::V6(_)) => bits.is_none_or(|b| (32..=128).contains(&b)),
         Err(_) => false,
     }
-}
-
-/// `PublicPolicyException`, text from the model's documentation of the error.
-pub fn public_policy() -> Error {
-    Error::aws(
-        "PublicPolicyException",
-        "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.",
-    )
 }
 
 #[cfg(test)]

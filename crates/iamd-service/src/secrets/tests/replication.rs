@@ -645,7 +645,9 @@ fn replication_actions_and_condition_keys_are_authorized() {
         r#"{"SecretId":"s","AddReplicaRegions":[{"Region":"eu-west-1"}]}"#,
     )
     .unwrap();
-    // CreateSecret with replicas also needs ReplicateSecretToRegions for those regions.
+    // CreateSecret with replicas also needs ReplicateSecretToRegions for those regions, on the
+    // ARN the secret would have (as CreateSecret itself since issue #11 finding 6; this check
+    // was on the bare name `c` before).
     let msg = denied(as_user(
         PRIMARY,
         "CreateSecret",
@@ -654,7 +656,9 @@ fn replication_actions_and_condition_keys_are_authorized() {
         ),
     ));
     assert!(
-        msg.contains("secretsmanager:ReplicateSecretToRegions on resource: c "),
+        msg.contains(&format!(
+            "secretsmanager:ReplicateSecretToRegions on resource: arn:aws:secretsmanager:{PRIMARY}:{ACCT}:secret:c-"
+        )),
         "{msg}"
     );
     let (code, _) = e.err_in(PRIMARY, "DescribeSecret", r#"{"SecretId":"c"}"#);
