@@ -13,7 +13,6 @@ pub mod domains;
 pub mod error;
 pub mod iam;
 pub mod op;
-pub mod ops;
 pub mod origin;
 pub mod regions;
 pub mod registry;

@@ -8,7 +8,10 @@
 //! The key id byte lets the sealing key rotate: new tokens use [`CURRENT_KEY_ID`], older ids keep
 //! opening until they are removed from [`SessionKeys`].
 
+use crate::accounts::Caller;
+use crate::error::Error;
 use base64::Engine;
+use iamd_api::Service;
 use iamd_crypto::{MasterKey, SealingKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
@@ -190,6 +193,49 @@ impl SessionKeys {
         json.zeroize();
         claims
     }
+}
+
+/// What temporary credentials may not do, whatever their policies say
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html>, the
+/// comparison of STS operations): `GetSessionToken` credentials call IAM only with MFA and STS
+/// only for AssumeRole and GetCallerIdentity; `GetFederationToken` credentials call neither IAM
+/// nor STS except GetCallerIdentity; no session calls GetSessionToken or GetFederationToken.
+/// IAM answers such calls `InvalidClientTokenId` (observed: aws-sdk-js#460, cloudyr/aws.iam#15);
+/// STS answers `AccessDenied: Cannot call <Op> with session credentials` (observed:
+/// aws-sdk-net#1704, granted#151).
+pub fn limits(service: Service, name: &str, caller: &Caller) -> Result<(), Error> {
+    let Some(s) = &caller.session else {
+        return Ok(());
+    };
+    let invalid = || Error::from(crate::error::StsError::SessionNotValidForIam);
+    let cannot = || {
+        Error::from(crate::error::StsError::SessionCredentialsNotAllowed {
+            operation: name.to_owned(),
+        })
+    };
+    if service == Service::Sts && matches!(name, "GetSessionToken" | "GetFederationToken") {
+        return Err(cannot());
+    }
+    match &s.principal {
+        SessionPrincipal::User { .. } | SessionPrincipal::Root => {
+            if service == Service::Iam && s.mfa_at.is_none() {
+                return Err(invalid());
+            }
+            if service == Service::Sts && !matches!(name, "AssumeRole" | "GetCallerIdentity") {
+                return Err(cannot());
+            }
+        }
+        SessionPrincipal::FederatedUser { .. } => {
+            if service == Service::Iam {
+                return Err(invalid());
+            }
+            if service == Service::Sts && name != "GetCallerIdentity" {
+                return Err(cannot());
+            }
+        }
+        SessionPrincipal::AssumedRole { .. } => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

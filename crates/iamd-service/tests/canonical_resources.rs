@@ -15,7 +15,7 @@ use iamd_api::{Service, Value};
 use iamd_crypto::MasterKey;
 use iamd_service::clock::ManualClock;
 use iamd_service::registry;
-use iamd_service::{Caller, Dispatch, Iamd, Options, Principal};
+use iamd_service::{Caller, Iamd, Options, Principal};
 use iamd_store::SqliteStore;
 use std::sync::Arc;
 
@@ -254,7 +254,7 @@ fn every_typed_iam_operation_authorizes_the_canonical_arn_of_what_it_names() {
             &root
         };
         let plan = core
-            .plan_of(Dispatch::Typed(entry), caller, "us-east-1", input)
+            .plan_of(entry, caller, "us-east-1", input)
             .unwrap_or_else(|e| panic!("{}: resolve/plan failed: {e:?}", op.name));
         let mut named_canonical = false;
         for check in plan.checks() {
@@ -447,7 +447,7 @@ fn every_typed_secrets_operation_authorizes_the_full_arn_whatever_form_names_the
             )
             .unwrap_or_else(|e| panic!("{}: synthesized input rejected: {e:?}", op.name));
             let plan = core
-                .plan_of(Dispatch::Typed(entry), &caller, SM_REGION, input)
+                .plan_of(entry, &caller, SM_REGION, input)
                 .unwrap_or_else(|e| panic!("{} {id}: resolve/plan failed: {e:?}", op.name));
             let on_secret: Vec<_> = plan
                 .checks()

@@ -177,7 +177,7 @@ impl<O: Op> Prepared<O::Domain> for Ready<O> {
         authorizer: &dyn Authorize,
         req: &Request<'_>,
     ) -> Result<Value, Error> {
-        crate::core::session_limits(O::SERVICE, O::NAME, req.caller)?;
+        crate::sessions::limits(O::SERVICE, O::NAME, req.caller)?;
         let target = O::resolve(domain, req, &self.input)?;
         let plan = O::plan(req, &self.input, &target)?;
         let verdicts = authorizer.enforce(O::SERVICE, req, plan)?;

@@ -4,3 +4,6 @@ mod assume;
 mod common;
 pub mod ops;
 mod tokens;
+
+#[cfg(test)]
+mod tests;

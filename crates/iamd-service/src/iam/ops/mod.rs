@@ -47,6 +47,38 @@ pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
     simulate::OPS,
 ];
 
+/// `iam:PermissionsBoundary` — which operations carry it (tested by `table_tests`, and end to end
+/// by tests/e2e/test_case_canonical.py, which reads this table).
+/// The IAM actions iamd implements whose Service Authorization Reference entry lists
+/// `iam:PermissionsBoundary`: "the specified policy is set as the permissions boundary on the
+/// IAM entity (user or role)". Where the request sets a boundary (CreateUser, CreateRole,
+/// Put{User,Role}PermissionsBoundary) that is the value; for the others it is the boundary the
+/// target user or role has now, absent when it has none, as in the IAM User Guide's delegation
+/// example (access_policies_boundaries.html: one statement conditions CreateUser and
+/// AttachUserPolicy, PutUserPolicy, DeleteUserPolicy, DetachUserPolicy on the same key).
+#[cfg(test)]
+pub(crate) const IAM_BOUNDARY_ACTIONS: &[&str] = &[
+    "CreateUser",
+    "CreateRole",
+    "PutUserPermissionsBoundary",
+    "PutRolePermissionsBoundary",
+    "DeleteUserPermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+    "GetRole",
+    "UpdateRole",
+    "UpdateRoleDescription",
+    "UpdateAssumeRolePolicy",
+    "DeleteRole",
+    "PutUserPolicy",
+    "DeleteUserPolicy",
+    "PutRolePolicy",
+    "DeleteRolePolicy",
+    "AttachUserPolicy",
+    "DetachUserPolicy",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+];
+
 // --- targets ----------------------------------------------------------------------------------
 
 /// An entity a request names by name: found, or not (then authorization runs on the ARN AWS

@@ -94,3 +94,79 @@ fn every_typed_iam_operation_needs_its_own_action_first_and_only_reads_are_get_o
     }
     assert!(seen >= 61, "{seen}");
 }
+
+/// Every operation of [`super::IAM_BOUNDARY_ACTIONS`] that acts on an existing user or role
+/// carries that entity's current boundary as `iam:PermissionsBoundary`, and no other operation
+/// naming the same entities does.
+#[test]
+fn the_targets_boundary_is_a_key_exactly_of_the_actions_that_list_it() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let mk = MasterKey::generate().unwrap();
+    let d = IamDomain {
+        iam: Arc::new(Iam::new(
+            store.clone(),
+            iamd_crypto::SealingKey::from_bytes([7; 32]),
+        )),
+        accounts: Arc::new(Accounts::open(store, &mk, false).unwrap()),
+    };
+    let acct = "111122223333";
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let b = d
+        .iam
+        .create_policy(acct, "Bound", "/", doc, None, &[], 0)
+        .unwrap()
+        .arn(acct);
+    d.iam
+        .create_user(acct, "Name1", "/", Some(&b), &[], 0)
+        .unwrap();
+    d.iam
+        .create_role(acct, "Name1", "/", trust, None, None, Some(&b), &[], 0)
+        .unwrap();
+    let caller = Caller {
+        account: acct.into(),
+        principal: Principal::Root,
+        access_key_id: "AKIAEXAMPLE".into(),
+        session: None,
+        origin: Default::default(),
+    };
+    let req = Request {
+        caller: &caller,
+        region: "us-east-1",
+        now: 0,
+    };
+    let mut carrying = Vec::new();
+    for op in TABLES.iter().flat_map(|t| t.iter()) {
+        let model = Service::Iam.operation(op.name()).unwrap();
+        let Some(shape) = model.input_shape() else {
+            continue;
+        };
+        if !shape
+            .members
+            .iter()
+            .any(|m| m.required && matches!(m.name, "UserName" | "RoleName"))
+        {
+            continue;
+        }
+        let Ok(plan) = op.plan_only(&d, &req, minimal(shape)) else {
+            continue;
+        };
+        let has = plan.checks().first().is_some_and(|c| {
+            c.keys.get("iam:PermissionsBoundary").is_some()
+                || c.resource
+                    .as_ref()
+                    .is_some_and(|r| r.keys.get("iam:PermissionsBoundary").is_some())
+        });
+        if has {
+            carrying.push(op.name());
+        }
+    }
+    carrying.sort();
+    let mut expected: Vec<&str> = super::IAM_BOUNDARY_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with("Create"))
+        .collect();
+    expected.sort();
+    assert_eq!(carrying, expected);
+}

@@ -321,13 +321,19 @@ fn a_cached_caller_view_is_never_lent_to_another_principal() {
     );
     assert_eq!(allowed.access_key_id, other.access_key_id);
     let list = |c: &Caller| {
-        e.core.authorize_action(
-            c,
-            Service::SecretsManager,
-            PRIMARY,
-            "secretsmanager:ListSecrets",
-            None,
-        )
+        use crate::op::Authorize;
+        e.core
+            .authorizer()
+            .enforce(
+                Service::SecretsManager,
+                &crate::op::Request {
+                    caller: c,
+                    region: PRIMARY,
+                    now: e.core.now(),
+                },
+                crate::op::Plan::require("secretsmanager:ListSecrets", None),
+            )
+            .map(|_| ())
     };
     for _ in 0..2 {
         list(&allowed).unwrap();
