@@ -104,6 +104,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iamd", required=True)
     ap.add_argument("--moto", help="omit to measure iamd alone")
+    ap.add_argument("--before", help="another iamd build (e.g. an older commit) measured beside --iamd")
+    ap.add_argument("--before-first", action="store_true", help="measure --before ahead of --iamd")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--scenarios", default="gci,gsv,ar,list,cu")
@@ -112,8 +114,12 @@ def main():
     scen = a.scenarios.split(",")
     rows = []
     servers = {"iamd": a.iamd, "moto": a.moto}
+    if a.before:
+        servers = {"before": a.before, "iamd": a.iamd} if a.before_first else {"iamd": a.iamd, "before": a.before}
+        if a.moto:
+            servers["moto"] = a.moto
     if not a.moto:
-        del servers["moto"]
+        servers.pop("moto", None)
     if "gci" in scen:
         for name, url in servers.items():
             rows.append(("GetCallerIdentity", name,
