@@ -129,7 +129,7 @@ def gen(model, name, version, enum_name, botocore_version):
     w(f"// Source: botocore {botocore_version}, botocore/data/{name}/{version}/service-2.json")
     w("// The botocore service models are Copyright Amazon.com, Inc. or its affiliates,")
     w("// licensed under the Apache License, Version 2.0.")
-    w("#![allow(clippy::all)]")
+    w('#![allow(clippy::all, reason = "generated code: written for regularity, not for the lints")]')
     w("use crate::model::{ErrorInfo, Member, Operation, Pattern, Service, Shape, ShapeKind::*, DEFAULT_MEMBER as M, DEFAULT_SHAPE as S};")
     w("")
     w(f'pub const BOTOCORE_VERSION: &str = "{botocore_version}";')

@@ -31,6 +31,13 @@
 //! # assert!(!body.is_empty());
 //! ```
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod error;
 pub mod generated;
 pub mod json;

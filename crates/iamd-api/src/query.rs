@@ -26,7 +26,10 @@ pub fn parse_form(bytes: &[u8]) -> Vec<(String, String)> {
             continue;
         }
         let (k, v) = match piece.iter().position(|b| *b == b'=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
+            Some(i) => {
+                let (k, v) = piece.split_at(i);
+                (k, v.get(1..).unwrap_or_default())
+            }
             None => (piece, &[][..]),
         };
         out.push((decode_component(k), decode_component(v)));
@@ -48,28 +51,19 @@ fn decode_component(s: &[u8]) -> String {
         return String::from_utf8_lossy(s).into_owned();
     }
     let mut buf = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => {
-                buf.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hi = s.get(i + 1).copied().and_then(hex_val);
-                let lo = s.get(i + 2).copied().and_then(hex_val);
-                if let (Some(h), Some(l)) = (hi, lo) {
+    let mut rest = s;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => buf.push(b' '),
+            (b'%', [h, l, ..]) => match (hex_val(*h), hex_val(*l)) {
+                (Some(h), Some(l)) => {
                     buf.push(h * 16 + l);
-                    i += 3;
-                } else {
-                    buf.push(b'%');
-                    i += 1;
+                    rest = tail.get(2..).unwrap_or_default();
                 }
-            }
-            b => {
-                buf.push(b);
-                i += 1;
-            }
+                _ => buf.push(b'%'),
+            },
+            (b, _) => buf.push(b),
         }
     }
     match String::from_utf8(buf) {

@@ -253,10 +253,11 @@ mod tests {
         assert_eq!(input.path.as_deref(), Some("/dev/"));
         assert_eq!(input.permissions_boundary, None);
         let tags = input.tags.unwrap();
-        assert_eq!(
-            (tags[0].key.as_str(), tags[0].value.as_str()),
-            ("team", "blue")
-        );
+        let pairs: Vec<_> = tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.value.as_str()))
+            .collect();
+        assert_eq!(pairs, [("team", "blue")]);
     }
 
     #[test]

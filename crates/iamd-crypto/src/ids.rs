@@ -41,12 +41,9 @@ pub fn account_from_access_key_id(key_id: &str) -> Option<u64> {
     if key_id.len() != 20 || !key_id.is_ascii() {
         return None;
     }
-    let decoded = BASE32_NOPAD.decode(&key_id.as_bytes()[4..]).ok()?;
-    if decoded.len() != 10 {
-        return None;
-    }
-    let mut field = [0u8; 8];
-    field[2..].copy_from_slice(&decoded[..6]);
+    let decoded = BASE32_NOPAD.decode(key_id.as_bytes().get(4..)?).ok()?;
+    let [d0, d1, d2, d3, d4, d5, _, _, _, _] = *<&[u8; 10]>::try_from(decoded.as_slice()).ok()?;
+    let field = [0, 0, d0, d1, d2, d3, d4, d5];
     let account = (u64::from_be_bytes(field) & 0x7fff_ffff_ff80) >> 7;
     (account <= 999_999_999_999).then_some(account)
 }

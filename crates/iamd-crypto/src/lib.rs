@@ -11,6 +11,13 @@
 //! * [`ids`]: unique ids (`AIDA…`, `AROA…`), access key ids that encode their account the way AWS's
 //!   do, and secret access keys.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod ids;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -144,20 +151,17 @@ impl SealingKey {
 
     /// Opens a blob made by [`seal`](Self::seal) with the same `aad`.
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        if sealed.len() < 1 + NONCE_LEN + 16 || sealed[0] != SEAL_VERSION {
+        let Some((&SEAL_VERSION, rest)) = sealed.split_first() else {
+            return Err(CryptoError::Open);
+        };
+        let (nonce, msg) = rest
+            .split_first_chunk::<NONCE_LEN>()
+            .ok_or(CryptoError::Open)?;
+        if msg.len() < 16 {
             return Err(CryptoError::Open);
         }
-        let nonce: [u8; NONCE_LEN] = sealed[1..1 + NONCE_LEN]
-            .try_into()
-            .map_err(|_| CryptoError::Open)?;
         self.cipher()?
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: &sealed[1 + NONCE_LEN..],
-                    aad,
-                },
-            )
+            .decrypt(&Nonce::from(*nonce), Payload { msg, aad })
             .map_err(|_| CryptoError::Open)
     }
 }
@@ -175,6 +179,10 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: flips each byte of a blob the test sealed"
+)]
 mod tests {
     use super::*;
 

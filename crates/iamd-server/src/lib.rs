@@ -3,6 +3,13 @@
 //! `/_iamd/*` are iamd's own endpoints; every other request is an AWS API call and goes through
 //! [`pipeline`]: body limit → SigV4 authentication → decode → authorize and run → encode.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod conn;
 mod keycache;
 pub mod origin;

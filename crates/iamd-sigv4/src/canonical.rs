@@ -38,11 +38,15 @@ const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 /// Lower-case hex of 32 bytes.
 pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];
-    for (i, b) in bytes.iter().enumerate() {
-        out[2 * i] = HEX_LOWER[usize::from(b >> 4)];
-        out[2 * i + 1] = HEX_LOWER[usize::from(b & 0x0f)];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&[hex_digit(HEX_LOWER, b >> 4), hex_digit(HEX_LOWER, b & 0x0f)]);
     }
     out
+}
+
+/// The hex digit of a nibble (`n < 16`) from `table`.
+fn hex_digit(table: &[u8; 16], n: u8) -> u8 {
+    table.get(usize::from(n & 0x0f)).copied().unwrap_or(b'0')
 }
 
 /// RFC 3986 unreserved characters: `A-Z a-z 0-9 - _ . ~` (never percent-encoded by SigV4).
@@ -53,23 +57,27 @@ fn is_unreserved(b: u8) -> bool {
 /// SigV4 URI-encoding: every byte except the unreserved set (and `/` when `keep_slash`) becomes `%XX` with
 /// upper-case hex. Runs of plain bytes are written in one call.
 pub(crate) fn uri_encode<S: Sink + ?Sized>(out: &mut S, input: &[u8], keep_slash: bool) {
-    let mut start = 0;
-    for (i, &b) in input.iter().enumerate() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            continue;
+    let mut rest = input;
+    while let Some(i) = rest
+        .iter()
+        .position(|&b| !(is_unreserved(b) || (keep_slash && b == b'/')))
+    {
+        let (plain, tail) = rest.split_at(i);
+        if !plain.is_empty() {
+            out.put(plain);
         }
-        if start < i {
-            out.put(&input[start..i]);
-        }
+        let Some((&b, tail)) = tail.split_first() else {
+            break;
+        };
         out.put(&[
             b'%',
-            HEX_UPPER[usize::from(b >> 4)],
-            HEX_UPPER[usize::from(b & 0x0f)],
+            hex_digit(HEX_UPPER, b >> 4),
+            hex_digit(HEX_UPPER, b & 0x0f),
         ]);
-        start = i + 1;
+        rest = tail;
     }
-    if start < input.len() {
-        out.put(&input[start..]);
+    if !rest.is_empty() {
+        out.put(rest);
     }
 }
 
@@ -86,21 +94,20 @@ fn hex_val(b: u8) -> Option<u8> {
 /// two hex digits is kept literally (lenient, like the WHATWG/`form_urlencoded` parser the AWS SDK signer uses).
 pub(crate) fn form_decode(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => match (hex_val(input[i + 1]), hex_val(input[i + 2])) {
+    let mut rest = input;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [h, l, ..]) => match (hex_val(*h), hex_val(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
-                    i += 3;
-                    continue;
+                    rest = tail.get(2..).unwrap_or_default();
                 }
                 _ => out.push(b'%'),
             },
-            b => out.push(b),
+            (b, _) => out.push(b),
         }
-        i += 1;
     }
     out
 }
@@ -113,7 +120,10 @@ pub(crate) fn raw_query_pairs(query: &str) -> impl Iterator<Item = (&[u8], &[u8]
         .split(|&b| b == b'&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.iter().position(|&b| b == b'=') {
-            Some(i) => (&p[..i], &p[i + 1..]),
+            Some(i) => {
+                let (name, value) = p.split_at(i);
+                (name, value.get(1..).unwrap_or_default())
+            }
             None => (p, &b""[..]),
         })
 }
@@ -201,22 +211,16 @@ fn write_trimmed<S: Sink + ?Sized>(out: &mut S, value: &[u8]) {
         .iter()
         .rposition(|&b| b != b' ')
         .map_or(start, |e| e + 1);
-    let v = &value[start..end];
-    let mut run_start = 0;
-    let mut i = 0;
-    while i < v.len() {
-        if v[i] == b' ' && i + 1 < v.len() && v[i + 1] == b' ' {
-            // Emit up to and including this space, then skip the rest of the run.
-            out.put(&v[run_start..=i]);
-            while i < v.len() && v[i] == b' ' {
-                i += 1;
-            }
-            run_start = i;
-            continue;
-        }
-        i += 1;
+    let mut v = value.get(start..end).unwrap_or_default();
+    // Emit up to and including the first space of each run of spaces, then skip the rest of it.
+    while let Some(i) = v.windows(2).position(|w| w == b"  ") {
+        let (head, tail) = v.split_at(i + 1);
+        out.put(head);
+        v = tail
+            .get(tail.iter().position(|&b| b != b' ').unwrap_or(tail.len())..)
+            .unwrap_or_default();
     }
-    out.put(&v[run_start..]);
+    out.put(v);
 }
 
 /// Canonical headers from exactly the signed header names, in the order given: `name:value\n`, where repeated

@@ -50,6 +50,12 @@
 //! The server decides which regions it accepts (passed to [`prevalidate_scoped`]) and which service the request is
 //! for (see [`error::msg_scope_service`] for AWS's text).
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
 #![forbid(unsafe_code)]
 
 mod canonical;

@@ -72,50 +72,92 @@ fn to_unix(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
 
 /// Parses `YYYYMMDDTHHMMSSZ` into unix seconds.
 pub(crate) fn parse_amz_date(s: &[u8]) -> Option<i64> {
-    if s.len() != AMZ_DATE_LEN || s[8] != b'T' || s[15] != b'Z' {
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        m0,
+        m1,
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        i0,
+        i1,
+        s0,
+        s1,
+        b'Z',
+    ] = *<&[u8; AMZ_DATE_LEN]>::try_from(s).ok()?
+    else {
         return None;
-    }
+    };
     to_unix(
-        digits(&s[0..4])?,
-        digits(&s[4..6])?,
-        digits(&s[6..8])?,
-        digits(&s[9..11])?,
-        digits(&s[11..13])?,
-        digits(&s[13..15])?,
+        digits(&[y0, y1, y2, y3])?,
+        digits(&[m0, m1])?,
+        digits(&[d0, d1])?,
+        digits(&[h0, h1])?,
+        digits(&[i0, i1])?,
+        digits(&[s0, s1])?,
     )
 }
 
 /// Parses an IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT` into unix seconds.
 fn parse_imf_fixdate(s: &[u8]) -> Option<i64> {
     // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 bytes.
-    if s.len() != 29
-        || &s[3..5] != b", "
-        || s[7] != b' '
-        || s[11] != b' '
-        || s[16] != b' '
-        || &s[25..] != b" GMT"
-    {
+    let [
+        w0,
+        w1,
+        w2,
+        b',',
+        b' ',
+        d0,
+        d1,
+        b' ',
+        m0,
+        m1,
+        m2,
+        b' ',
+        y0,
+        y1,
+        y2,
+        y3,
+        b' ',
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+        b' ',
+        b'G',
+        b'M',
+        b'T',
+    ] = *<&[u8; 29]>::try_from(s).ok()?
+    else {
         return None;
-    }
-    if s[19] != b':' || s[22] != b':' {
-        return None;
-    }
-    const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-    if !DAYS.contains(&&s[0..3]) {
-        return None;
-    }
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
+    };
+    const DAYS: [[u8; 3]; 7] = [
+        *b"Mon", *b"Tue", *b"Wed", *b"Thu", *b"Fri", *b"Sat", *b"Sun",
     ];
-    let month = MONTHS.iter().position(|m| *m == &s[8..11])? as u32 + 1;
+    if !DAYS.contains(&[w0, w1, w2]) {
+        return None;
+    }
+    const MONTHS: [[u8; 3]; 12] = [
+        *b"Jan", *b"Feb", *b"Mar", *b"Apr", *b"May", *b"Jun", *b"Jul", *b"Aug", *b"Sep", *b"Oct",
+        *b"Nov", *b"Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == [m0, m1, m2])? as u32 + 1;
     to_unix(
-        digits(&s[12..16])?,
+        digits(&[y0, y1, y2, y3])?,
         month,
-        digits(&s[5..7])?,
-        digits(&s[17..19])?,
-        digits(&s[20..22])?,
-        digits(&s[23..25])?,
+        digits(&[d0, d1])?,
+        digits(&[h0, h1])?,
+        digits(&[i0, i1])?,
+        digits(&[s0, s1])?,
     )
 }
 
@@ -138,8 +180,8 @@ pub(crate) fn format_amz_date(t: i64) -> [u8; AMZ_DATE_LEN] {
     );
     let mut out = *b"00000000T000000Z";
     let put = |out: &mut [u8; AMZ_DATE_LEN], at: usize, width: usize, mut v: u32| {
-        for i in (0..width).rev() {
-            out[at + i] = b'0' + (v % 10) as u8;
+        for b in out.iter_mut().skip(at).take(width).rev() {
+            *b = b'0' + (v % 10) as u8;
             v /= 10;
         }
     };

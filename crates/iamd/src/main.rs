@@ -1,5 +1,12 @@
 //! `iamd`: the server binary.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

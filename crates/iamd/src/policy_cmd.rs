@@ -194,10 +194,9 @@ fn parse_policy(arg: &str, kind: PolicyKind, what: &str) -> Result<Policy, Strin
 fn caller_facts(arn: &str, now: time::OffsetDateTime) -> Result<PrincipalFacts, String> {
     let bad = || format!("--caller-arn `{arn}` is not a user, root or assumed-role ARN");
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" {
+    let ["arn", _, service, _, account, resource] = parts[..] else {
         return Err(bad());
-    }
-    let (service, account, resource) = (parts[2], parts[4], parts[5]);
+    };
     match service {
         "iam" if resource == "root" => Ok(PrincipalFacts::root(account)),
         "iam" if resource.starts_with("user/") => {

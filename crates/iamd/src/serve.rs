@@ -170,9 +170,9 @@ fn parse_master_key(bytes: &[u8]) -> Result<MasterKey, String> {
     let trimmed = std::str::from_utf8(bytes).map(str::trim).unwrap_or("");
     if trimmed.len() == 64 && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
         let mut raw = [0u8; 32];
-        for (i, chunk) in trimmed.as_bytes().chunks(2).enumerate() {
+        for (byte, chunk) in raw.iter_mut().zip(trimmed.as_bytes().chunks(2)) {
             let s = std::str::from_utf8(chunk).map_err(|e| e.to_string())?;
-            raw[i] = u8::from_str_radix(s, 16).map_err(|e| e.to_string())?;
+            *byte = u8::from_str_radix(s, 16).map_err(|e| e.to_string())?;
         }
         let k = MasterKey::from_bytes(&raw).map_err(|e| e.to_string());
         zeroize::Zeroize::zeroize(&mut raw);

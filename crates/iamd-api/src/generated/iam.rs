@@ -2,7 +2,7 @@
 // Source: botocore 1.44.5, botocore/data/iam/2010-05-08/service-2.json
 // The botocore service models are Copyright Amazon.com, Inc. or its affiliates,
 // licensed under the Apache License, Version 2.0.
-#![allow(clippy::all)]
+#![allow(clippy::all, reason = "generated code: written for regularity, not for the lints")]
 use crate::model::{ErrorInfo, Member, Operation, Pattern, Service, Shape, ShapeKind::*, DEFAULT_MEMBER as M, DEFAULT_SHAPE as S};
 
 pub const BOTOCORE_VERSION: &str = "1.44.5";
