@@ -563,6 +563,10 @@ impl Accounts {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
     use iamd_store::SqliteStore;

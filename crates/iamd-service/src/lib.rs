@@ -3,6 +3,13 @@
 //! Synchronous by design: the server calls into it from its async handlers (on a blocking thread
 //! when an operation writes). Time comes from a [`clock::Clock`].
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod accounts;
 pub mod arn;
 pub mod authz;

@@ -58,6 +58,10 @@ pub fn is_served_region(region: &str) -> bool {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
 

@@ -239,6 +239,10 @@ pub fn limits(service: Service, name: &str, caller: &Caller) -> Result<(), Error
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
 

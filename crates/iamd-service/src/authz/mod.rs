@@ -342,6 +342,10 @@ pub fn decide(
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
 

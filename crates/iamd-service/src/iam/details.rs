@@ -132,6 +132,10 @@ impl Iam {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
     use iamd_store::{SqliteStore, Store};

@@ -77,8 +77,11 @@ pub fn url_encode(text: &str) -> String {
             out.push(b as char);
         } else {
             out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+            for nibble in [b >> 4, b & 15] {
+                out.push(
+                    char::from_digit(u32::from(nibble), 16).map_or('0', |c| c.to_ascii_uppercase()),
+                );
+            }
         }
     }
     out

@@ -76,12 +76,16 @@ pub fn totp(seed: &[u8], step: i64) -> u32 {
     };
     mac.update(&step.to_be_bytes());
     let h = mac.finalize().into_bytes();
-    let off = usize::from(h[h.len() - 1] & 0x0f);
-    let bin = (u32::from(h[off] & 0x7f) << 24)
-        | (u32::from(h[off + 1]) << 16)
-        | (u32::from(h[off + 2]) << 8)
-        | u32::from(h[off + 3]);
-    bin % 1_000_000
+    // RFC 4226 dynamic truncation: the low nibble of the last byte picks 4 bytes (HMAC-SHA1's
+    // 20 bytes always hold them: the offset is at most 15).
+    let off = h.last().map_or(0, |b| usize::from(b & 0x0f));
+    let Some(&[b0, b1, b2, b3]) = h
+        .get(off..off + 4)
+        .and_then(|w| <&[u8; 4]>::try_from(w).ok())
+    else {
+        return u32::MAX;
+    };
+    (u32::from_be_bytes([b0, b1, b2, b3]) & 0x7fff_ffff) % 1_000_000
 }
 
 /// Whether `code` has the form of a one-time code (six digits): only such codes are guesses,
@@ -165,7 +169,9 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>, Error> {
         let (mx, my) = (i % modules + QR_QUIET, i / modules + QR_QUIET);
         for y in my * QR_SCALE..(my + 1) * QR_SCALE {
             let row = y * side;
-            pixels[row + mx * QR_SCALE..row + (mx + 1) * QR_SCALE].fill(0);
+            if let Some(run) = pixels.get_mut(row + mx * QR_SCALE..row + (mx + 1) * QR_SCALE) {
+                run.fill(0);
+            }
         }
     }
     let side32 = u32::try_from(side).map_err(|_| Error::Internal("QR code too large".into()))?;
@@ -277,7 +283,10 @@ impl Iam {
     }
 
     /// Enables a device for a user with two consecutive codes (the later of them at most now).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per member of the AWS request it serves"
+    )]
     pub fn enable_mfa_device(
         &self,
         seal: &SealingKey,
@@ -324,7 +333,10 @@ impl Iam {
     /// ResyncMFADevice: finds two consecutive codes within [`RESYNC_WINDOW`] steps of the
     /// device's recorded time and records the device's drift, so that its next codes validate.
     /// The codes are spent like any other.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per member of the AWS request it serves"
+    )]
     pub fn resync_mfa_device(
         &self,
         seal: &SealingKey,
@@ -532,6 +544,10 @@ impl Iam {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
 

@@ -197,8 +197,9 @@ pub fn check_tags(tags: &[Tag]) -> Result<(), Error> {
 /// test_iam_policies `err-duplicate-keys` for policies, AWS's CreateRole answer for roles).
 fn check_tag_keys(tags: &[Tag], case_sensitive: bool) -> Result<(), Error> {
     for (i, t) in tags.iter().enumerate() {
-        if tags[..i]
+        if tags
             .iter()
+            .take(i)
             .any(|u| same_key(&u.key, &t.key, case_sensitive))
         {
             return Err(IamError::DuplicateTagKeys { case_sensitive }.into());
@@ -305,7 +306,8 @@ pub fn aws_managed_record(arn: &str) -> Option<PolicyRecord> {
     };
     let id: String = std::iter::once("ANPA".to_owned())
         .chain(digest.iter().take(17).map(|b| {
-            (b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[usize::from(b % 32)] as char).to_string()
+            let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+            char::from(alphabet.get(usize::from(b % 32)).copied().unwrap_or(b'A')).to_string()
         }))
         .collect();
     Some(PolicyRecord {

@@ -3,7 +3,10 @@
 use super::*;
 
 impl Iam {
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per member of the AWS request it serves"
+    )]
     pub fn create_policy(
         &self,
         acct: &str,

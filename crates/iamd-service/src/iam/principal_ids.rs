@@ -20,16 +20,17 @@ fn aws_principals(doc: &str) -> Vec<String> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(doc) else {
         return Vec::new();
     };
-    let statements = match &v["Statement"] {
-        serde_json::Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
+    let statements = match v.get("Statement") {
+        Some(serde_json::Value::Array(a)) => a.clone(),
+        Some(other) => vec![other.clone()],
+        None => Vec::new(),
     };
     let mut out = Vec::new();
     for st in statements {
         for element in ["Principal", "NotPrincipal"] {
-            match &st[element]["AWS"] {
-                serde_json::Value::String(s) => out.push(s.clone()),
-                serde_json::Value::Array(a) => {
+            match st.get(element).and_then(|p| p.get("AWS")) {
+                Some(serde_json::Value::String(s)) => out.push(s.clone()),
+                Some(serde_json::Value::Array(a)) => {
                     out.extend(a.iter().filter_map(|x| x.as_str().map(str::to_owned)))
                 }
                 _ => {}

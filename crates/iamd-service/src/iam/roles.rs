@@ -4,7 +4,10 @@ use super::principals::check_trust_principals;
 use super::*;
 
 impl Iam {
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per member of the AWS request it serves"
+    )]
     pub fn create_role(
         &self,
         acct: &str,

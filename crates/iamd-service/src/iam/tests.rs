@@ -1,3 +1,7 @@
+#![expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 use super::*;
 use crate::accounts::Principal;
 use crate::clock::ManualClock;

@@ -185,6 +185,10 @@ fn open_with(data_key: &SealingKey, ad: &[u8], sealed: &Sealed) -> Result<Plain,
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
 mod tests {
     use super::*;
     use iamd_crypto::MasterKey;

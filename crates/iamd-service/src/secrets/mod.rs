@@ -411,8 +411,11 @@ pub fn arn_suffix() -> Result<String, Error> {
         random_fill(&mut b)?;
         for x in b {
             // 248 = 4 * 62: keeps the choice uniform.
-            if x < 248 && out.len() < 7 {
-                out.push(char::from(ALPHABET[usize::from(x) % 62]));
+            if x < 248
+                && out.len() < 7
+                && let Some(&c) = ALPHABET.get(usize::from(x) % 62)
+            {
+                out.push(char::from(c));
             }
         }
     }
@@ -496,7 +499,7 @@ impl Secrets {
                 .rest
                 .len()
                 .checked_sub(7)
-                .filter(|&i| arn.rest.is_char_boundary(i) && arn.rest.as_bytes()[i] == b'-')
+                .filter(|&i| arn.rest.as_bytes().get(i) == Some(&b'-'))
                 .and_then(|i| names.get(&arn.rest[..i]))
                 .filter(|s| s.meta.arn == secret_id);
             full.or_else(|| names.get(arn.rest)).cloned()

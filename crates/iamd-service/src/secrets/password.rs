@@ -39,6 +39,13 @@ impl Default for PasswordSpec {
 }
 
 /// A uniformly random index below `n` (rejection sampling over random bytes).
+/// The `i`-th character of `set`, `i` drawn below its length.
+fn pick(set: &[char], i: usize) -> Result<char, Error> {
+    set.get(i)
+        .copied()
+        .ok_or_else(|| Error::Internal("a random index past its character set".into()))
+}
+
 fn random_below(n: usize) -> Result<usize, Error> {
     debug_assert!(n > 0 && n <= 256);
     let limit = 256 - (256 % n);
@@ -87,10 +94,10 @@ pub fn generate(spec: &PasswordSpec) -> Result<Zeroizing<String>, Error> {
     }
     let mut chars: Zeroizing<Vec<char>> = Zeroizing::new(Vec::with_capacity(spec.length));
     for set in sets.iter().take(required) {
-        chars.push(set[random_below(set.len())?]);
+        chars.push(pick(set, random_below(set.len())?)?);
     }
     while chars.len() < spec.length {
-        chars.push(all[random_below_large(all.len())?]);
+        chars.push(pick(&all, random_below_large(all.len())?)?);
     }
     // Shuffle so the required characters are not always first (Fisher–Yates).
     for i in (1..chars.len()).rev() {

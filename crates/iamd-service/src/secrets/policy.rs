@@ -58,9 +58,10 @@ pub fn grants_broad_access(text: &str) -> bool {
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
         return false;
     };
-    let statements = match &doc["Statement"] {
-        serde_json::Value::Array(a) => a.iter().collect::<Vec<_>>(),
-        other => vec![other],
+    let statements = match doc.get("Statement") {
+        Some(serde_json::Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+        Some(other) => vec![other],
+        None => Vec::new(),
     };
     statements.into_iter().any(|st| {
         st["Effect"] == "Allow"

@@ -37,7 +37,10 @@ pub fn requested_regions<'a>(
 /// (`Replication failed: Secret name <name> already exists in region <region>.`); AWS's
 /// documented example reads "Secret with this name already exists in this region" and a live
 /// record (a Terraform test comment) starts with the same `Replication failed: Secret name`.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the primary, the replica's region and its settings, as ReplicateSecretToRegions passes them"
+)]
 pub(crate) fn place_replica(
     s: &Secrets,
     account: &str,

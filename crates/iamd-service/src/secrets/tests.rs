@@ -1,6 +1,11 @@
 //! Domain tests: operations run through `Iamd::handle` (authorization included) over an
 //! in-memory SQLite store and a manual clock.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
+
 use crate::accounts::{Caller, Principal};
 use crate::clock::ManualClock;
 use crate::core::{Iamd, Options};

@@ -1,5 +1,10 @@
 //! AssumeRole and session authentication through the service core, with a manual clock.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
+
 use crate::accounts::{Caller, Principal};
 use crate::clock::ManualClock;
 use crate::core::{Iamd, Options, SessionAuthError};

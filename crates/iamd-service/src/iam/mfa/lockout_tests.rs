@@ -3,6 +3,11 @@
 //! limited number of wrong codes per minute on a node. Run on SQLite always and on PostgreSQL
 //! when `IAMD_TEST_POSTGRES_URL` is set.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
+
 use super::lockout::{
     Attempts, CALLER_FAILURES_PER_WINDOW, CALLER_WINDOW_SECONDS, FAILURES_BEFORE_LOCK,
     FIRST_LOCK_SECONDS, KIND_ATTEMPTS,

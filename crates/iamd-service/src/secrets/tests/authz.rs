@@ -9,6 +9,11 @@
 //!
 //! A denial changes nothing.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
+
 use super::replication::{call_user, make_user};
 use super::*;
 

@@ -14,6 +14,11 @@
 //! - `InSync` / `Replication succeeded` / `alias/aws/secretsmanager`: AWS's examples in
 //!   API_DescribeSecret and API_RemoveRegionsFromReplication.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "test code: the indices are those of values the tests build"
+)]
+
 use super::*;
 use crate::secrets::valid_replica_region;
 
