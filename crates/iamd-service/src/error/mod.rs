@@ -35,9 +35,6 @@ pub enum Error {
     Sts(#[from] StsError),
     #[error(transparent)]
     Secrets(#[from] SecretsError),
-    /// An AWS error built by code not yet moved to the typed variants.
-    #[error("{code}: {message}")]
-    Aws { code: &'static str, message: String },
     /// The operation exists in AWS's model but iamd does not implement it yet.
     #[error("{0} is not implemented by iamd yet")]
     NotImplemented(&'static str),
@@ -53,13 +50,6 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn aws(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Aws {
-            code,
-            message: message.into(),
-        }
-    }
-
     /// A denial with the engine's text.
     pub fn denied(message: String) -> Self {
         Error::Denied(Box::new(Denied { message }))
@@ -73,7 +63,6 @@ impl Error {
             Error::Iam(e) => Some((e.code(), e.message())),
             Error::Sts(e) => Some((e.code(), e.message())),
             Error::Secrets(e) => Some((e.code(), e.message())),
-            Error::Aws { code, message } => Some((code, message.clone())),
             _ => None,
         }
     }
