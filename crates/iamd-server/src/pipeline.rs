@@ -51,7 +51,7 @@ impl SigningSecret {
     fn bytes(&self) -> &[u8] {
         match self {
             SigningSecret::LongTerm(c) => c.secret(),
-            SigningSecret::Session(s) => s.secret_access_key.as_bytes(),
+            SigningSecret::Session(s) => s.secret_access_key.expose().as_bytes(),
         }
     }
 }

@@ -160,7 +160,7 @@ async fn expired_and_altered_session_tokens() {
         account: "111111111111".into(),
         principal: SessionPrincipal::Root,
         access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
-        secret_access_key: "s".repeat(40),
+        secret_access_key: "s".repeat(40).into(),
         issued_at: 1_800_000_000 - 3600,
         expires_at: 1_800_000_000 + 60,
         mfa_at: None,

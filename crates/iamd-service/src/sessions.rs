@@ -57,13 +57,51 @@ pub enum SessionPrincipal {
     },
 }
 
+/// A session's secret access key: zeroized on drop, never printed, and not comparable with `==`
+/// (a secret is only ever compared in constant time, by the SigV4 verifier through its signing
+/// key). Serialized as the plain string, inside the sealed token only.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionSecret(String);
+
+impl SessionSecret {
+    /// The secret's text: for the SigV4 signing key and the `Credentials` answer only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SessionSecret {
+    fn from(s: String) -> Self {
+        SessionSecret(s)
+    }
+}
+
+impl From<&str> for SessionSecret {
+    fn from(s: &str) -> Self {
+        SessionSecret(s.to_owned())
+    }
+}
+
+impl Drop for SessionSecret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl std::fmt::Debug for SessionSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionSecret(<redacted>)")
+    }
+}
+
 /// Every claim of one session. The secret access key is zeroized on drop and never printed.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SessionClaims {
     pub account: String,
     pub principal: SessionPrincipal,
     pub access_key_id: String,
-    pub secret_access_key: String,
+    pub secret_access_key: SessionSecret,
     /// Unix seconds.
     pub issued_at: i64,
     pub expires_at: i64,
@@ -87,12 +125,6 @@ pub struct SessionClaims {
     /// Whether the session came from role chaining (a role session assuming a role).
     #[serde(default)]
     pub chained: bool,
-}
-
-impl Drop for SessionClaims {
-    fn drop(&mut self) {
-        self.secret_access_key.zeroize();
-    }
 }
 
 impl std::fmt::Debug for SessionClaims {
@@ -303,7 +335,16 @@ mod tests {
         for needle in [&b"very-secret"[..], b"Reader", b"ASIAEXAMPLE"] {
             assert!(!raw.windows(needle.len()).any(|w| w == needle));
         }
-        assert_eq!(keys.open(&token).unwrap(), c);
+        let opened = keys.open(&token).unwrap();
+        assert_eq!(
+            opened.secret_access_key.expose(),
+            c.secret_access_key.expose()
+        );
+        assert_eq!(format!("{opened:?}"), format!("{c:?}"));
+        assert_eq!(
+            (opened.source_identity.as_deref(), &opened.tags[..]),
+            (Some("alice"), &[("team".to_owned(), "blue".to_owned())][..])
+        );
         assert!(!format!("{c:?}").contains("very-secret"));
     }
 
@@ -319,12 +360,12 @@ mod tests {
             let mut bad = raw.clone();
             bad[i] ^= 1;
             let t = base64::engine::general_purpose::STANDARD.encode(bad);
-            assert_eq!(keys.open(&t), Err(TokenError::Invalid), "byte {i}");
+            assert_eq!(keys.open(&t).err(), Some(TokenError::Invalid), "byte {i}");
         }
         let other = SessionKeys::new(&MasterKey::generate().unwrap());
-        assert_eq!(other.open(&token), Err(TokenError::Invalid));
-        assert_eq!(keys.open("not base64!"), Err(TokenError::Invalid));
-        assert_eq!(keys.open(""), Err(TokenError::Invalid));
+        assert_eq!(other.open(&token).err(), Some(TokenError::Invalid));
+        assert_eq!(keys.open("not base64!").err(), Some(TokenError::Invalid));
+        assert_eq!(keys.open("").err(), Some(TokenError::Invalid));
         // Another process with the same master key opens it.
         let same = SessionKeys::new(&MasterKey::from_bytes(mk.as_bytes()).unwrap());
         assert!(same.open(&token).is_ok());
@@ -333,6 +374,6 @@ mod tests {
         let mut blob = vec![CURRENT_KEY_ID];
         blob.extend(foreign.seal(&aad(1), b"{}").unwrap());
         let t = base64::engine::general_purpose::STANDARD.encode(blob);
-        assert_eq!(keys.open(&t), Err(TokenError::Invalid));
+        assert_eq!(keys.open(&t).err(), Some(TokenError::Invalid));
     }
 }

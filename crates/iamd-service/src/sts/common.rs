@@ -5,7 +5,7 @@ use crate::accounts::Principal;
 use crate::domains::StsDomain;
 use crate::error::{Error, StsError};
 use crate::op::Request;
-use crate::sessions::SessionClaims;
+use crate::sessions::{SessionClaims, SessionSecret};
 use iamd_api::sts as api;
 use iamd_policy::{Context, PolicyKind};
 
@@ -47,13 +47,13 @@ pub(super) fn check_mfa(
 }
 
 /// A new temporary access key id (`ASIA…`, encoding `account` like AWS's) and secret.
-pub(super) fn new_key(account: &str) -> Result<(String, String), Error> {
+pub(super) fn new_key(account: &str) -> Result<(String, SessionSecret), Error> {
     let n: u64 = account
         .parse()
         .map_err(|_| Error::Internal(format!("account id {account} is not numeric")))?;
     Ok((
         iamd_crypto::ids::access_key_id(iamd_crypto::ids::TEMPORARY_KEY_PREFIX, n)?,
-        iamd_crypto::ids::secret_access_key()?,
+        iamd_crypto::ids::secret_access_key()?.into(),
     ))
 }
 
@@ -64,7 +64,7 @@ pub(super) fn credentials(
 ) -> Result<api::Credentials, Error> {
     Ok(api::Credentials {
         access_key_id: claims.access_key_id.clone(),
-        secret_access_key: claims.secret_access_key.clone(),
+        secret_access_key: claims.secret_access_key.expose().to_owned(),
         session_token: d.sessions.seal(claims)?,
         expiration: crate::timestamps::at(claims.expires_at),
     })
