@@ -73,8 +73,7 @@ fn parse_role_arn(text: &str) -> Result<(String, String), Error> {
     Ok((account.to_owned(), arn.name().to_owned()))
 }
 
-impl Op for o::AssumeRole {
-    type Domain = StsDomain;
+impl Op<StsDomain> for o::AssumeRole {
     type Target = Target;
     const WRITES: bool = false;
     const INLINE: bool = true;

@@ -7,19 +7,18 @@ use iamd_api::sts::{self as api, ops as o};
 
 /// Every STS operation iamd serves.
 pub static OPS: &[&dyn Operation<StsDomain>] = &[
-    &Entry::<o::GetCallerIdentity>::OP,
-    &Entry::<o::GetAccessKeyInfo>::OP,
-    &Entry::<o::AssumeRole>::OP,
-    &Entry::<o::GetSessionToken>::OP,
-    &Entry::<o::GetFederationToken>::OP,
+    &Entry::<StsDomain, o::GetCallerIdentity>::OP,
+    &Entry::<StsDomain, o::GetAccessKeyInfo>::OP,
+    &Entry::<StsDomain, o::AssumeRole>::OP,
+    &Entry::<StsDomain, o::GetSessionToken>::OP,
+    &Entry::<StsDomain, o::GetFederationToken>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>: "No
 /// permissions are required to perform this operation. If an administrator attaches a policy to
 /// your identity that explicitly denies access to the sts:GetCallerIdentity action, you can still
 /// perform this operation."
-impl Op for o::GetCallerIdentity {
-    type Domain = StsDomain;
+impl Op<StsDomain> for o::GetCallerIdentity {
     type Target = ();
     const WRITES: bool = false;
     const INLINE: bool = true;
@@ -51,8 +50,7 @@ impl Op for o::GetCallerIdentity {
 /// that owns an access key id. Keys iamd knows answer from the store; any other AWS-format key id
 /// answers from the account encoded in it, as AWS does for key ids it did not issue. The Service
 /// Authorization Reference lists no resource type for the action.
-impl Op for o::GetAccessKeyInfo {
-    type Domain = StsDomain;
+impl Op<StsDomain> for o::GetAccessKeyInfo {
     type Target = ();
     const WRITES: bool = false;
     const INLINE: bool = true;

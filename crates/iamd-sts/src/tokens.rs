@@ -15,8 +15,7 @@ use iamd_policy::Context;
 /// session lasts at most (and by default) 3,600 s — longer requests are cut to one hour, as the
 /// API reference says. "No permissions are required for users to perform this operation": it
 /// authenticates, it does not authorize.
-impl Op for o::GetSessionToken {
-    type Domain = StsDomain;
+impl Op<StsDomain> for o::GetSessionToken {
     type Target = Option<i64>;
     const WRITES: bool = false;
     const INLINE: bool = true;
@@ -106,8 +105,7 @@ fn federated_user(req: &Request<'_>, name: &str) -> Arn {
 /// at most 3,600 s. Session tags need `sts:TagSession`, judged with `aws:RequestTag/*` and
 /// `aws:TagKeys`, as on AssumeRole (IAM User Guide, id_session-tags: permissions required to add
 /// session tags): they override the user's own tags of the same key.
-impl Op for o::GetFederationToken {
-    type Domain = StsDomain;
+impl Op<StsDomain> for o::GetFederationToken {
     type Target = common::Tags;
     const WRITES: bool = false;
     const INLINE: bool = true;

@@ -56,10 +56,11 @@ pub trait Authorize: Sync {
 }
 
 /// One AWS operation as iamd serves it. `Self` is the generated marker type of the operation
-/// (`iamd_api::iam::ops::CreateUser`), which fixes its name and its typed input and output.
-pub trait Op: ApiOperation {
-    /// The domain services the operation acts through (IAM, secrets, sessions…).
-    type Domain: ?Sized + Sync;
+/// (`iamd_api::iam::ops::CreateUser`), which fixes its name and its typed input and output; `D`
+/// is the domain services the operation acts through (IAM, secrets, sessions…). The domain is
+/// a parameter, not an associated type, so that each service's crate may implement `Op` for
+/// the generated marker types (`impl Op<IamDomain> for o::CreateUser`: the domain is local).
+pub trait Op<D: ?Sized + Sync>: ApiOperation {
     /// What the request acts on, as resolved before authorization.
     type Target: Send;
     /// Whether the operation writes to the store.
@@ -77,18 +78,14 @@ pub trait Op: ApiOperation {
     /// Finds the entity the request names — its canonical ARN, tags, boundary and resource
     /// policy — or the ARN it will create. A name that matches nothing is not an error here:
     /// authorization comes first, and the error for a missing entity after it (as AWS answers).
-    fn resolve(
-        domain: &Self::Domain,
-        req: &Request<'_>,
-        input: &Self::Input,
-    ) -> Result<Self::Target, Error>;
+    fn resolve(domain: &D, req: &Request<'_>, input: &Self::Input) -> Result<Self::Target, Error>;
 
     /// What must be allowed, derived from the resolved target.
     fn plan(req: &Request<'_>, input: &Self::Input, target: &Self::Target) -> Result<Plan, Error>;
 
     /// Acts on the resolved target.
     fn act(
-        domain: &Self::Domain,
+        domain: &D,
         req: &Request<'_>,
         input: Self::Input,
         target: Self::Target,
@@ -125,14 +122,15 @@ pub trait Prepared<D: ?Sized>: Send {
     ) -> Result<Value, Error>;
 }
 
-/// The table entry of an operation `O`: `&Entry::<iam::ops::CreateUser>::OP`.
-pub struct Entry<O>(PhantomData<fn() -> O>);
+/// The table entry of an operation `O` of domain `D`:
+/// `&Entry::<IamDomain, iam::ops::CreateUser>::OP`.
+pub struct Entry<D: ?Sized, O>(PhantomData<fn(&D) -> O>);
 
-impl<O: Op> Entry<O> {
-    pub const OP: Entry<O> = Entry(PhantomData);
+impl<D: ?Sized + Sync, O: Op<D>> Entry<D, O> {
+    pub const OP: Entry<D, O> = Entry(PhantomData);
 }
 
-impl<O: Op> Operation<O::Domain> for Entry<O> {
+impl<D: ?Sized + Sync + 'static, O: Op<D>> Operation<D> for Entry<D, O> {
     fn service(&self) -> Service {
         O::SERVICE
     }
@@ -142,17 +140,15 @@ impl<O: Op> Operation<O::Domain> for Entry<O> {
     fn writes_ever(&self) -> bool {
         O::WRITES
     }
-    fn prepare(&self, input: Value) -> Result<Box<dyn Prepared<O::Domain>>, Error> {
+    fn prepare(&self, input: Value) -> Result<Box<dyn Prepared<D>>, Error> {
         let input = O::Input::from_value(input)
             .map_err(|e| Error::Internal(format!("{}: decoded input: {e}", O::NAME)))?;
-        Ok(Box::new(Ready::<O> { input }))
+        Ok(Box::new(Ready::<D, O> {
+            input,
+            domain: PhantomData,
+        }))
     }
-    fn plan_only(
-        &self,
-        domain: &O::Domain,
-        req: &Request<'_>,
-        input: Value,
-    ) -> Result<Plan, Error> {
+    fn plan_only(&self, domain: &D, req: &Request<'_>, input: Value) -> Result<Plan, Error> {
         let input = O::Input::from_value(input)
             .map_err(|e| Error::Internal(format!("{}: decoded input: {e}", O::NAME)))?;
         let target = O::resolve(domain, req, &input)?;
@@ -160,11 +156,12 @@ impl<O: Op> Operation<O::Domain> for Entry<O> {
     }
 }
 
-struct Ready<O: Op> {
+struct Ready<D: ?Sized + Sync, O: Op<D>> {
     input: O::Input,
+    domain: PhantomData<fn(&D)>,
 }
 
-impl<O: Op> Prepared<O::Domain> for Ready<O> {
+impl<D: ?Sized + Sync, O: Op<D>> Prepared<D> for Ready<D, O> {
     fn blocking(&self) -> bool {
         !O::INLINE || O::writes(&self.input)
     }
@@ -173,7 +170,7 @@ impl<O: Op> Prepared<O::Domain> for Ready<O> {
     }
     fn run(
         self: Box<Self>,
-        domain: &O::Domain,
+        domain: &D,
         authorizer: &dyn Authorize,
         req: &Request<'_>,
     ) -> Result<Value, Error> {

@@ -11,11 +11,11 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateAccessKey>::OP,
-    &Entry::<o::ListAccessKeys>::OP,
-    &Entry::<o::UpdateAccessKey>::OP,
-    &Entry::<o::DeleteAccessKey>::OP,
-    &Entry::<o::GetAccessKeyLastUsed>::OP,
+    &Entry::<IamDomain, o::CreateAccessKey>::OP,
+    &Entry::<IamDomain, o::ListAccessKeys>::OP,
+    &Entry::<IamDomain, o::UpdateAccessKey>::OP,
+    &Entry::<IamDomain, o::DeleteAccessKey>::OP,
+    &Entry::<IamDomain, o::GetAccessKeyLastUsed>::OP,
 ];
 
 /// The keys' owner as the domain takes it: the user by its canonical name, or the root. A user
@@ -37,8 +37,7 @@ fn status(active: bool) -> api::StatusType {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html>
-impl Op for o::CreateAccessKey {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateAccessKey {
     type Target = UserOrRoot;
     const WRITES: bool = true;
 
@@ -76,8 +75,7 @@ impl Op for o::CreateAccessKey {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html>
-impl Op for o::ListAccessKeys {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListAccessKeys {
     type Target = UserOrRoot;
     const WRITES: bool = false;
 
@@ -125,8 +123,7 @@ impl Op for o::ListAccessKeys {
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccessKey.html>: authorized on
 /// the user named (or the caller); the domain refuses a key that is not that user's with
 /// NoSuchEntity.
-impl Op for o::UpdateAccessKey {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateAccessKey {
     type Target = UserOrRoot;
     const WRITES: bool = true;
 
@@ -161,8 +158,7 @@ impl Op for o::UpdateAccessKey {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteAccessKey.html>: as
 /// UpdateAccessKey.
-impl Op for o::DeleteAccessKey {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteAccessKey {
     type Target = UserOrRoot;
     const WRITES: bool = true;
 
@@ -210,8 +206,7 @@ pub enum KeyOwner {
 /// AWS's own wording (no colon after "perform"): `User: <caller> is not authorized to perform
 /// iam:GetAccessKeyLastUsed on resource: access key <id>` (LocalStack's snapshot recorded
 /// against AWS, test_iam_users `get-last-used-nonexistent-key-error`).
-impl Op for o::GetAccessKeyLastUsed {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetAccessKeyLastUsed {
     type Target = KeyOwner;
     const WRITES: bool = false;
 

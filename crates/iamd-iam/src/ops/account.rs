@@ -12,15 +12,14 @@ use iamd_api::iam::{self as api, ops as o};
 use std::collections::BTreeMap;
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::GetAccountSummary>::OP,
-    &Entry::<o::GetAccountAuthorizationDetails>::OP,
+    &Entry::<IamDomain, o::GetAccountSummary>::OP,
+    &Entry::<IamDomain, o::GetAccountAuthorizationDetails>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html>: entity
 /// counts and the default quotas of
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>.
-impl Op for o::GetAccountSummary {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetAccountSummary {
     type Target = ();
     const WRITES: bool = false;
 
@@ -136,8 +135,7 @@ fn profile_out(
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html>:
 /// users, groups, roles and managed policies, filtered and paged as one sequence (see
 /// [`crate::iam::details`]). Trust policies show deleted principals as unique ids.
-impl Op for o::GetAccountAuthorizationDetails {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetAccountAuthorizationDetails {
     type Target = ();
     const WRITES: bool = false;
 

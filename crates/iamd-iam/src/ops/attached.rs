@@ -17,15 +17,15 @@ use iamd_api::iam::{self as api, ops as o};
 use iamd_policy::Context;
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::AttachUserPolicy>::OP,
-    &Entry::<o::DetachUserPolicy>::OP,
-    &Entry::<o::ListAttachedUserPolicies>::OP,
-    &Entry::<o::AttachGroupPolicy>::OP,
-    &Entry::<o::DetachGroupPolicy>::OP,
-    &Entry::<o::ListAttachedGroupPolicies>::OP,
-    &Entry::<o::AttachRolePolicy>::OP,
-    &Entry::<o::DetachRolePolicy>::OP,
-    &Entry::<o::ListAttachedRolePolicies>::OP,
+    &Entry::<IamDomain, o::AttachUserPolicy>::OP,
+    &Entry::<IamDomain, o::DetachUserPolicy>::OP,
+    &Entry::<IamDomain, o::ListAttachedUserPolicies>::OP,
+    &Entry::<IamDomain, o::AttachGroupPolicy>::OP,
+    &Entry::<IamDomain, o::DetachGroupPolicy>::OP,
+    &Entry::<IamDomain, o::ListAttachedGroupPolicies>::OP,
+    &Entry::<IamDomain, o::AttachRolePolicy>::OP,
+    &Entry::<IamDomain, o::DetachRolePolicy>::OP,
+    &Entry::<IamDomain, o::ListAttachedRolePolicies>::OP,
 ];
 
 /// Attach or Detach: the holder, with the policy as `iam:PolicyARN` (as the request names it:
@@ -98,8 +98,7 @@ macro_rules! attached_ops {
         $rec:ty, $name:ident, $bounded:expr,
         $attach:ident, $detach:ident, $list:ident, $list_out:ident
     ) => {
-        impl Op for o::$attach {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$attach {
             type Target = Named<$rec>;
             const WRITES: bool = true;
 
@@ -136,8 +135,7 @@ macro_rules! attached_ops {
             }
         }
 
-        impl Op for o::$detach {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$detach {
             type Target = Named<$rec>;
             const WRITES: bool = true;
 
@@ -174,8 +172,7 @@ macro_rules! attached_ops {
             }
         }
 
-        impl Op for o::$list {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$list {
             type Target = Named<$rec>;
             const WRITES: bool = false;
 

@@ -13,15 +13,14 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Verdicts};
 use iamd_api::iam::ops as o;
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::PutUserPermissionsBoundary>::OP,
-    &Entry::<o::DeleteUserPermissionsBoundary>::OP,
-    &Entry::<o::PutRolePermissionsBoundary>::OP,
-    &Entry::<o::DeleteRolePermissionsBoundary>::OP,
+    &Entry::<IamDomain, o::PutUserPermissionsBoundary>::OP,
+    &Entry::<IamDomain, o::DeleteUserPermissionsBoundary>::OP,
+    &Entry::<IamDomain, o::PutRolePermissionsBoundary>::OP,
+    &Entry::<IamDomain, o::DeleteRolePermissionsBoundary>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPermissionsBoundary.html>
-impl Op for o::PutUserPermissionsBoundary {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::PutUserPermissionsBoundary {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 
@@ -56,8 +55,7 @@ impl Op for o::PutUserPermissionsBoundary {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUserPermissionsBoundary.html>
-impl Op for o::DeleteUserPermissionsBoundary {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteUserPermissionsBoundary {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 
@@ -90,8 +88,7 @@ impl Op for o::DeleteUserPermissionsBoundary {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePermissionsBoundary.html>
-impl Op for o::PutRolePermissionsBoundary {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::PutRolePermissionsBoundary {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -126,8 +123,7 @@ impl Op for o::PutRolePermissionsBoundary {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRolePermissionsBoundary.html>
-impl Op for o::DeleteRolePermissionsBoundary {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteRolePermissionsBoundary {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 

@@ -12,14 +12,14 @@ use crate::op::{Check, Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateGroup>::OP,
-    &Entry::<o::GetGroup>::OP,
-    &Entry::<o::DeleteGroup>::OP,
-    &Entry::<o::ListGroups>::OP,
-    &Entry::<o::UpdateGroup>::OP,
-    &Entry::<o::AddUserToGroup>::OP,
-    &Entry::<o::RemoveUserFromGroup>::OP,
-    &Entry::<o::ListGroupsForUser>::OP,
+    &Entry::<IamDomain, o::CreateGroup>::OP,
+    &Entry::<IamDomain, o::GetGroup>::OP,
+    &Entry::<IamDomain, o::DeleteGroup>::OP,
+    &Entry::<IamDomain, o::ListGroups>::OP,
+    &Entry::<IamDomain, o::UpdateGroup>::OP,
+    &Entry::<IamDomain, o::AddUserToGroup>::OP,
+    &Entry::<IamDomain, o::RemoveUserFromGroup>::OP,
+    &Entry::<IamDomain, o::ListGroupsForUser>::OP,
 ];
 
 const DEFAULT_PATH: &str = "/";
@@ -42,8 +42,7 @@ pub(crate) fn group_out(account: &str, g: &GroupRecord) -> api::Group {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateGroup.html>: authorized on
 /// the ARN the group will have.
-impl Op for o::CreateGroup {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateGroup {
     type Target = Arn;
     const WRITES: bool = true;
 
@@ -77,8 +76,7 @@ impl Op for o::CreateGroup {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetGroup.html>: the group and one
 /// page of its members.
-impl Op for o::GetGroup {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetGroup {
     type Target = Named<GroupRecord>;
     const WRITES: bool = false;
 
@@ -123,8 +121,7 @@ impl Op for o::GetGroup {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteGroup.html>
-impl Op for o::DeleteGroup {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteGroup {
     type Target = Named<GroupRecord>;
     const WRITES: bool = true;
 
@@ -156,8 +153,7 @@ impl Op for o::DeleteGroup {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListGroups.html>: no resource type.
-impl Op for o::ListGroups {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListGroups {
     type Target = ();
     const WRITES: bool = false;
 
@@ -197,8 +193,7 @@ impl Op for o::ListGroups {
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateGroup.html>: "The person
 /// making the request (the principal), must have permission to change the group with the old
 /// name and the new name": `iam:UpdateGroup` on the group's ARN and on the ARN it will have.
-impl Op for o::UpdateGroup {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateGroup {
     type Target = (Named<GroupRecord>, Option<Arn>);
     const WRITES: bool = true;
 
@@ -257,8 +252,7 @@ impl Op for o::UpdateGroup {
 /// Authorization Reference gives `iam:AddUserToGroup` the resource type `group` only; the user is
 /// resolved too and acted on by its stored name. With both missing, the group is named (the
 /// domain looks it up first).
-impl Op for o::AddUserToGroup {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::AddUserToGroup {
     type Target = (Named<GroupRecord>, Named<UserRecord>);
     const WRITES: bool = true;
 
@@ -297,8 +291,7 @@ impl Op for o::AddUserToGroup {
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_RemoveUserFromGroup.html>:
 /// authorized on the group, like AddUserToGroup. AWS looks the user up before the group (see
 /// [`crate::iam::Iam::remove_user_from_group`]), so a missing user is named first.
-impl Op for o::RemoveUserFromGroup {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::RemoveUserFromGroup {
     type Target = (Named<GroupRecord>, Named<UserRecord>);
     const WRITES: bool = true;
 
@@ -337,8 +330,7 @@ impl Op for o::RemoveUserFromGroup {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListGroupsForUser.html>: on the
 /// user, with its tags.
-impl Op for o::ListGroupsForUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListGroupsForUser {
     type Target = Named<UserRecord>;
     const WRITES: bool = false;
 

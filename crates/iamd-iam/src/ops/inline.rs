@@ -15,18 +15,18 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::PutUserPolicy>::OP,
-    &Entry::<o::GetUserPolicy>::OP,
-    &Entry::<o::DeleteUserPolicy>::OP,
-    &Entry::<o::ListUserPolicies>::OP,
-    &Entry::<o::PutGroupPolicy>::OP,
-    &Entry::<o::GetGroupPolicy>::OP,
-    &Entry::<o::DeleteGroupPolicy>::OP,
-    &Entry::<o::ListGroupPolicies>::OP,
-    &Entry::<o::PutRolePolicy>::OP,
-    &Entry::<o::GetRolePolicy>::OP,
-    &Entry::<o::DeleteRolePolicy>::OP,
-    &Entry::<o::ListRolePolicies>::OP,
+    &Entry::<IamDomain, o::PutUserPolicy>::OP,
+    &Entry::<IamDomain, o::GetUserPolicy>::OP,
+    &Entry::<IamDomain, o::DeleteUserPolicy>::OP,
+    &Entry::<IamDomain, o::ListUserPolicies>::OP,
+    &Entry::<IamDomain, o::PutGroupPolicy>::OP,
+    &Entry::<IamDomain, o::GetGroupPolicy>::OP,
+    &Entry::<IamDomain, o::DeleteGroupPolicy>::OP,
+    &Entry::<IamDomain, o::ListGroupPolicies>::OP,
+    &Entry::<IamDomain, o::PutRolePolicy>::OP,
+    &Entry::<IamDomain, o::GetRolePolicy>::OP,
+    &Entry::<IamDomain, o::DeleteRolePolicy>::OP,
+    &Entry::<IamDomain, o::ListRolePolicies>::OP,
 ];
 
 fn plan<T: Holder>(
@@ -98,8 +98,7 @@ macro_rules! inline_ops {
         $rec:ty, $name:ident, $bounded:expr,
         $put:ident, $get:ident, $get_out:ident, $del:ident, $list:ident, $list_out:ident
     ) => {
-        impl Op for o::$put {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$put {
             type Target = Named<$rec>;
             const WRITES: bool = true;
 
@@ -130,8 +129,7 @@ macro_rules! inline_ops {
             }
         }
 
-        impl Op for o::$get {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$get {
             type Target = Named<$rec>;
             const WRITES: bool = false;
 
@@ -167,8 +165,7 @@ macro_rules! inline_ops {
             }
         }
 
-        impl Op for o::$del {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$del {
             type Target = Named<$rec>;
             const WRITES: bool = true;
 
@@ -199,8 +196,7 @@ macro_rules! inline_ops {
             }
         }
 
-        impl Op for o::$list {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$list {
             type Target = Named<$rec>;
             const WRITES: bool = false;
 

@@ -19,14 +19,14 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateLoginProfile>::OP,
-    &Entry::<o::GetLoginProfile>::OP,
-    &Entry::<o::UpdateLoginProfile>::OP,
-    &Entry::<o::DeleteLoginProfile>::OP,
-    &Entry::<o::GetAccountPasswordPolicy>::OP,
-    &Entry::<o::UpdateAccountPasswordPolicy>::OP,
-    &Entry::<o::DeleteAccountPasswordPolicy>::OP,
-    &Entry::<o::ChangePassword>::OP,
+    &Entry::<IamDomain, o::CreateLoginProfile>::OP,
+    &Entry::<IamDomain, o::GetLoginProfile>::OP,
+    &Entry::<IamDomain, o::UpdateLoginProfile>::OP,
+    &Entry::<IamDomain, o::DeleteLoginProfile>::OP,
+    &Entry::<IamDomain, o::GetAccountPasswordPolicy>::OP,
+    &Entry::<IamDomain, o::UpdateAccountPasswordPolicy>::OP,
+    &Entry::<IamDomain, o::DeleteAccountPasswordPolicy>::OP,
+    &Entry::<IamDomain, o::ChangePassword>::OP,
 ];
 
 fn login_out(p: &LoginProfile) -> api::LoginProfile {
@@ -39,8 +39,7 @@ fn login_out(p: &LoginProfile) -> api::LoginProfile {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html>: on the user
 /// named, or the caller; the root has no login profile to create here.
-impl Op for o::CreateLoginProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateLoginProfile {
     type Target = UserOrRoot;
     const WRITES: bool = true;
 
@@ -77,8 +76,7 @@ impl Op for o::CreateLoginProfile {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetLoginProfile.html>
-impl Op for o::GetLoginProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetLoginProfile {
     type Target = UserOrRoot;
     const WRITES: bool = false;
 
@@ -111,8 +109,7 @@ impl Op for o::GetLoginProfile {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateLoginProfile.html>: `UserName`
 /// is required.
-impl Op for o::UpdateLoginProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateLoginProfile {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 
@@ -149,8 +146,7 @@ impl Op for o::UpdateLoginProfile {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteLoginProfile.html>
-impl Op for o::DeleteLoginProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteLoginProfile {
     type Target = UserOrRoot;
     const WRITES: bool = true;
 
@@ -182,8 +178,7 @@ impl Op for o::DeleteLoginProfile {
 /// resource type. Members in the PasswordPolicy shape's order; the optional ones only when set
 /// (AWS's answer after an UpdateAccountPasswordPolicy without parameters has none of them:
 /// aws/aws-cli#7265).
-impl Op for o::GetAccountPasswordPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetAccountPasswordPolicy {
     type Target = ();
     const WRITES: bool = false;
 
@@ -224,8 +219,7 @@ impl Op for o::GetAccountPasswordPolicy {
 /// no resource type. Members left out take their defaults: "This operation does not support
 /// partial updates" (API reference). The ranges (length 6–128, age 1–1095, reuse 1–24) are the
 /// model's and were checked while decoding.
-impl Op for o::UpdateAccountPasswordPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateAccountPasswordPolicy {
     type Target = ();
     const WRITES: bool = true;
 
@@ -264,8 +258,7 @@ impl Op for o::UpdateAccountPasswordPolicy {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteAccountPasswordPolicy.html>:
 /// no resource type.
-impl Op for o::DeleteAccountPasswordPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteAccountPasswordPolicy {
     type Target = ();
     const WRITES: bool = true;
 
@@ -294,8 +287,7 @@ impl Op for o::DeleteAccountPasswordPolicy {
 /// using AWS account (root) credentials, the command returns an InvalidUserType error" (aws-cli's
 /// change-password example); role and federated sessions get the same answer, before
 /// authorization (as before the port).
-impl Op for o::ChangePassword {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ChangePassword {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 

@@ -16,13 +16,13 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateVirtualMFADevice>::OP,
-    &Entry::<o::EnableMFADevice>::OP,
-    &Entry::<o::ResyncMFADevice>::OP,
-    &Entry::<o::DeactivateMFADevice>::OP,
-    &Entry::<o::DeleteVirtualMFADevice>::OP,
-    &Entry::<o::ListMFADevices>::OP,
-    &Entry::<o::ListVirtualMFADevices>::OP,
+    &Entry::<IamDomain, o::CreateVirtualMFADevice>::OP,
+    &Entry::<IamDomain, o::EnableMFADevice>::OP,
+    &Entry::<IamDomain, o::ResyncMFADevice>::OP,
+    &Entry::<IamDomain, o::DeactivateMFADevice>::OP,
+    &Entry::<IamDomain, o::DeleteVirtualMFADevice>::OP,
+    &Entry::<IamDomain, o::ListMFADevices>::OP,
+    &Entry::<IamDomain, o::ListVirtualMFADevices>::OP,
 ];
 
 const DEFAULT_PATH: &str = "/";
@@ -74,8 +74,7 @@ impl NamedDevice {
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html>:
 /// authorized on the device's ARN-to-be, `arn:aws:iam::<account>:mfa<path><name>`, with the tags
 /// the request sets. The seed and its QR code are shown this once.
-impl Op for o::CreateVirtualMFADevice {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateVirtualMFADevice {
     type Target = Arn;
     const WRITES: bool = true;
 
@@ -131,8 +130,7 @@ impl Op for o::CreateVirtualMFADevice {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html>: on the user
 /// (`UserName` is required), with two consecutive codes.
-impl Op for o::EnableMFADevice {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::EnableMFADevice {
     type Target = (Named<UserRecord>, NamedDevice);
     const WRITES: bool = true;
 
@@ -176,8 +174,7 @@ impl Op for o::EnableMFADevice {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ResyncMFADevice.html>: on the user
 /// (`UserName` is required by the model, so it never defaults to the caller).
-impl Op for o::ResyncMFADevice {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ResyncMFADevice {
     type Target = (Named<UserRecord>, NamedDevice);
     const WRITES: bool = true;
 
@@ -221,8 +218,7 @@ impl Op for o::ResyncMFADevice {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeactivateMFADevice.html>: on the
 /// user named, or the caller; the root has no IAM user to deactivate a device of.
-impl Op for o::DeactivateMFADevice {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeactivateMFADevice {
     type Target = (UserOrRoot, NamedDevice);
     const WRITES: bool = true;
 
@@ -259,8 +255,7 @@ impl Op for o::DeactivateMFADevice {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteVirtualMFADevice.html>: on the
 /// device, with its tags.
-impl Op for o::DeleteVirtualMFADevice {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteVirtualMFADevice {
     type Target = NamedDevice;
     const WRITES: bool = true;
 
@@ -294,8 +289,7 @@ impl Op for o::DeleteVirtualMFADevice {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html>: the devices
 /// enabled for the user named, or the caller; the root lists none here.
-impl Op for o::ListMFADevices {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListMFADevices {
     type Target = UserOrRoot;
     const WRITES: bool = false;
 
@@ -342,8 +336,7 @@ impl Op for o::ListMFADevices {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html>: no
 /// resource type. `AssignmentStatus`: `Assigned`, `Unassigned` or `Any` (the default).
-impl Op for o::ListVirtualMFADevices {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListVirtualMFADevices {
     type Target = ();
     const WRITES: bool = false;
 

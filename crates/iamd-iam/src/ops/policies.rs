@@ -16,19 +16,19 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreatePolicy>::OP,
-    &Entry::<o::GetPolicy>::OP,
-    &Entry::<o::DeletePolicy>::OP,
-    &Entry::<o::ListPolicies>::OP,
-    &Entry::<o::CreatePolicyVersion>::OP,
-    &Entry::<o::GetPolicyVersion>::OP,
-    &Entry::<o::DeletePolicyVersion>::OP,
-    &Entry::<o::ListPolicyVersions>::OP,
-    &Entry::<o::SetDefaultPolicyVersion>::OP,
-    &Entry::<o::TagPolicy>::OP,
-    &Entry::<o::UntagPolicy>::OP,
-    &Entry::<o::ListPolicyTags>::OP,
-    &Entry::<o::ListEntitiesForPolicy>::OP,
+    &Entry::<IamDomain, o::CreatePolicy>::OP,
+    &Entry::<IamDomain, o::GetPolicy>::OP,
+    &Entry::<IamDomain, o::DeletePolicy>::OP,
+    &Entry::<IamDomain, o::ListPolicies>::OP,
+    &Entry::<IamDomain, o::CreatePolicyVersion>::OP,
+    &Entry::<IamDomain, o::GetPolicyVersion>::OP,
+    &Entry::<IamDomain, o::DeletePolicyVersion>::OP,
+    &Entry::<IamDomain, o::ListPolicyVersions>::OP,
+    &Entry::<IamDomain, o::SetDefaultPolicyVersion>::OP,
+    &Entry::<IamDomain, o::TagPolicy>::OP,
+    &Entry::<IamDomain, o::UntagPolicy>::OP,
+    &Entry::<IamDomain, o::ListPolicyTags>::OP,
+    &Entry::<IamDomain, o::ListEntitiesForPolicy>::OP,
 ];
 
 const DEFAULT_PATH: &str = "/";
@@ -79,8 +79,7 @@ macro_rules! on_policy {
         on_policy!($op, $action, $writes, $act, |_| iamd_policy::Context::new());
     };
     ($op:ident, $action:literal, $writes:expr, $act:ident, $keys:expr) => {
-        impl Op for o::$op {
-            type Domain = IamDomain;
+        impl Op<IamDomain> for o::$op {
             type Target = NamedPolicy;
             const WRITES: bool = $writes;
 
@@ -112,8 +111,7 @@ macro_rules! on_policy {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html>: authorized on the
 /// ARN the policy will have, with the tags the request sets.
-impl Op for o::CreatePolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreatePolicy {
     type Target = Arn;
     const WRITES: bool = true;
 
@@ -154,8 +152,7 @@ impl Op for o::CreatePolicy {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html>: no resource
 /// type. `PolicyUsageFilter` is not applied (as before the port).
-impl Op for o::ListPolicies {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListPolicies {
     type Target = ();
     const WRITES: bool = false;
 

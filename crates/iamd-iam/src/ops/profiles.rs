@@ -18,16 +18,16 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateInstanceProfile>::OP,
-    &Entry::<o::GetInstanceProfile>::OP,
-    &Entry::<o::DeleteInstanceProfile>::OP,
-    &Entry::<o::ListInstanceProfiles>::OP,
-    &Entry::<o::AddRoleToInstanceProfile>::OP,
-    &Entry::<o::RemoveRoleFromInstanceProfile>::OP,
-    &Entry::<o::ListInstanceProfilesForRole>::OP,
-    &Entry::<o::TagInstanceProfile>::OP,
-    &Entry::<o::UntagInstanceProfile>::OP,
-    &Entry::<o::ListInstanceProfileTags>::OP,
+    &Entry::<IamDomain, o::CreateInstanceProfile>::OP,
+    &Entry::<IamDomain, o::GetInstanceProfile>::OP,
+    &Entry::<IamDomain, o::DeleteInstanceProfile>::OP,
+    &Entry::<IamDomain, o::ListInstanceProfiles>::OP,
+    &Entry::<IamDomain, o::AddRoleToInstanceProfile>::OP,
+    &Entry::<IamDomain, o::RemoveRoleFromInstanceProfile>::OP,
+    &Entry::<IamDomain, o::ListInstanceProfilesForRole>::OP,
+    &Entry::<IamDomain, o::TagInstanceProfile>::OP,
+    &Entry::<IamDomain, o::UntagInstanceProfile>::OP,
+    &Entry::<IamDomain, o::ListInstanceProfileTags>::OP,
 ];
 
 const DEFAULT_PATH: &str = "/";
@@ -82,8 +82,7 @@ fn profiles_page(
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html>:
 /// authorized on the ARN the instance profile will have, with the tags the request sets.
-impl Op for o::CreateInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateInstanceProfile {
     type Target = Arn;
     const WRITES: bool = true;
 
@@ -126,8 +125,7 @@ impl Op for o::CreateInstanceProfile {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetInstanceProfile.html>
-impl Op for o::GetInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetInstanceProfile {
     type Target = Named<InstanceProfileRecord>;
     const WRITES: bool = false;
 
@@ -162,8 +160,7 @@ impl Op for o::GetInstanceProfile {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteInstanceProfile.html>
-impl Op for o::DeleteInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteInstanceProfile {
     type Target = Named<InstanceProfileRecord>;
     const WRITES: bool = true;
 
@@ -197,8 +194,7 @@ impl Op for o::DeleteInstanceProfile {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfiles.html>: no
 /// resource type.
-impl Op for o::ListInstanceProfiles {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListInstanceProfiles {
     type Target = ();
     const WRITES: bool = false;
 
@@ -236,8 +232,7 @@ impl Op for o::ListInstanceProfiles {
 /// authorized on the instance profile (its resource type in the Service Authorization
 /// Reference); the role is resolved too and acted on by its stored name. With both missing, the
 /// instance profile is named (the domain looks it up first).
-impl Op for o::AddRoleToInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::AddRoleToInstanceProfile {
     type Target = (Named<InstanceProfileRecord>, Named<RoleRecord>);
     const WRITES: bool = true;
 
@@ -276,8 +271,7 @@ impl Op for o::AddRoleToInstanceProfile {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_RemoveRoleFromInstanceProfile.html>:
 /// authorized on the instance profile, like AddRoleToInstanceProfile.
-impl Op for o::RemoveRoleFromInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::RemoveRoleFromInstanceProfile {
     type Target = (Named<InstanceProfileRecord>, Named<RoleRecord>);
     const WRITES: bool = true;
 
@@ -316,8 +310,7 @@ impl Op for o::RemoveRoleFromInstanceProfile {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfilesForRole.html>:
 /// on the role, with its tags.
-impl Op for o::ListInstanceProfilesForRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListInstanceProfilesForRole {
     type Target = Named<RoleRecord>;
     const WRITES: bool = false;
 
@@ -360,8 +353,7 @@ impl Op for o::ListInstanceProfilesForRole {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagInstanceProfile.html>
-impl Op for o::TagInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::TagInstanceProfile {
     type Target = Named<InstanceProfileRecord>;
     const WRITES: bool = true;
 
@@ -396,8 +388,7 @@ impl Op for o::TagInstanceProfile {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UntagInstanceProfile.html>
-impl Op for o::UntagInstanceProfile {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UntagInstanceProfile {
     type Target = Named<InstanceProfileRecord>;
     const WRITES: bool = true;
 
@@ -433,8 +424,7 @@ impl Op for o::UntagInstanceProfile {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfileTags.html>
-impl Op for o::ListInstanceProfileTags {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListInstanceProfileTags {
     type Target = Named<InstanceProfileRecord>;
     const WRITES: bool = false;
 

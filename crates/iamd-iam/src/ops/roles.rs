@@ -16,16 +16,16 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateRole>::OP,
-    &Entry::<o::GetRole>::OP,
-    &Entry::<o::UpdateRole>::OP,
-    &Entry::<o::UpdateRoleDescription>::OP,
-    &Entry::<o::UpdateAssumeRolePolicy>::OP,
-    &Entry::<o::DeleteRole>::OP,
-    &Entry::<o::ListRoles>::OP,
-    &Entry::<o::TagRole>::OP,
-    &Entry::<o::UntagRole>::OP,
-    &Entry::<o::ListRoleTags>::OP,
+    &Entry::<IamDomain, o::CreateRole>::OP,
+    &Entry::<IamDomain, o::GetRole>::OP,
+    &Entry::<IamDomain, o::UpdateRole>::OP,
+    &Entry::<IamDomain, o::UpdateRoleDescription>::OP,
+    &Entry::<IamDomain, o::UpdateAssumeRolePolicy>::OP,
+    &Entry::<IamDomain, o::DeleteRole>::OP,
+    &Entry::<IamDomain, o::ListRoles>::OP,
+    &Entry::<IamDomain, o::TagRole>::OP,
+    &Entry::<IamDomain, o::UntagRole>::OP,
+    &Entry::<IamDomain, o::ListRoleTags>::OP,
 ];
 
 const DEFAULT_PATH: &str = "/";
@@ -71,8 +71,7 @@ pub(crate) fn role_out(iam: &Iam, account: &str, r: &RoleRecord, full: bool) -> 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>: authorized on the
 /// ARN the role will have, with the tags (`aws:RequestTag/*`, `aws:TagKeys`) and the boundary
 /// (`iam:PermissionsBoundary`) the request sets.
-impl Op for o::CreateRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateRole {
     type Target = Arn;
     const WRITES: bool = true;
 
@@ -118,8 +117,7 @@ impl Op for o::CreateRole {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html>
-impl Op for o::GetRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetRole {
     type Target = Named<RoleRecord>;
     const WRITES: bool = false;
 
@@ -153,8 +151,7 @@ impl Op for o::GetRole {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html>: description and/or
 /// maximum session duration.
-impl Op for o::UpdateRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateRole {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -193,8 +190,7 @@ impl Op for o::UpdateRole {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRoleDescription.html>:
 /// answers the role as GetRole does.
-impl Op for o::UpdateRoleDescription {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateRoleDescription {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -231,8 +227,7 @@ impl Op for o::UpdateRoleDescription {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAssumeRolePolicy.html>
-impl Op for o::UpdateAssumeRolePolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateAssumeRolePolicy {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -266,8 +261,7 @@ impl Op for o::UpdateAssumeRolePolicy {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html>
-impl Op for o::DeleteRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteRole {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -300,8 +294,7 @@ impl Op for o::DeleteRole {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html>: no resource type;
 /// neither tags nor boundaries in the answer.
-impl Op for o::ListRoles {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListRoles {
     type Target = ();
     const WRITES: bool = false;
 
@@ -339,8 +332,7 @@ impl Op for o::ListRoles {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html>
-impl Op for o::TagRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::TagRole {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -375,8 +367,7 @@ impl Op for o::TagRole {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UntagRole.html>
-impl Op for o::UntagRole {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UntagRole {
     type Target = Named<RoleRecord>;
     const WRITES: bool = true;
 
@@ -411,8 +402,7 @@ impl Op for o::UntagRole {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoleTags.html>
-impl Op for o::ListRoleTags {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListRoleTags {
     type Target = Named<RoleRecord>;
     const WRITES: bool = false;
 

@@ -23,10 +23,10 @@ use iamd_policy::{
 use std::collections::BTreeSet;
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::SimulatePrincipalPolicy>::OP,
-    &Entry::<o::SimulateCustomPolicy>::OP,
-    &Entry::<o::GetContextKeysForPrincipalPolicy>::OP,
-    &Entry::<o::GetContextKeysForCustomPolicy>::OP,
+    &Entry::<IamDomain, o::SimulatePrincipalPolicy>::OP,
+    &Entry::<IamDomain, o::SimulateCustomPolicy>::OP,
+    &Entry::<IamDomain, o::GetContextKeysForPrincipalPolicy>::OP,
+    &Entry::<IamDomain, o::GetContextKeysForCustomPolicy>::OP,
 ];
 
 /// The default and largest page of evaluation results.
@@ -481,8 +481,7 @@ fn caller_facts(
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html>
-impl Op for o::SimulatePrincipalPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::SimulatePrincipalPolicy {
     type Target = SourceEntity;
     const WRITES: bool = false;
 
@@ -550,8 +549,7 @@ impl Op for o::SimulatePrincipalPolicy {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html>: no
 /// resource type.
-impl Op for o::SimulateCustomPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::SimulateCustomPolicy {
     type Target = ();
     const WRITES: bool = false;
 
@@ -624,8 +622,7 @@ fn keys_out(policies: &[Source]) -> api::GetContextKeysForPolicyResponse {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html>
-impl Op for o::GetContextKeysForPrincipalPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetContextKeysForPrincipalPolicy {
     type Target = SourceEntity;
     const WRITES: bool = false;
 
@@ -665,8 +662,7 @@ impl Op for o::GetContextKeysForPrincipalPolicy {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForCustomPolicy.html>:
 /// no resource type.
-impl Op for o::GetContextKeysForCustomPolicy {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetContextKeysForCustomPolicy {
     type Target = ();
     const WRITES: bool = false;
 

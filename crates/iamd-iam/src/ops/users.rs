@@ -12,14 +12,14 @@ use crate::op::{Check, Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
-    &Entry::<o::CreateUser>::OP,
-    &Entry::<o::GetUser>::OP,
-    &Entry::<o::UpdateUser>::OP,
-    &Entry::<o::DeleteUser>::OP,
-    &Entry::<o::ListUsers>::OP,
-    &Entry::<o::TagUser>::OP,
-    &Entry::<o::UntagUser>::OP,
-    &Entry::<o::ListUserTags>::OP,
+    &Entry::<IamDomain, o::CreateUser>::OP,
+    &Entry::<IamDomain, o::GetUser>::OP,
+    &Entry::<IamDomain, o::UpdateUser>::OP,
+    &Entry::<IamDomain, o::DeleteUser>::OP,
+    &Entry::<IamDomain, o::ListUsers>::OP,
+    &Entry::<IamDomain, o::TagUser>::OP,
+    &Entry::<IamDomain, o::UntagUser>::OP,
+    &Entry::<IamDomain, o::ListUserTags>::OP,
 ];
 
 const DEFAULT_PATH: &str = "/";
@@ -27,8 +27,7 @@ const DEFAULT_PATH: &str = "/";
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html>: authorized on the
 /// ARN the user will have, with the tags (`aws:RequestTag/*`, `aws:TagKeys`) and the boundary
 /// (`iam:PermissionsBoundary`) the request sets.
-impl Op for o::CreateUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::CreateUser {
     type Target = Arn;
     const WRITES: bool = true;
 
@@ -72,8 +71,7 @@ impl Op for o::CreateUser {
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>: the named user, or
 /// the caller; the root has its own shape (its account id as UserId, no UserName or Path).
-impl Op for o::GetUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::GetUser {
     type Target = UserOrRoot;
     const WRITES: bool = false;
 
@@ -115,8 +113,7 @@ impl Op for o::GetUser {
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateUser.html>: "To change a user
 /// name, the requester must have appropriate permissions on both the source object and the
 /// target object": `iam:UpdateUser` on the user's ARN and on the ARN it will have.
-impl Op for o::UpdateUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UpdateUser {
     type Target = (Named<UserRecord>, Option<Arn>);
     const WRITES: bool = true;
 
@@ -173,8 +170,7 @@ impl Op for o::UpdateUser {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html>
-impl Op for o::DeleteUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::DeleteUser {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 
@@ -206,8 +202,7 @@ impl Op for o::DeleteUser {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html>: no resource type.
-impl Op for o::ListUsers {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListUsers {
     type Target = ();
     const WRITES: bool = false;
 
@@ -245,8 +240,7 @@ impl Op for o::ListUsers {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagUser.html>
-impl Op for o::TagUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::TagUser {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 
@@ -281,8 +275,7 @@ impl Op for o::TagUser {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UntagUser.html>
-impl Op for o::UntagUser {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::UntagUser {
     type Target = Named<UserRecord>;
     const WRITES: bool = true;
 
@@ -317,8 +310,7 @@ impl Op for o::UntagUser {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUserTags.html>
-impl Op for o::ListUserTags {
-    type Domain = IamDomain;
+impl Op<IamDomain> for o::ListUserTags {
     type Target = Named<UserRecord>;
     const WRITES: bool = false;
 

@@ -11,8 +11,8 @@ use crate::secrets::{Secret, SecretMeta};
 use iamd_api::secretsmanager::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
-    &Entry::<o::DescribeSecret>::OP,
-    &Entry::<o::ListSecrets>::OP,
+    &Entry::<SecretsDomain, o::DescribeSecret>::OP,
+    &Entry::<SecretsDomain, o::ListSecrets>::OP,
 ];
 
 /// `PrimaryRegion` appears only on secrets that take part in replication (observed on AWS:
@@ -24,8 +24,7 @@ fn takes_part_in_replication(meta: &SecretMeta) -> bool {
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html>:
 /// the hot path's companion, served from memory. KmsKeyId is omitted for the AWS-managed key
 /// (aws-semantics.md §6.8); a secret scheduled for deletion is described (with DeletedDate).
-impl Op for o::DescribeSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::DescribeSecret {
     type Target = Named;
     const WRITES: bool = false;
     const INLINE: bool = true;
@@ -108,8 +107,7 @@ fn list_entry(secret: &Secret) -> api::SecretListEntry {
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html>: no
 /// resource type. Filters, order and pages: [`crate::secrets::list`].
-impl Op for o::ListSecrets {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::ListSecrets {
     type Target = ();
     const WRITES: bool = false;
 

@@ -10,18 +10,17 @@ use crate::secrets::write::recovery_window;
 use iamd_api::secretsmanager::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
-    &Entry::<o::DeleteSecret>::OP,
-    &Entry::<o::RestoreSecret>::OP,
-    &Entry::<o::RotateSecret>::OP,
-    &Entry::<o::CancelRotateSecret>::OP,
+    &Entry::<SecretsDomain, o::DeleteSecret>::OP,
+    &Entry::<SecretsDomain, o::RestoreSecret>::OP,
+    &Entry::<SecretsDomain, o::RotateSecret>::OP,
+    &Entry::<SecretsDomain, o::CancelRotateSecret>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html>:
 /// schedules the deletion (7 to 30 days, 30 by default), or deletes at once with
 /// ForceDeleteWithoutRecovery, which "doesn't return ResourceNotFoundException" for a secret
 /// that does not exist.
-impl Op for o::DeleteSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::DeleteSecret {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -76,8 +75,7 @@ impl Op for o::DeleteSecret {
 }
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RestoreSecret.html>
-impl Op for o::RestoreSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::RestoreSecret {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -112,8 +110,7 @@ impl Op for o::RestoreSecret {
 /// Rotation needs Lambda, which iamd does not have: without a rotation function AWS answers
 /// InvalidRequestException (text recorded from AWS in several projects' CI logs); with one, iamd
 /// answers NotImplemented rather than pretend.
-impl Op for o::RotateSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::RotateSecret {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -153,8 +150,7 @@ impl Op for o::RotateSecret {
 }
 
 /// No secret can have rotation configured yet, so there is never a rotation to cancel.
-impl Op for o::CancelRotateSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::CancelRotateSecret {
     type Target = Named;
     const WRITES: bool = true;
 

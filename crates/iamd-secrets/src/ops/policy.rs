@@ -9,10 +9,10 @@ use crate::secrets::policy::{grants_broad_access, principal_ids, validate_resour
 use iamd_api::secretsmanager::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
-    &Entry::<o::PutResourcePolicy>::OP,
-    &Entry::<o::GetResourcePolicy>::OP,
-    &Entry::<o::DeleteResourcePolicy>::OP,
-    &Entry::<o::ValidateResourcePolicy>::OP,
+    &Entry::<SecretsDomain, o::PutResourcePolicy>::OP,
+    &Entry::<SecretsDomain, o::GetResourcePolicy>::OP,
+    &Entry::<SecretsDomain, o::DeleteResourcePolicy>::OP,
+    &Entry::<SecretsDomain, o::ValidateResourcePolicy>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html>:
@@ -20,8 +20,7 @@ pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
 /// policies are accepted otherwise: "By default, public policies aren't blocked") and stored
 /// with the unique ids of the users and roles it names. The request's BlockPublicPolicy is
 /// `secretsmanager:BlockPublicPolicy`.
-impl Op for o::PutResourcePolicy {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::PutResourcePolicy {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -73,8 +72,7 @@ impl Op for o::PutResourcePolicy {
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetResourcePolicy.html>:
 /// the policy as AWS holds it now (a principal deleted since it was put shows as its old
 /// unique id). Touches no store (but for the principals' ids, cached per IAM generation).
-impl Op for o::GetResourcePolicy {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::GetResourcePolicy {
     type Target = Named;
     const WRITES: bool = false;
     const INLINE: bool = true;
@@ -108,8 +106,7 @@ impl Op for o::GetResourcePolicy {
 }
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteResourcePolicy.html>
-impl Op for o::DeleteResourcePolicy {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::DeleteResourcePolicy {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -155,8 +152,7 @@ impl Op for o::DeleteResourcePolicy {
 /// "Required permissions: secretsmanager:ValidateResourcePolicy and
 /// secretsmanager:PutResourcePolicy" (API_ValidateResourcePolicy): the second is judged on the
 /// same resource as the first (the secret when SecretId is given, none otherwise [open]).
-impl Op for o::ValidateResourcePolicy {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::ValidateResourcePolicy {
     type Target = Option<Named>;
     const WRITES: bool = false;
 

@@ -6,13 +6,13 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Verdicts};
 use crate::secrets::password::{PasswordSpec, generate};
 use iamd_api::secretsmanager::{self as api, ops as o};
 
-pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[&Entry::<o::GetRandomPassword>::OP];
+pub(super) static OPS: &[&dyn Operation<SecretsDomain>] =
+    &[&Entry::<SecretsDomain, o::GetRandomPassword>::OP];
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html>:
 /// no resource type; the rules are [`crate::secrets::password`]. At most 4,096 characters (the
 /// model's limit), so it runs inline.
-impl Op for o::GetRandomPassword {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::GetRandomPassword {
     type Target = ();
     const WRITES: bool = false;
     const INLINE: bool = true;

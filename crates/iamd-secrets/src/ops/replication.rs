@@ -9,15 +9,14 @@ use crate::secrets::replication::requested_regions;
 use iamd_api::secretsmanager::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
-    &Entry::<o::ReplicateSecretToRegions>::OP,
-    &Entry::<o::RemoveRegionsFromReplication>::OP,
-    &Entry::<o::StopReplicationToReplica>::OP,
+    &Entry::<SecretsDomain, o::ReplicateSecretToRegions>::OP,
+    &Entry::<SecretsDomain, o::RemoveRegionsFromReplication>::OP,
+    &Entry::<SecretsDomain, o::StopReplicationToReplica>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicateSecretToRegions.html>:
 /// the regions asked for are `secretsmanager:AddReplicaRegions`; the answer lists their status.
-impl Op for o::ReplicateSecretToRegions {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::ReplicateSecretToRegions {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -69,8 +68,7 @@ impl Op for o::ReplicateSecretToRegions {
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RemoveRegionsFromReplication.html>:
 /// the answer lists the replicas that remain.
-impl Op for o::RemoveRegionsFromReplication {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::RemoveRegionsFromReplication {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -108,8 +106,7 @@ impl Op for o::RemoveRegionsFromReplication {
 /// called in the replica's region, on the replica (authorized on the replica's ARN, whose
 /// `secretsmanager:SecretPrimaryRegion` is its primary's); a secret that is not a replica is
 /// refused ([open]: AWS's text is not recorded anywhere found).
-impl Op for o::StopReplicationToReplica {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::StopReplicationToReplica {
     type Target = Named;
     const WRITES: bool = true;
 

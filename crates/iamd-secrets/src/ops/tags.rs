@@ -7,13 +7,14 @@ use crate::op::{Entry, Op, Operation, Plan, Request, Verdicts};
 use crate::secrets::write::merge_tags;
 use iamd_api::secretsmanager::ops as o;
 
-pub(super) static OPS: &[&dyn Operation<SecretsDomain>] =
-    &[&Entry::<o::TagResource>::OP, &Entry::<o::UntagResource>::OP];
+pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
+    &Entry::<SecretsDomain, o::TagResource>::OP,
+    &Entry::<SecretsDomain, o::UntagResource>::OP,
+];
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html>: the
 /// tags set are `aws:RequestTag/*` and `aws:TagKeys`; a key already there gets the new value.
-impl Op for o::TagResource {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::TagResource {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -49,8 +50,7 @@ impl Op for o::TagResource {
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UntagResource.html>: the
 /// keys removed are `aws:TagKeys`; a key the secret does not have is ignored.
-impl Op for o::UntagResource {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::UntagResource {
     type Target = Named;
     const WRITES: bool = true;
 

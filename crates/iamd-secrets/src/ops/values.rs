@@ -15,11 +15,11 @@ use iamd_api::Service;
 use iamd_api::secretsmanager::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
-    &Entry::<o::CreateSecret>::OP,
-    &Entry::<o::GetSecretValue>::OP,
-    &Entry::<o::BatchGetSecretValue>::OP,
-    &Entry::<o::PutSecretValue>::OP,
-    &Entry::<o::UpdateSecret>::OP,
+    &Entry::<SecretsDomain, o::CreateSecret>::OP,
+    &Entry::<SecretsDomain, o::GetSecretValue>::OP,
+    &Entry::<SecretsDomain, o::BatchGetSecretValue>::OP,
+    &Entry::<SecretsDomain, o::PutSecretValue>::OP,
+    &Entry::<SecretsDomain, o::UpdateSecret>::OP,
 ];
 
 /// The ARN a secret created now will have: its name and a random six-character suffix. It is
@@ -56,8 +56,7 @@ impl NewArn {
 /// writer lock (so a retry of a create that succeeded, which tags nothing, is not judged on it
 /// again, and a refusal creates nothing). An empty Tags list adds no tag and needs no
 /// TagResource [open].
-impl Op for o::CreateSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::CreateSecret {
     type Target = NewArn;
     const WRITES: bool = true;
 
@@ -202,8 +201,7 @@ fn read_value(
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html>:
 /// the hot path, served from memory.
-impl Op for o::GetSecretValue {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::GetSecretValue {
     type Target = Named;
     const WRITES: bool = false;
     const INLINE: bool = true;
@@ -269,8 +267,7 @@ pub enum Batch {
 /// have secretsmanager:ListSecrets" (Required permissions): ListSecrets has no resource, so the
 /// denial names none, as ListSecrets' own does (aws-semantics.md §4.5), and the whole call
 /// fails, since without the listing there is no secret to report an error for.
-impl Op for o::BatchGetSecretValue {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::BatchGetSecretValue {
     type Target = Batch;
     const WRITES: bool = false;
 
@@ -412,8 +409,7 @@ pub(super) fn filters_in(filters: &[api::Filter]) -> Vec<Filter> {
 }
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html>
-impl Op for o::PutSecretValue {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::PutSecretValue {
     type Target = Named;
     const WRITES: bool = true;
 
@@ -460,8 +456,7 @@ impl Op for o::PutSecretValue {
 }
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecret.html>
-impl Op for o::UpdateSecret {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::UpdateSecret {
     type Target = Named;
     const WRITES: bool = true;
 

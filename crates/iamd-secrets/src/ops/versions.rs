@@ -9,14 +9,13 @@ use crate::secrets::list::page;
 use iamd_api::secretsmanager::{self as api, ops as o};
 
 pub(super) static OPS: &[&dyn Operation<SecretsDomain>] = &[
-    &Entry::<o::ListSecretVersionIds>::OP,
-    &Entry::<o::UpdateSecretVersionStage>::OP,
+    &Entry::<SecretsDomain, o::ListSecretVersionIds>::OP,
+    &Entry::<SecretsDomain, o::UpdateSecretVersionStage>::OP,
 ];
 
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html>:
 /// newest first; unlabeled ("deprecated") versions only with IncludeDeprecated.
-impl Op for o::ListSecretVersionIds {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::ListSecretVersionIds {
     type Target = Named;
     const WRITES: bool = false;
     const INLINE: bool = true;
@@ -75,8 +74,7 @@ impl Op for o::ListSecretVersionIds {
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html>:
 /// the label is the request's `secretsmanager:VersionStage`; the rules are
 /// [`crate::secrets::SecretMeta::move_stage`].
-impl Op for o::UpdateSecretVersionStage {
-    type Domain = SecretsDomain;
+impl Op<SecretsDomain> for o::UpdateSecretVersionStage {
     type Target = Named;
     const WRITES: bool = true;
 
