@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
 pub(crate) const KIND_ACCOUNT: &str = "account";
-pub(crate) const KIND_ACCESS_KEY: &str = "access-key";
+pub const KIND_ACCESS_KEY: &str = "access-key";
 const META_BOOTSTRAPPED: &str = "bootstrapped";
 
 /// The account every dev-mode `test` key belongs to.
@@ -231,7 +231,7 @@ pub struct Accounts {
 
 /// The IAM user an access key belongs to.
 #[derive(Debug, Clone)]
-pub(crate) struct KeyOwner {
+pub struct KeyOwner {
     pub name: String,
     pub path: String,
     pub id: String,
@@ -257,14 +257,14 @@ fn credential(k: AccessKeyRecord, secret: Vec<u8>) -> Credential {
 }
 
 /// Every stored access key of one account (root and users).
-pub(crate) fn account_keys(tx: &mut dyn Tx, account: &str) -> Result<Vec<AccessKeyRecord>, Error> {
+pub fn account_keys(tx: &mut dyn Tx, account: &str) -> Result<Vec<AccessKeyRecord>, Error> {
     tx.list(KIND_ACCESS_KEY, account)?
         .iter()
         .map(|r| from_json(&r.data))
         .collect()
 }
 
-pub(crate) fn get_key(
+pub fn get_key(
     tx: &mut dyn Tx,
     account: &str,
     key_id: &str,
@@ -275,7 +275,7 @@ pub(crate) fn get_key(
     }
 }
 
-pub(crate) fn put_key(tx: &mut dyn Tx, rec: &AccessKeyRecord, expect: Expect) -> Result<(), Error> {
+pub fn put_key(tx: &mut dyn Tx, rec: &AccessKeyRecord, expect: Expect) -> Result<(), Error> {
     tx.put(
         KIND_ACCESS_KEY,
         &rec.account,
@@ -344,7 +344,7 @@ impl Accounts {
 
     /// A new access key for an IAM user (`Some`) or the account root (`None`), sealed and ready
     /// to store; the caller writes it and then calls [`Accounts::refresh_key`].
-    pub(crate) fn new_access_key(
+    pub fn new_access_key(
         &self,
         account: &str,
         owner: Option<&KeyOwner>,
@@ -371,7 +371,7 @@ impl Accounts {
     /// Brings the in-memory index of one access key in line with the store, after a write to it
     /// committed: a deleted key disappears, a deactivated key stops authenticating, a renamed
     /// user's key authenticates under the new name.
-    pub(crate) fn refresh_key(&self, account: &str, key_id: &str) -> Result<(), Error> {
+    pub fn refresh_key(&self, account: &str, key_id: &str) -> Result<(), Error> {
         let _serial = self
             .refresh
             .lock()
@@ -410,7 +410,7 @@ impl Accounts {
     }
 
     /// When the account was created (GetUser of the root reports it as CreateDate).
-    pub(crate) fn created_at(&self, account: &str) -> Result<Option<i64>, Error> {
+    pub fn created_at(&self, account: &str) -> Result<Option<i64>, Error> {
         let rec = self
             .store
             .read(|tx| tx.get(KIND_ACCOUNT, account, "").map_err(Error::from))?;

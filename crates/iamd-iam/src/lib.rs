@@ -32,7 +32,13 @@ pub use records::{
     UserRecord,
 };
 
-use crate::accounts::{self, AccessKeyRecord, Accounts, KeyOwner};
+// The shared core, and this crate, by the paths its modules name them (`crate::accounts::…`,
+// `crate::iam::…`, `crate::domains::IamDomain`): IAM was a module of iamd-service.
+pub(crate) use crate as domains;
+pub(crate) use crate as iam;
+pub(crate) use iamd_core::{accounts, arn, authz, cache, error, op, timestamps};
+
+use crate::accounts::{AccessKeyRecord, Accounts, KeyOwner};
 use crate::error::{Blocker, Error, IamError};
 use base64::Engine;
 use iamd_crypto::ids;
@@ -40,6 +46,30 @@ use iamd_store::{Expect, Store, StoreError, StoreExt, Tx};
 use records::{Entity, PolicyHolder, Tagged};
 use std::sync::Arc;
 use zeroize::Zeroizing;
+
+/// What IAM operations act through.
+pub struct IamDomain {
+    /// Users, groups, roles, policies, instance profiles, MFA devices, login profiles.
+    pub iam: Arc<Iam>,
+    /// Accounts and their access keys (CreateAccessKey, the root's keys, account creation dates).
+    pub accounts: Arc<Accounts>,
+}
+
+/// IAM is the directory of principals.
+impl authz::Directory for Iam {
+    fn generation(&self) -> u64 {
+        Iam::generation(self)
+    }
+    fn user_policies(&self, account: &str, name: &str) -> Result<authz::PrincipalPolicies, Error> {
+        Iam::user_policies(self, account, name)
+    }
+    fn role_policies(&self, account: &str, name: &str) -> Result<authz::PrincipalPolicies, Error> {
+        Iam::role_policies(self, account, name)
+    }
+    fn managed_policy_document(&self, account: &str, arn: &str) -> Result<Option<String>, Error> {
+        Iam::managed_policy_document(self, account, arn)
+    }
+}
 
 /// Most tags an entity can carry.
 pub const MAX_TAGS: usize = 50;

@@ -1,22 +1,24 @@
 use super::*;
 use crate::accounts::Principal;
-use crate::clock::ManualClock;
-use crate::core::{Iamd, Options};
 use iamd_crypto::MasterKey;
 use iamd_store::SqliteStore;
 
 const A: &str = "111122223333";
 
+/// What these tests use of the service (iamd-service's `Iamd`): IAM and the accounts, opened as
+/// `Iamd::open` opens them.
+struct Iamd {
+    iam: Arc<Iam>,
+    accounts: Arc<Accounts>,
+}
+
 fn iamd() -> (Iamd, Arc<dyn Store>, MasterKey) {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
     let mk = MasterKey::generate().unwrap();
-    let core = Iamd::open(
-        store.clone(),
-        &mk,
-        Arc::new(ManualClock::new(1_700_000_000)),
-        Options::default(),
-    )
-    .unwrap();
+    let core = Iamd {
+        accounts: Arc::new(Accounts::open(store.clone(), &mk, false).unwrap()),
+        iam: Arc::new(Iam::new(store.clone(), mk.sealing_key(b"mfa-seed v1"))),
+    };
     (core, store, mk)
 }
 

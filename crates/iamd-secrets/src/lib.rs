@@ -25,6 +25,16 @@ pub mod replication;
 pub mod versions;
 pub mod write;
 
+// The shared core, IAM and this crate by the paths its modules name them
+// (`crate::error::…`, `crate::iam::…`, `crate::secrets::…`, `crate::domains::SecretsDomain`):
+// Secrets Manager was a module of iamd-service.
+pub(crate) use crate as domains;
+pub(crate) use crate as secrets;
+#[cfg(test)]
+pub(crate) use iamd_core::accounts;
+pub(crate) use iamd_core::{authz, error, op, regions, timestamps};
+pub(crate) use iamd_iam as iam;
+
 use crate::error::Error;
 pub use crypto::{Plain, Sealed};
 use iamd_crypto::{MasterKey, SealingKey, random_fill};
@@ -34,8 +44,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub(crate) const KIND_SECRET: &str = "sm-secret";
-pub(crate) const KIND_VERSION: &str = "sm-version";
+/// What Secrets Manager operations act through.
+pub struct SecretsDomain {
+    /// Secrets of every account and region, indexed in memory.
+    pub secrets: Arc<Secrets>,
+    /// The users and roles resource policies name: their unique ids when a policy is put, and
+    /// whether they are still those principals when it is evaluated or shown
+    /// (`Iam::policy_now`). Never used to authorize.
+    pub iam: Arc<iamd_iam::Iam>,
+}
+
+pub const KIND_SECRET: &str = "sm-secret";
+pub const KIND_VERSION: &str = "sm-version";
 
 pub const AWSCURRENT: &str = "AWSCURRENT";
 pub const AWSPREVIOUS: &str = "AWSPREVIOUS";
@@ -895,6 +915,3 @@ impl Secrets {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests;

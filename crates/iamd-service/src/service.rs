@@ -1,4 +1,4 @@
-//! The service core: one value the server holds, dispatching authenticated requests to
+//! The service: one value the server holds, dispatching authenticated requests to
 //! operations.
 
 use crate::accounts::{Accounts, Caller};
@@ -37,9 +37,9 @@ pub struct Iamd {
     /// The sealing keys of STS session tokens.
     pub sessions: Arc<crate::sessions::SessionKeys>,
     /// What each service's typed operations act through.
-    iam_domain: crate::domains::IamDomain,
-    sts_domain: crate::domains::StsDomain,
-    secrets_domain: crate::domains::SecretsDomain,
+    iam_domain: crate::iam::IamDomain,
+    sts_domain: crate::sts::StsDomain,
+    secrets_domain: crate::secrets::SecretsDomain,
 }
 
 /// Why temporary credentials were refused.
@@ -61,9 +61,9 @@ pub struct Prepared {
 }
 
 enum PreparedInner {
-    Iam(Box<dyn crate::op::Prepared<crate::domains::IamDomain>>),
-    Sts(Box<dyn crate::op::Prepared<crate::domains::StsDomain>>),
-    Secrets(Box<dyn crate::op::Prepared<crate::domains::SecretsDomain>>),
+    Iam(Box<dyn crate::op::Prepared<crate::iam::IamDomain>>),
+    Sts(Box<dyn crate::op::Prepared<crate::sts::StsDomain>>),
+    Secrets(Box<dyn crate::op::Prepared<crate::secrets::SecretsDomain>>),
 }
 
 impl Prepared {
@@ -96,17 +96,17 @@ impl Iamd {
             options.session_key_id,
         ));
         Ok(Self {
-            iam_domain: crate::domains::IamDomain {
+            iam_domain: crate::iam::IamDomain {
                 iam: iam.clone(),
                 accounts: accounts.clone(),
             },
-            sts_domain: crate::domains::StsDomain {
+            sts_domain: crate::sts::StsDomain {
                 iam: iam.clone(),
                 accounts: accounts.clone(),
                 sessions: sessions.clone(),
                 dev: options.dev,
             },
-            secrets_domain: crate::domains::SecretsDomain {
+            secrets_domain: crate::secrets::SecretsDomain {
                 secrets: secrets.clone(),
                 iam: iam.clone(),
             },

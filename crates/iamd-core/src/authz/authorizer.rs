@@ -240,19 +240,3 @@ fn timestamp(now: i64) -> Result<time::OffsetDateTime, Error> {
     time::OffsetDateTime::from_unix_timestamp(now)
         .map_err(|e| Error::Internal(format!("clock out of range: {e}")))
 }
-
-/// IAM is the directory of principals.
-impl Directory for crate::iam::Iam {
-    fn generation(&self) -> u64 {
-        crate::iam::Iam::generation(self)
-    }
-    fn user_policies(&self, account: &str, name: &str) -> Result<PrincipalPolicies, Error> {
-        crate::iam::Iam::user_policies(self, account, name)
-    }
-    fn role_policies(&self, account: &str, name: &str) -> Result<PrincipalPolicies, Error> {
-        crate::iam::Iam::role_policies(self, account, name)
-    }
-    fn managed_policy_document(&self, account: &str, arn: &str) -> Result<Option<String>, Error> {
-        crate::iam::Iam::managed_policy_document(self, account, arn)
-    }
-}

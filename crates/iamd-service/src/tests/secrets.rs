@@ -3,8 +3,8 @@
 
 use crate::accounts::{Caller, Principal};
 use crate::clock::ManualClock;
-use crate::core::{Iamd, Options};
 use crate::error::Error;
+use crate::service::{Iamd, Options};
 use iamd_api::{Service, Value};
 use iamd_crypto::MasterKey;
 use iamd_store::{SqliteStore, Store, StoreExt};
@@ -77,7 +77,7 @@ impl Env {
         self.store
             .read(|tx| {
                 let mut out = Vec::new();
-                for kind in [super::KIND_SECRET, super::KIND_VERSION] {
+                for kind in [crate::secrets::KIND_SECRET, crate::secrets::KIND_VERSION] {
                     for r in tx.list_kind(kind)? {
                         out.push((r.kind, r.key, r.version, r.data));
                     }
@@ -703,7 +703,7 @@ fn list_filters_sorting_and_pages() {
 fn unlabeled_versions_beyond_the_limit_are_dropped_oldest_first() {
     let e = env();
     create(&e, "many", "v0", TOKEN_A);
-    for i in 1..=super::MAX_VERSIONS + 5 {
+    for i in 1..=crate::secrets::MAX_VERSIONS + 5 {
         e.ok(
             "PutSecretValue",
             &format!(
@@ -719,9 +719,9 @@ fn unlabeled_versions_beyond_the_limit_are_dropped_oldest_first() {
     let versions = e
         .dump()
         .iter()
-        .filter(|r| r.0 == super::KIND_VERSION)
+        .filter(|r| r.0 == crate::secrets::KIND_VERSION)
         .count();
-    assert_eq!(versions, super::MAX_VERSIONS);
+    assert_eq!(versions, crate::secrets::MAX_VERSIONS);
     assert_eq!(
         e.err(
             "GetSecretValue",

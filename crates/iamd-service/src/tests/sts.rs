@@ -2,8 +2,8 @@
 
 use crate::accounts::{Caller, Principal};
 use crate::clock::ManualClock;
-use crate::core::{Iamd, Options, SessionAuthError};
 use crate::error::Error;
+use crate::service::{Iamd, Options, SessionAuthError};
 use iamd_api::{Service, Value};
 use iamd_crypto::MasterKey;
 use iamd_store::{SqliteStore, Store, StoreExt};

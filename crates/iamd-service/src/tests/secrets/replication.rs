@@ -286,7 +286,7 @@ fn a_replica_is_a_read_only_copy_kept_in_sync_with_its_primary() {
     let replica_versions: Vec<_> = dump
         .iter()
         .filter(|(kind, key, _, _)| {
-            kind == super::super::KIND_VERSION && key.starts_with("eu-west-1|")
+            kind == crate::secrets::KIND_VERSION && key.starts_with("eu-west-1|")
         })
         .collect();
     assert_eq!(replica_versions.len(), 3);
@@ -297,7 +297,7 @@ fn a_replica_is_a_read_only_copy_kept_in_sync_with_its_primary() {
     let sealed_blobs = |region: &str| -> Vec<String> {
         dump.iter()
             .filter(|(kind, key, _, _)| {
-                kind == super::super::KIND_VERSION && key.starts_with(&format!("{region}|"))
+                kind == crate::secrets::KIND_VERSION && key.starts_with(&format!("{region}|"))
             })
             .map(|(_, _, _, d)| {
                 serde_json::from_slice::<serde_json::Value>(d).unwrap()["sealed_value"]
