@@ -22,7 +22,7 @@ from conftest import ROOT, error_of
 # --- port-a: groups, roles, boundaries, inline and attached policies, instance profiles ---------
 
 A_ACCT = "000000000000"
-A_OPS_DIR = ROOT / "crates" / "iamd-service" / "src" / "iam" / "ops"
+A_OPS_DIR = ROOT / "crates" / "iamd-iam" / "src" / "ops"
 A_FILES = ("groups.rs", "roles.rs", "boundaries.rs", "inline.rs", "attached.rs", "profiles.rs")
 
 
@@ -122,12 +122,12 @@ A_CREATES = {
 
 
 def a_ported():
-    """The operations of port-a's typed tables (`Entry::<o::Name>::OP`)."""
+    """The operations of port-a's typed tables (`Entry::<IamDomain, o::Name>::OP`)."""
     ops = set()
     for name in A_FILES:
         f = A_OPS_DIR / name
         if f.exists():
-            ops |= set(re.findall(r"Entry::<o::([A-Za-z]+)>::OP", f.read_text()))
+            ops |= set(re.findall(r"Entry::<\s*\w+,\s*o::([A-Za-z]+)\s*>::OP", f.read_text()))
     return ops
 
 
@@ -272,7 +272,7 @@ def test_a_update_group_needs_the_new_name_too(dev):
         f"arn:aws:iam::{A_ACCT}:group/ops/Managers"
 ACCT = "000000000000"
 PASSWORD = "Correct-Horse-9!"
-TYPED = ROOT / "crates" / "iamd-service" / "src" / "iam" / "ops"
+TYPED = ROOT / "crates" / "iamd-iam" / "src" / "ops"
 
 # Members that name an existing IAM entity.
 NAMING = {"UserName", "GroupName", "RoleName", "PolicyArn", "SerialNumber", "InstanceProfileName"}
@@ -287,7 +287,7 @@ def typed_operations(*files):
     ops = set()
     for f in files:
         if (TYPED / f).exists():
-            ops |= set(re.findall(r"Entry::<o::([A-Za-z]+)>::OP", (TYPED / f).read_text()))
+            ops |= set(re.findall(r"Entry::<\s*\w+,\s*o::([A-Za-z]+)\s*>::OP", (TYPED / f).read_text()))
     return ops
 
 

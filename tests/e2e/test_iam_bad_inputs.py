@@ -524,14 +524,14 @@ def test_policy_tag_keys_differ_by_case_where_user_tag_keys_do_not(iam_world):
 
 
 def implemented_iam_operations():
-    """Every IAM operation of iamd's tables: the typed table (`Entry::<o::Name>::OP`) and the
-    older tables still being ported."""
+    """Every IAM operation of iamd's tables: the typed table
+    (`Entry::<IamDomain, o::Name>::OP`) and the older tables still being ported."""
     ops = set()
     crates = ROOT / "crates"
     for f in crates.rglob("*.rs"):
         text = f.read_text()
         if "Operation<IamDomain>" in text:
-            ops |= set(re.findall(r"Entry::<o::([A-Za-z]+)>::OP", text))
+            ops |= set(re.findall(r"Entry::<\s*\w+,\s*o::([A-Za-z]+)\s*>::OP", text))
     legacy = crates / "iamd-service" / "src" / "ops"
     for name in ("iam.rs", "iam_more.rs"):
         if (legacy / name).exists():

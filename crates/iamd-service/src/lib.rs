@@ -1,7 +1,11 @@
-//! IAM, STS and Secrets Manager domain logic: accounts, credentials, and the operations.
+//! IAM, STS and Secrets Manager assembled into one service: the server object ([`Iamd`]) that
+//! dispatches authenticated requests to the operations of each service's table.
 //!
 //! Synchronous by design: the server calls into it from its async handlers (on a blocking thread
 //! when an operation writes). Time comes from a [`clock::Clock`].
+//!
+//! The shared core lives in `iamd-core`, each service in a crate of its own (`iamd-iam`,
+//! `iamd-sts`, `iamd-secrets`); they are re-exported here under the paths they had as modules.
 
 // Issue #12: cedar's lints (as in iamd-store).
 #![deny(
@@ -10,25 +14,24 @@
     clippy::allow_attributes_without_reason
 )]
 
-pub mod accounts;
-pub mod arn;
-pub mod authz;
-pub mod cache;
-pub mod clock;
-pub mod core;
-pub mod domains;
-pub mod error;
-pub mod iam;
-pub mod op;
-pub mod origin;
-pub mod regions;
+pub use iamd_core::{
+    accounts, arn, authz, cache, clock, error, op, origin, regions, sessions, timestamps,
+};
+pub use iamd_iam as iam;
+pub use iamd_secrets as secrets;
+pub use iamd_sts as sts;
+
 pub mod registry;
-pub mod secrets;
-pub mod sessions;
-pub mod sts;
-pub mod timestamps;
+pub mod service;
 
 pub use accounts::{Accounts, BootstrapCredentials, Caller, Credential, Principal};
-pub use core::{Dispatch, Iamd, Options, Prepared, SessionAuthError};
 pub use error::{Error, to_api_error};
 pub use origin::RequestOrigin;
+pub use service::{Dispatch, Iamd, Options, Prepared, SessionAuthError};
+
+/// Domain tests that drive the whole [`Iamd`] (authorization included).
+#[cfg(test)]
+mod tests {
+    mod secrets;
+    mod sts;
+}

@@ -1,7 +1,9 @@
 //! Every typed operation iamd serves, by service: each domain owns its table.
 
-use crate::domains::{IamDomain, SecretsDomain, StsDomain};
+use crate::iam::IamDomain;
 use crate::op::Operation;
+use crate::secrets::SecretsDomain;
+use crate::sts::StsDomain;
 use iamd_api::Service;
 
 /// One operation of one of the tables, with the domain it runs in.

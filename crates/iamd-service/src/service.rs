@@ -1,0 +1,285 @@
+//! The service: one value the server holds, dispatching authenticated requests to
+//! operations.
+
+use crate::accounts::{Accounts, Caller};
+use crate::authz;
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::sessions::{SessionClaims, SessionPrincipal};
+use iamd_api::{Operation, Value};
+use iamd_crypto::MasterKey;
+use iamd_store::Store;
+use std::sync::Arc;
+
+/// Options the binary passes in.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--dev`: `test`/`test` and 12-digit key ids authenticate as account roots.
+    pub dev: bool,
+    /// The id of the key that seals new session tokens (`--session-key-id`); tokens of the id
+    /// before it are still accepted. 0 means the default, 1.
+    pub session_key_id: u8,
+}
+
+pub struct Iamd {
+    pub accounts: Arc<Accounts>,
+    /// Decides plans; owns the policy caches. Operations never see it.
+    authorizer: authz::Authorizer,
+    /// Session tokens already opened (see `open_session`); content-addressed, so one generation.
+    session_cache: crate::cache::GenCache<String, Arc<SessionClaims>>,
+    pub clock: Arc<dyn Clock>,
+    /// IAM users, groups, roles, policies and instance profiles.
+    pub iam: Arc<crate::iam::Iam>,
+    store: Arc<dyn Store>,
+    options: Options,
+    /// Secrets Manager: secrets of every account and region, indexed in memory.
+    pub secrets: Arc<crate::secrets::Secrets>,
+    /// The sealing keys of STS session tokens.
+    pub sessions: Arc<crate::sessions::SessionKeys>,
+    /// What each service's typed operations act through.
+    iam_domain: crate::iam::IamDomain,
+    sts_domain: crate::sts::StsDomain,
+    secrets_domain: crate::secrets::SecretsDomain,
+}
+
+/// Why temporary credentials were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAuthError {
+    /// Not a token iamd issued, altered, issued for another access key id, or its role or user
+    /// no longer exists: `InvalidClientTokenId` / `UnrecognizedClientException`.
+    Invalid,
+    /// Past its expiration: `ExpiredToken` (query, 403) / `ExpiredTokenException` (JSON, 400).
+    Expired,
+}
+
+/// The operation a request names, as iamd serves it: an entry of one of the typed tables.
+pub type Dispatch = crate::registry::Entry;
+
+/// One request, decoded into its operation's typed input, ready to run.
+pub struct Prepared {
+    inner: PreparedInner,
+}
+
+enum PreparedInner {
+    Iam(Box<dyn crate::op::Prepared<crate::iam::IamDomain>>),
+    Sts(Box<dyn crate::op::Prepared<crate::sts::StsDomain>>),
+    Secrets(Box<dyn crate::op::Prepared<crate::secrets::SecretsDomain>>),
+}
+
+impl Prepared {
+    /// Whether the request must run where blocking is allowed: it reads or writes the store or
+    /// can be CPU-heavy. Only in-memory hot paths run on an async worker.
+    pub fn blocking(&self) -> bool {
+        match &self.inner {
+            PreparedInner::Iam(p) => p.blocking(),
+            PreparedInner::Sts(p) => p.blocking(),
+            PreparedInner::Secrets(p) => p.blocking(),
+        }
+    }
+}
+
+impl Iamd {
+    pub fn open(
+        store: Arc<dyn Store>,
+        master: &MasterKey,
+        clock: Arc<dyn Clock>,
+        options: Options,
+    ) -> Result<Self, Error> {
+        let accounts = Arc::new(Accounts::open(store.clone(), master, options.dev)?);
+        let iam = Arc::new(crate::iam::Iam::new(
+            store.clone(),
+            master.sealing_key(b"mfa-seed v1"),
+        ));
+        let secrets = Arc::new(crate::secrets::Secrets::open(store.clone(), master)?);
+        let sessions = Arc::new(crate::sessions::SessionKeys::with_current(
+            master,
+            options.session_key_id,
+        ));
+        Ok(Self {
+            iam_domain: crate::iam::IamDomain {
+                iam: iam.clone(),
+                accounts: accounts.clone(),
+            },
+            sts_domain: crate::sts::StsDomain {
+                iam: iam.clone(),
+                accounts: accounts.clone(),
+                sessions: sessions.clone(),
+                dev: options.dev,
+            },
+            secrets_domain: crate::secrets::SecretsDomain {
+                secrets: secrets.clone(),
+                iam: iam.clone(),
+            },
+            accounts,
+            authorizer: authz::Authorizer::new(iam.clone()),
+            session_cache: crate::cache::GenCache::new("opened session tokens", 100_000),
+            clock,
+            secrets,
+            iam,
+            sessions,
+            store,
+            options,
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn dev(&self) -> bool {
+        self.options.dev
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
+    /// Finds how iamd serves `op`; `Err(NotImplemented)` for operations AWS has and iamd lacks.
+    pub fn dispatch(&self, op: &'static Operation) -> Result<Dispatch, Error> {
+        crate::registry::find(op.service, op.name).ok_or(Error::NotImplemented(op.name))
+    }
+
+    /// Moves a decoded request into its operation's typed input.
+    pub fn prepare(&self, dispatch: Dispatch, input: Value) -> Result<Prepared, Error> {
+        let inner = match dispatch {
+            Dispatch::Iam(o) => PreparedInner::Iam(o.prepare(input)?),
+            Dispatch::Sts(o) => PreparedInner::Sts(o.prepare(input)?),
+            Dispatch::Secrets(o) => PreparedInner::Secrets(o.prepare(input)?),
+        };
+        Ok(Prepared { inner })
+    }
+
+    /// Resolves, authorizes and runs one prepared request for an authenticated caller.
+    pub fn run(&self, prepared: Prepared, caller: &Caller, region: &str) -> Result<Value, Error> {
+        let req = crate::op::Request {
+            caller,
+            region,
+            now: self.now(),
+        };
+        match prepared.inner {
+            PreparedInner::Iam(p) => p.run(&self.iam_domain, &self.authorizer, &req),
+            PreparedInner::Sts(p) => p.run(&self.sts_domain, &self.authorizer, &req),
+            PreparedInner::Secrets(p) => p.run(&self.secrets_domain, &self.authorizer, &req),
+        }
+    }
+
+    /// What a request would be authorized on, without authorizing or running it: its operation
+    /// resolves its target and derives its plan (for tests and `explain`-style tools).
+    pub fn plan_of(
+        &self,
+        dispatch: Dispatch,
+        caller: &Caller,
+        region: &str,
+        input: Value,
+    ) -> Result<crate::op::Plan, Error> {
+        let req = crate::op::Request {
+            caller,
+            region,
+            now: self.now(),
+        };
+        match dispatch {
+            Dispatch::Iam(o) => o.plan_only(&self.iam_domain, &req, input),
+            Dispatch::Sts(o) => o.plan_only(&self.sts_domain, &req, input),
+            Dispatch::Secrets(o) => o.plan_only(&self.secrets_domain, &req, input),
+        }
+    }
+
+    /// Authorizes and runs one operation for an authenticated caller (tests and benches; the
+    /// server prepares and runs, choosing a thread in between).
+    pub fn handle(
+        &self,
+        dispatch: Dispatch,
+        caller: &Caller,
+        region: &str,
+        input: &Value,
+    ) -> Result<Value, Error> {
+        let prepared = self.prepare(dispatch, input.clone())?;
+        self.run(prepared, caller, region)
+    }
+
+    /// Authenticates temporary credentials: the token must open under a session-token key, name
+    /// the access key id the request was signed with, not be expired, and its role (or user)
+    /// must still be the one it was issued for (a deleted and re-created role has a new id). The
+    /// caller then verifies the signature with the session's secret.
+    pub fn authenticate_session(
+        &self,
+        token: &str,
+        access_key_id: &str,
+    ) -> Result<Arc<SessionClaims>, SessionAuthError> {
+        let claims = self.open_session(token)?;
+        if claims.access_key_id != access_key_id {
+            return Err(SessionAuthError::Invalid);
+        }
+        if claims.expires_at <= self.now() {
+            return Err(SessionAuthError::Expired);
+        }
+        let still_there = match &claims.principal {
+            SessionPrincipal::AssumedRole {
+                role_name, role_id, ..
+            } => self
+                .current_id("role", &claims.account, role_name)
+                .is_some_and(|id| id == *role_id),
+            SessionPrincipal::User { name, id, .. } => self
+                .current_id("user", &claims.account, name)
+                .is_some_and(|current| current == *id),
+            SessionPrincipal::Root => true,
+            // A token without the user's id (sealed before ids were recorded) is refused.
+            SessionPrincipal::FederatedUser { user, user_id, .. } => match (user, user_id) {
+                (Some(arn), Some(id)) => {
+                    let name = arn.rsplit('/').next().unwrap_or_default();
+                    self.current_id("user", &claims.account, name).as_ref() == Some(id)
+                }
+                (Some(_), None) => false,
+                (None, _) => true,
+            },
+        };
+        if !still_there {
+            return Err(SessionAuthError::Invalid);
+        }
+        Ok(claims)
+    }
+
+    /// Opens a session token, from a cache of tokens already opened: a session's requests
+    /// repeat its token, and opening costs an AES-GCM open and a JSON parse. Only tokens that
+    /// opened are cached (expiry and the principal's existence are checked on every request).
+    fn open_session(&self, token: &str) -> Result<Arc<SessionClaims>, SessionAuthError> {
+        if let Some(c) = self.session_cache.get(token, 0) {
+            return Ok(c);
+        }
+        let claims = Arc::new(
+            self.sessions
+                .open(token)
+                .map_err(|_| SessionAuthError::Invalid)?,
+        );
+        self.session_cache
+            .insert(token.to_owned(), 0, claims.clone());
+        Ok(claims)
+    }
+
+    /// The unique id of a user or role as IAM has it now: see [`crate::iam::Iam::current_id`].
+    fn current_id(&self, kind: &str, account: &str, name: &str) -> Option<String> {
+        self.iam.current_id(kind, account, name)
+    }
+
+    /// The authorizer: decides plans (tests use it to decide one directly).
+    pub fn authorizer(&self) -> &authz::Authorizer {
+        &self.authorizer
+    }
+
+    /// Rebuilds every in-memory view (access keys, secrets, compiled policies) from the store:
+    /// what a node does when another node sharing the database committed a change.
+    pub fn refresh_from_store(&self) -> Result<(), Error> {
+        self.accounts.reload()?;
+        self.secrets.reload()?;
+        self.iam.invalidate();
+        Ok(())
+    }
+
+    /// Dev-mode reset: every record removed, every in-memory index emptied.
+    pub fn reset(&self) -> Result<(), Error> {
+        self.accounts.reset()?;
+        self.iam.invalidate();
+        self.iam.forget_mfa_failures();
+        self.secrets.reload()
+    }
+}
