@@ -5,6 +5,13 @@
 //! The services themselves are crates of their own (`iamd-iam`, `iamd-sts`, `iamd-secrets`);
 //! `iamd-service` assembles them into the server object.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod accounts;
 pub mod arn;
 pub mod authz;

@@ -5,6 +5,13 @@
 //! in-memory snapshot can later replace the store reads behind this one API. Every change is one
 //! closure transaction; every failure leaves the store as it was.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 mod access_keys;
 mod account;
 mod boundaries;

@@ -15,6 +15,13 @@
 //! replica's ARN. [`Secrets::mutate`] adds to every write of a primary the writes that keep its
 //! in-sync replicas equal to it, in the same transaction.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 pub mod crypto;
 pub mod kms;
 pub mod list;

@@ -1,5 +1,12 @@
 //! STS: temporary credentials (AssumeRole, GetSessionToken, GetFederationToken) and who-am-I.
 
+// Issue #12: cedar's lints (as in iamd-store).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 mod assume;
 mod common;
 pub mod ops;
