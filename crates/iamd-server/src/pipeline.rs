@@ -169,6 +169,26 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("");
+    // Signed for (or targeting) a service iamd does not serve: say so in that service's protocol,
+    // before anything is verified or kept (see `unserved`).
+    if let Some(unserved) = crate::unserved::classify(&parts.headers, query) {
+        // Take in a body already on its way, so the connection stays usable; a client waiting
+        // for `100 Continue` is answered without it.
+        let expects_continue = parts
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if !expects_continue {
+            let _ = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+        }
+        tracing::debug!(
+            request_id = %request_id,
+            service = %unserved.name,
+            status = 400,
+            "request for a service iamd does not serve"
+        );
+        return crate::unserved::respond(&unserved, &parts.method, &request_id);
+    }
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => {
