@@ -104,6 +104,7 @@ impl<'de> Deserialize<'de> for Json<'de> {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod tests {
     use super::*;
 
@@ -198,8 +199,8 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 /// End (exclusive) of the string starting at `i` (which is `"`).
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
-    while j < b.len() {
-        match b[j] {
+    while let Some(&c) = b.get(j) {
+        match c {
             b'\\' => j += 2,
             b'"' => return Some(j + 1),
             _ => j += 1,
@@ -215,8 +216,8 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
         b'{' | b'[' => {
             let mut depth = 0usize;
             let mut j = i;
-            while j < b.len() {
-                match b[j] {
+            while let Some(&c) = b.get(j) {
+                match c {
                     b'"' => {
                         j = string_end(b, j)?;
                         continue;
@@ -236,7 +237,9 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
         }
         _ => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            while b
+                .get(j)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
             {
                 j += 1;
             }
@@ -259,6 +262,7 @@ pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod span_tests {
     use super::*;
 
