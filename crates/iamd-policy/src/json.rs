@@ -249,6 +249,31 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// 1-based line and column (in characters) of byte offset `at`.
+/// [`line_col`] of many offsets, in one pass over the text when they ascend (a simulation asks
+/// for the positions of thousands of statements of one document).
+pub(crate) fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let (mut line, mut col, mut pos) = (1usize, 0usize, 0usize);
+    let mut out = Vec::with_capacity(offsets.len());
+    for &at in offsets {
+        let at = at.min(text.len());
+        let Some(seg) = text.get(pos..at).filter(|_| at >= pos) else {
+            out.push(line_col(text, at));
+            continue;
+        };
+        for c in seg.chars() {
+            if c == '\n' {
+                line += 1;
+                col = 0;
+            } else {
+                col += 1;
+            }
+        }
+        pos = at;
+        out.push((line, col + 1));
+    }
+    out
+}
+
 pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
     let before = &text[..at.min(text.len())];
     let line = before.matches('\n').count() + 1;

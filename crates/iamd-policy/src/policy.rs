@@ -417,6 +417,20 @@ impl Policy {
         ))
     }
 
+    /// [`Policy::statement_position`] of every statement, in one pass over the text.
+    pub fn statement_positions(&self) -> Vec<(Position, Position)> {
+        let spans = crate::json::statement_spans(&self.text);
+        let offsets: Vec<usize> = spans
+            .iter()
+            .flat_map(|(s, e)| [*s, e.saturating_sub(1)])
+            .collect();
+        let at = |(line, column)| Position { line, column };
+        let lc = crate::json::line_cols(&self.text, &offsets);
+        lc.chunks_exact(2)
+            .filter_map(|p| Some((at(*p.first()?), at(*p.get(1)?))))
+            .collect()
+    }
+
     /// The document as a JSON value (for re-serialisation).
     pub fn to_json(&self) -> serde_json::Value {
         // the text was parsed and validated (no duplicate members) when the policy was built

@@ -82,3 +82,14 @@ fn split6_is_splitn() {
         assert!(parts[n..].iter().all(|p| p.is_empty()));
     }
 }
+
+#[test]
+fn statement_positions_agree_with_statement_position() {
+    let text = "{\"Version\":\"2012-10-17\",\n \"Statement\":[\n  {\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"},\n  {\"Effect\":\"Deny\",\"Action\":\"é:*\",\n\"Resource\":\"*\"}, {\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
+    let p = Policy::parse(text, PolicyKind::Identity).unwrap();
+    let all = p.statement_positions();
+    assert_eq!(all.len(), 3);
+    for (i, pos) in all.iter().enumerate() {
+        assert_eq!(Some(*pos), p.statement_position(i), "statement {i}");
+    }
+}
