@@ -164,6 +164,7 @@ fn world() -> Iamd {
             ("PolicyDocument", &ordinary_policy(0, 2_000)),
         ],
     );
+    max_named_entities(&core);
     for g in 0..10 {
         let group = format!("g{g}");
         call(&core, "CreateGroup", &[("GroupName", &group)]);
@@ -193,6 +194,94 @@ fn world() -> Iamd {
     core
 }
 
+/// Entities whose names are as long as the model allows, as the generic inputs name them (a
+/// user, group and role of 64, 128 and 64 characters, a policy and an instance profile of 128, a
+/// secret of 512), connected so that the deletions among the operations answer DeleteConflict
+/// and leave them to the operations after.
+fn max_named_entities(core: &Iamd) {
+    let (user, group, role, long) = (
+        "a".repeat(64),
+        "a".repeat(128),
+        "a".repeat(64),
+        "a".repeat(128),
+    );
+    let policy_arn = format!("arn:aws:iam::{A}:policy/{long}");
+    let doc = ordinary_policy(7, 2_000);
+    call(core, "CreateUser", &[("UserName", &user)]);
+    call(core, "CreateGroup", &[("GroupName", &group)]);
+    call(
+        core,
+        "AddUserToGroup",
+        &[("GroupName", &group), ("UserName", &user)],
+    );
+    call(
+        core,
+        "CreateRole",
+        &[
+            ("RoleName", &role),
+            (
+                "AssumeRolePolicyDocument",
+                &format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+                ),
+            ),
+        ],
+    );
+    call(
+        core,
+        "CreatePolicy",
+        &[
+            ("PolicyName", &long),
+            ("PolicyDocument", &ordinary_policy(8, 6_144)),
+        ],
+    );
+    for (op, who, name) in [
+        ("AttachUserPolicy", "UserName", &user),
+        ("AttachGroupPolicy", "GroupName", &group),
+        ("AttachRolePolicy", "RoleName", &role),
+    ] {
+        call(
+            core,
+            op,
+            &[(who, name.as_str()), ("PolicyArn", &policy_arn)],
+        );
+    }
+    for (op, who, name) in [
+        ("PutUserPolicy", "UserName", &user),
+        ("PutGroupPolicy", "GroupName", &group),
+        ("PutRolePolicy", "RoleName", &role),
+    ] {
+        call(
+            core,
+            op,
+            &[
+                (who, name.as_str()),
+                ("PolicyName", &long),
+                ("PolicyDocument", &doc),
+            ],
+        );
+    }
+    call(
+        core,
+        "CreateInstanceProfile",
+        &[("InstanceProfileName", &long)],
+    );
+    call(
+        core,
+        "AddRoleToInstanceProfile",
+        &[("InstanceProfileName", &long), ("RoleName", &role)],
+    );
+    let body = serde_json::json!({"Name": "a".repeat(512), "SecretString": "s".repeat(65_536), "ClientRequestToken": "00000000-0000-4000-8000-000000000001"});
+    let (op, input) = iamd_api::decode_json(
+        Service::SecretsManager,
+        "secretsmanager.CreateSecret",
+        &serde_json::to_vec(&body).unwrap(),
+    )
+    .unwrap();
+    core.handle(core.dispatch(op).unwrap(), &root(), "us-east-1", &input)
+        .unwrap();
+}
+
 // --- the largest input the model allows, generically --------------------------------------------
 
 /// The value of a string member: its maximum length, in a form its pattern accepts where the
@@ -212,6 +301,18 @@ fn string_for(member: &str, shape: &iamd_api::Shape, allowance: usize) -> String
     }
     if lower.ends_with("path") || lower.ends_with("pathprefix") {
         return format!("/{}/", "p".repeat(len.saturating_sub(2).max(1)));
+    }
+    // members that name an entity name the world's entities of maximum-length names
+    match member {
+        "PolicyArn" | "PermissionsBoundary" => {
+            return format!("arn:aws:iam::{A}:policy/{}", "a".repeat(128));
+        }
+        "PolicySourceArn" | "CallerArn" => {
+            return format!("arn:aws:iam::{A}:user/{}", "a".repeat(64));
+        }
+        "RoleArn" => return format!("arn:aws:iam::{A}:role/{}", "a".repeat(64)),
+        "SecretId" => return "a".repeat(512),
+        _ => {}
     }
     if lower.ends_with("arn") {
         let prefix = format!("arn:aws:iam::{A}:user/");
