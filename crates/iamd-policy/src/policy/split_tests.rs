@@ -85,7 +85,7 @@ fn split6_is_splitn() {
 
 #[test]
 fn statement_positions_agree_with_statement_position() {
-    let text = "{\"Version\":\"2012-10-17\",\n \"Statement\":[\n  {\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"},\n  {\"Effect\":\"Deny\",\"Action\":\"é:*\",\n\"Resource\":\"*\"}, {\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
+    let text = "{\"Version\":\"2012-10-17\",\n \"Statement\":[\n  {\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"},\n  {\"Effect\":\"Deny\",\"Action\":\"s3:*\",\n\"Resource\":\"arn:aws:s3:::é/*\"}, {\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
     let p = Policy::parse(text, PolicyKind::Identity).unwrap();
     let all = p.statement_positions();
     assert_eq!(all.len(), 3);
