@@ -11,6 +11,11 @@
 //! values, policy variables expanded into megabytes, pages whose matched statements would fill
 //! gigabytes, and the actions × resources grid.
 //!
+//! A simulation past its budget answers InvalidInput (400): of the two errors the API reference
+//! lists for SimulateCustomPolicy and SimulatePrincipalPolicy
+//! (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html>:
+//! InvalidInput 400, PolicyEvaluation 500), the one for a request the caller must change.
+//!
 //! Memory is the process's peak resident set over the request (Linux: `VmHWM`, reset through
 //! `/proc/self/clear_refs` before each case) minus its resident set before it, so this file
 //! holds one test (the harness runs the tests of a binary in parallel).
