@@ -80,29 +80,16 @@ pub struct Mismatch {
 /// written when the modes differ.
 pub fn claim(store: &dyn Store, dev: bool, now: i64) -> Result<Result<Claimed, Mismatch>, Error> {
     let wanted = StoreMode::of(dev);
+    // A marked store is only read: a write would bump the revision and make every other node
+    // sharing the database rebuild its views.
+    if let Some(decided) = store.read(|tx| compare(tx, wanted, now))? {
+        return Ok(decided);
+    }
     store.write(|tx| {
-        let management = tx.get_meta(META_BOOTSTRAPPED)?;
-        if let Some(value) = tx.get_meta(META_MODE)? {
-            let Some(mode) = StoreMode::from_meta(&value) else {
-                return Err(Error::Config(format!(
-                    "the store is marked as created in mode `{value}`, which this version does not know"
-                )));
-            };
-            let since = tx
-                .get_meta(META_MODE_SINCE)?
-                .and_then(|s| s.parse::<i64>().ok());
-            if mode != wanted {
-                return Ok(Err(Mismatch {
-                    store: mode,
-                    since,
-                    inferred: None,
-                    management_account: management,
-                }));
-            }
-            return Ok(Ok(Claimed::Marked {
-                since: since.unwrap_or(now),
-            }));
+        if let Some(decided) = compare(tx, wanted, now)? {
+            return Ok(decided);
         }
+        let management = tx.get_meta(META_BOOTSTRAPPED)?;
         let (inferred, since, why) = infer(tx, management.as_deref())?;
         let claimed = match inferred {
             Some(mode) if mode != wanted => {
@@ -120,6 +107,36 @@ pub fn claim(store: &dyn Store, dev: bool, now: i64) -> Result<Result<Claimed, M
         tx.set_meta(META_MODE_SINCE, &since.unwrap_or(now).to_string())?;
         Ok(Ok(claimed))
     })
+}
+
+/// The decision for a marked store; `None` when it has no mark.
+fn compare(
+    tx: &mut dyn Tx,
+    wanted: StoreMode,
+    now: i64,
+) -> Result<Option<Result<Claimed, Mismatch>>, Error> {
+    let Some(value) = tx.get_meta(META_MODE)? else {
+        return Ok(None);
+    };
+    let Some(mode) = StoreMode::from_meta(&value) else {
+        return Err(Error::Config(format!(
+            "the store is marked as created in mode `{value}`, which this version does not know"
+        )));
+    };
+    let since = tx
+        .get_meta(META_MODE_SINCE)?
+        .and_then(|s| s.parse::<i64>().ok());
+    if mode != wanted {
+        return Ok(Some(Err(Mismatch {
+            store: mode,
+            since,
+            inferred: None,
+            management_account: tx.get_meta(META_BOOTSTRAPPED)?,
+        })));
+    }
+    Ok(Some(Ok(Claimed::Marked {
+        since: since.unwrap_or(now),
+    })))
 }
 
 /// The mode of a store without a mark, when its contents tell; with the time of its oldest
@@ -215,6 +232,11 @@ mod tests {
                     management_account: None,
                 })
             );
+            // Checking a marked store writes nothing (other nodes would rebuild their views).
+            let rev = s.revision().unwrap();
+            claim(&*s, dev, 250).unwrap().unwrap();
+            claim(&*s, !dev, 260).unwrap().unwrap_err();
+            assert_eq!(s.revision().unwrap(), rev);
             // The refused start wrote nothing: the first mode still holds.
             assert_eq!(
                 claim(&*s, dev, 400).unwrap(),
