@@ -61,15 +61,19 @@ pub fn message(name: &str) -> String {
 
 /// `Some` when the request claims a service iamd does not serve.
 pub fn classify(headers: &HeaderMap, query: &str) -> Option<Unserved> {
-    let target = header_str(headers, "x-amz-target");
-    let name = match signed_service(headers, query) {
+    // Every request passes here: the served case borrows, allocates nothing and reads only the
+    // `Authorization` header (or the target of an unsigned request).
+    let name: Cow<'_, str> = match signed_service(headers, query) {
+        Some(signed) if is_served(&signed) => return None,
         Some(signed) => signed,
         // Unsigned (or a scope that cannot be read): only an `X-Amz-Target` names a service.
-        None => target?.split('.').next()?.to_owned(),
+        None => Cow::Borrowed(header_str(headers, "x-amz-target")?.split('.').next()?),
     };
+    let target = header_str(headers, "x-amz-target");
     if name.is_empty() || is_served(&name) {
         return None;
     }
+    let name = name.into_owned();
     let name = if name.len() <= 64
         && name
             .bytes()
@@ -123,30 +127,38 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The service element of the credential scope: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`
 /// in the `Authorization` header, or `X-Amz-Credential` in a presigned URL. SigV4a scopes have
 /// no region (`AKID/DATE/SERVICE/aws4_request`): the service is the element before the terminator.
-fn signed_service(headers: &HeaderMap, query: &str) -> Option<String> {
-    let credential: Cow<'_, str> = match header_str(headers, "authorization") {
+fn signed_service<'a>(headers: &'a HeaderMap, query: &str) -> Option<Cow<'a, str>> {
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(auth) if auth.trim_start().starts_with("AWS4-") => {
             let at = auth.find("Credential=")? + "Credential=".len();
             let rest = auth.get(at..)?;
             let end = rest
                 .find(|c: char| c == ',' || c.is_ascii_whitespace())
                 .unwrap_or(rest.len());
-            Cow::Borrowed(rest.get(..end)?)
+            scope_service(rest.get(..end)?).map(Cow::Borrowed)
         }
-        Some(_) => return None,
-        None => Cow::Owned(
-            iamd_api::parse_form(query.as_bytes())
+        Some(_) => None,
+        None if query.is_empty() => None,
+        None => {
+            let credential = iamd_api::parse_form(query.as_bytes())
                 .into_iter()
                 .find(|(k, _)| k == "X-Amz-Credential")?
-                .1,
-        ),
-    };
+                .1;
+            scope_service(&credential).map(|s| Cow::Owned(s.to_owned()))
+        }
+    }
+}
+
+/// The service of a credential scope, the element before its `aws4_request` terminator.
+fn scope_service(credential: &str) -> Option<&str> {
     let mut parts = credential.rsplit('/');
-    let terminator = parts.next()?;
-    if terminator != "aws4_request" {
+    if parts.next()? != "aws4_request" {
         return None;
     }
-    parts.next().map(str::to_owned)
+    parts.next()
 }
 
 /// The error response for `u`, in its protocol.
