@@ -65,6 +65,18 @@ impl Arn {
 
     /// Assembles an ARN from its parts (which must not contain `:`, except the resource).
     fn build(partition: &str, service: &str, region: &str, account: &str, resource: &str) -> Arn {
+        Arn::build_from(partition, service, region, account, &[resource])
+    }
+
+    /// [`Arn::build`] with the resource given in pieces, written straight into the one string
+    /// (no formatting machinery: AssumeRole and every IAM operation build ARNs per request).
+    fn build_from(
+        partition: &str,
+        service: &str,
+        region: &str,
+        account: &str,
+        resource: &[&str],
+    ) -> Arn {
         // `arn` then one `:` after each of the first four parts.
         let mut cuts = [3u16; 5];
         let mut at = 3usize;
@@ -76,14 +88,23 @@ impl Arn {
             at += 1 + part.len();
             *slot = u16::try_from(at).unwrap_or(u16::MAX);
         }
-        let text = format!("arn:{partition}:{service}:{region}:{account}:{resource}");
+        let len = usize::from(cuts[4]) + 1 + resource.iter().map(|p| p.len()).sum::<usize>();
+        let mut text = String::with_capacity(len);
+        for part in [
+            "arn:", partition, ":", service, ":", region, ":", account, ":",
+        ]
+        .into_iter()
+        .chain(resource.iter().copied())
+        {
+            text.push_str(part);
+        }
         Arn { text, cuts }
     }
 
     /// An IAM entity: `arn:aws:iam::<account>:<kind><path><name>` (`user`, `group`, `role`,
     /// `policy`, `instance-profile`, `mfa`), `path` starting and ending with `/`.
     pub fn iam(account: &str, kind: &str, path: &str, name: &str) -> Arn {
-        Arn::build("aws", "iam", "", account, &format!("{kind}{path}{name}"))
+        Arn::build_from("aws", "iam", "", account, &[kind, path, name])
     }
 
     /// An account's root user: `arn:aws:iam::<account>:root`.
