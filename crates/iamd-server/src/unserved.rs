@@ -130,35 +130,48 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn signed_service<'a>(headers: &'a HeaderMap, query: &str) -> Option<Cow<'a, str>> {
     match headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+        .map(HeaderValue::as_bytes)
     {
-        Some(auth) if auth.trim_start().starts_with("AWS4-") => {
-            let at = auth.find("Credential=")? + "Credential=".len();
-            let rest = auth.get(at..)?;
-            let end = rest
-                .find(|c: char| c == ',' || c.is_ascii_whitespace())
-                .unwrap_or(rest.len());
-            scope_service(rest.get(..end)?).map(Cow::Borrowed)
+        Some(auth) => {
+            // Every signed request passes here, so bytes, no validation pass and no searcher:
+            // `ALGORITHM Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=…`.
+            let auth = auth.trim_ascii_start();
+            if !auth.starts_with(b"AWS4-") {
+                return None;
+            }
+            let rest = auth.get(auth.iter().position(|&b| b == b' ')?..)?;
+            let rest = rest.trim_ascii_start();
+            const KEY: &[u8] = b"Credential=";
+            let credential = match rest.strip_prefix(KEY) {
+                Some(c) => c,
+                None => rest.get(rest.windows(KEY.len()).position(|w| w == KEY)? + KEY.len()..)?,
+            };
+            let end = credential
+                .iter()
+                .position(|&b| b == b',' || b.is_ascii_whitespace())
+                .unwrap_or(credential.len());
+            let service = scope_service(credential.get(..end)?)?;
+            std::str::from_utf8(service).ok().map(Cow::Borrowed)
         }
-        Some(_) => None,
         None if query.is_empty() => None,
         None => {
             let credential = iamd_api::parse_form(query.as_bytes())
                 .into_iter()
                 .find(|(k, _)| k == "X-Amz-Credential")?
                 .1;
-            scope_service(&credential).map(|s| Cow::Owned(s.to_owned()))
+            let service = scope_service(credential.as_bytes())?;
+            std::str::from_utf8(service)
+                .ok()
+                .map(|s| Cow::Owned(s.to_owned()))
         }
     }
 }
 
 /// The service of a credential scope, the element before its `aws4_request` terminator.
-fn scope_service(credential: &str) -> Option<&str> {
-    let mut parts = credential.rsplit('/');
-    if parts.next()? != "aws4_request" {
-        return None;
-    }
-    parts.next()
+fn scope_service(credential: &[u8]) -> Option<&[u8]> {
+    let head = credential.strip_suffix(b"/aws4_request")?;
+    let from = head.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    head.get(from..)
 }
 
 /// The error response for `u`, in its protocol.
