@@ -36,7 +36,30 @@ struct ServiceStats {
     service: Service,
     /// Indexed like `service.operations()`.
     ops: Box<[OpStats]>,
+    /// ((address, length) of an operation's name in the model, its index), sorted: the pipeline
+    /// hands over the model's own `&'static str`, so finding it takes integer compares only (the
+    /// same address and length are the same bytes, hence the same name).
+    by_address: Box<[((usize, usize), usize)]>,
     none: OpStats,
+}
+
+impl ServiceStats {
+    fn slot(&self, operation: &str) -> &OpStats {
+        if operation.is_empty() {
+            return &self.none;
+        }
+        let address = (operation.as_ptr() as usize, operation.len());
+        let index = match self.by_address.binary_search_by_key(&address, |(a, _)| *a) {
+            Ok(i) => self.by_address.get(i).map(|(_, index)| *index),
+            // The same name from elsewhere (not the model's string): look it up by name.
+            Err(_) => self
+                .service
+                .operations()
+                .binary_search_by(|o| o.name.cmp(operation))
+                .ok(),
+        };
+        index.and_then(|i| self.ops.get(i)).unwrap_or(&self.none)
+    }
 }
 
 /// Requests by service, operation and outcome, and their latency.
@@ -49,14 +72,24 @@ impl Default for RequestMetrics {
         RequestMetrics {
             services: Service::ALL
                 .iter()
-                .map(|&service| ServiceStats {
-                    service,
-                    ops: service
+                .map(|&service| {
+                    let mut by_address: Vec<((usize, usize), usize)> = service
                         .operations()
                         .iter()
-                        .map(|_| OpStats::default())
-                        .collect(),
-                    none: OpStats::default(),
+                        .enumerate()
+                        .map(|(i, o)| ((o.name.as_ptr() as usize, o.name.len()), i))
+                        .collect();
+                    by_address.sort_unstable();
+                    ServiceStats {
+                        service,
+                        ops: service
+                            .operations()
+                            .iter()
+                            .map(|_| OpStats::default())
+                            .collect(),
+                        by_address: by_address.into_boxed_slice(),
+                        none: OpStats::default(),
+                    }
                 })
                 .collect(),
         }
@@ -70,16 +103,7 @@ impl RequestMetrics {
         let Some(s) = self.services.iter().find(|s| s.service == service) else {
             return;
         };
-        let slot = if operation.is_empty() {
-            &s.none
-        } else {
-            service
-                .operations()
-                .binary_search_by(|o| o.name.cmp(operation))
-                .ok()
-                .and_then(|i| s.ops.get(i))
-                .unwrap_or(&s.none)
-        };
+        let slot = s.slot(operation);
         let outcome = match status {
             0..=399 => 0,
             400..=499 => 1,
@@ -219,15 +243,23 @@ mod tests {
         // Not a model name: never a label of its own.
         m.record(Service::Iam, "NoSuchOperation\"x", 400, d);
         m.record(Service::SecretsManager, "GetSecretValue", 500, d);
+        // The model's own string (found by address) and a copy (found by name) count alike.
+        let model_name = Service::Sts
+            .operation("GetCallerIdentity")
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let copy = String::from("GetCallerIdentity");
+        m.record(Service::Sts, model_name, 200, d);
+        m.record(Service::Sts, &copy, 200, d);
         let mut e = Encoder::new();
         m.encode(&mut e);
         let text = e.finish();
         for line in [
-            "iamd_requests_total{service=\"sts\",operation=\"GetCallerIdentity\",outcome=\"ok\"} 1\n",
+            "iamd_requests_total{service=\"sts\",operation=\"GetCallerIdentity\",outcome=\"ok\"} 3\n",
             "iamd_requests_total{service=\"sts\",operation=\"GetCallerIdentity\",outcome=\"client_error\"} 1\n",
             "iamd_requests_total{service=\"iam\",operation=\"none\",outcome=\"client_error\"} 2\n",
             "iamd_requests_total{service=\"secretsmanager\",operation=\"GetSecretValue\",outcome=\"server_error\"} 1\n",
-            "iamd_request_duration_seconds_bucket{service=\"sts\",operation=\"GetCallerIdentity\",le=\"0.0005\"} 2\n",
+            "iamd_request_duration_seconds_bucket{service=\"sts\",operation=\"GetCallerIdentity\",le=\"0.0005\"} 4\n",
             "iamd_request_duration_seconds_count{service=\"iam\",operation=\"none\"} 2\n",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
