@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 pub(crate) const KIND_ACCOUNT: &str = "account";
 pub const KIND_ACCESS_KEY: &str = "access-key";
-const META_BOOTSTRAPPED: &str = "bootstrapped";
+pub(crate) const META_BOOTSTRAPPED: &str = "bootstrapped";
 
 /// The account every dev-mode `test` key belongs to.
 pub const DEV_ACCOUNT: &str = "000000000000";

@@ -22,4 +22,5 @@ pub mod op;
 pub mod origin;
 pub mod regions;
 pub mod sessions;
+pub mod store_mode;
 pub mod timestamps;

@@ -12,7 +12,6 @@ use crate::pattern::{Glob, Template, eq_ignore_case};
 
 /// A condition operator without its `ForAllValues:`/`ForAnyValue:` prefix and `IfExists` suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum Operator {
     StringEquals,
     StringNotEquals,
@@ -311,6 +310,10 @@ impl Condition {
     /// Whether the condition holds for the request context.
     pub(crate) fn holds(&self, ctx: &Context) -> bool {
         let Some(op) = self.op else { return true };
+        // an exhausted simulation budget: the decision is discarded, stop working
+        if crate::work::exhausted() {
+            return false;
+        }
         let entry = ctx.get_lower(self.key_lower());
         if op == Operator::Null {
             let absent = entry.is_none_or(|e| e.values.is_empty());
@@ -353,6 +356,11 @@ impl Condition {
     /// One request value against all policy values: OR for positive operators, NOR for
     /// negated ones.
     fn value_matches(&self, op: Operator, v: &ContextValue, ctx: &Context) -> bool {
+        // one unit per pair of values compared (request values × policy values can be
+        // thousands × thousands in a simulation)
+        if !crate::work::charge(1 + self.values.len()) {
+            return false;
+        }
         let pos = op.positive();
         let any = self.values.iter().any(|pv| value_eq(pos, pv, v, ctx));
         if op.is_negated() { !any } else { any }
@@ -613,6 +621,7 @@ pub(crate) fn split_arn(s: &str) -> Option<[&str; 6]> {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod tests {
     use super::*;
 

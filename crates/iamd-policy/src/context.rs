@@ -167,8 +167,8 @@ impl Context {
     }
 
     fn put(&mut self, entry: ContextEntry) {
-        match position(&self.own, &entry.name) {
-            Some(i) => self.own[i] = entry,
+        match position(&self.own, &entry.name).and_then(|i| self.own.get_mut(i)) {
+            Some(e) => *e = entry,
             None => self.own.push(entry),
         }
     }
@@ -570,6 +570,7 @@ pub fn principal_context(p: &PrincipalFacts, now: OffsetDateTime) -> Context {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod tests {
     use super::*;
     use time::macros::datetime;

@@ -104,6 +104,7 @@ impl<'de> Deserialize<'de> for Json<'de> {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod tests {
     use super::*;
 
@@ -198,8 +199,8 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 /// End (exclusive) of the string starting at `i` (which is `"`).
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
-    while j < b.len() {
-        match b[j] {
+    while let Some(&c) = b.get(j) {
+        match c {
             b'\\' => j += 2,
             b'"' => return Some(j + 1),
             _ => j += 1,
@@ -215,8 +216,8 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
         b'{' | b'[' => {
             let mut depth = 0usize;
             let mut j = i;
-            while j < b.len() {
-                match b[j] {
+            while let Some(&c) = b.get(j) {
+                match c {
                     b'"' => {
                         j = string_end(b, j)?;
                         continue;
@@ -236,7 +237,9 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
         }
         _ => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            while b
+                .get(j)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
             {
                 j += 1;
             }
@@ -246,6 +249,31 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// 1-based line and column (in characters) of byte offset `at`.
+/// [`line_col`] of many offsets, in one pass over the text when they ascend (a simulation asks
+/// for the positions of thousands of statements of one document).
+pub(crate) fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let (mut line, mut col, mut pos) = (1usize, 0usize, 0usize);
+    let mut out = Vec::with_capacity(offsets.len());
+    for &at in offsets {
+        let at = at.min(text.len());
+        let Some(seg) = text.get(pos..at).filter(|_| at >= pos) else {
+            out.push(line_col(text, at));
+            continue;
+        };
+        for c in seg.chars() {
+            if c == '\n' {
+                line += 1;
+                col = 0;
+            } else {
+                col += 1;
+            }
+        }
+        pos = at;
+        out.push((line, col + 1));
+    }
+    out
+}
+
 pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
     let before = &text[..at.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -259,6 +287,7 @@ pub(crate) fn line_col(text: &str, at: usize) -> (usize, usize) {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod span_tests {
     use super::*;
 

@@ -59,6 +59,13 @@
 //! assert!(evaluate(&req, &set).is_allowed());
 //! ```
 
+// Issue #12: cedar's lints, crate by crate (as iamd-store has them).
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::allow_attributes_without_reason
+)]
+
 mod condition;
 mod context;
 mod error;
@@ -70,6 +77,7 @@ mod pattern;
 mod policy;
 mod principal;
 mod simulate;
+pub mod work;
 
 pub use condition::{Condition, Operator, Quantifier, parse_date};
 pub use context::{

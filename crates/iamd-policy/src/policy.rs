@@ -49,39 +49,9 @@ impl Effect {
     }
 }
 
-/// Maximum policy sizes in characters, whitespace not counted (reference §2.7).
-pub mod limits {
-    /// Managed policy document.
-    pub const MANAGED_POLICY: usize = 6_144;
-    /// Aggregate of a user's inline policies.
-    pub const USER_INLINE_AGGREGATE: usize = 2_048;
-    /// Aggregate of a group's inline policies.
-    pub const GROUP_INLINE_AGGREGATE: usize = 5_120;
-    /// Aggregate of a role's inline policies.
-    pub const ROLE_INLINE_AGGREGATE: usize = 10_240;
-    /// Role trust policy (default quota).
-    pub const ROLE_TRUST_POLICY: usize = 2_048;
-    /// Session policy plaintext.
-    pub const SESSION_POLICY: usize = 2_048;
-    /// Secrets Manager resource policy.
-    pub const SECRETS_MANAGER_RESOURCE_POLICY: usize = 20_480;
-}
-
-/// Counts a policy's size the way IAM's quotas do: characters, whitespace excluded.
-pub fn policy_size(text: &str) -> usize {
-    if text.is_ascii() {
-        return text.len() - count_bytes(text.as_bytes(), |b| b.is_ascii_whitespace());
-    }
-    text.chars().filter(|c| !c.is_whitespace()).count()
-}
-
-/// How many bytes satisfy `f`, counted in blocks of 255 with a `u8` sum (vectorises, unlike
-/// `filter().count()` or a short-circuiting `all`).
-fn count_bytes(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
-    b.chunks(255)
-        .map(|c| usize::from(c.iter().fold(0u8, |n, &x| n + u8::from(f(x)))))
-        .sum()
-}
+mod size;
+use size::count_bytes;
+pub use size::{limits, policy_size};
 
 /// The requested resource, split into ARN segments once per request.
 pub(crate) struct Target<'r> {
@@ -447,6 +417,20 @@ impl Policy {
         ))
     }
 
+    /// [`Policy::statement_position`] of every statement, in one pass over the text.
+    pub fn statement_positions(&self) -> Vec<(Position, Position)> {
+        let spans = crate::json::statement_spans(&self.text);
+        let offsets: Vec<usize> = spans
+            .iter()
+            .flat_map(|(s, e)| [*s, e.saturating_sub(1)])
+            .collect();
+        let at = |(line, column)| Position { line, column };
+        let lc = crate::json::line_cols(&self.text, &offsets);
+        lc.chunks_exact(2)
+            .filter_map(|p| Some((at(*p.first()?), at(*p.get(1)?))))
+            .collect()
+    }
+
     /// The document as a JSON value (for re-serialisation).
     pub fn to_json(&self) -> serde_json::Value {
         // the text was parsed and validated (no duplicate members) when the policy was built
@@ -746,13 +730,17 @@ fn split6(s: &str) -> ([&str; 6], usize) {
     let mut n = 0;
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
-        if b == b':' && n < 5 {
-            out[n] = s.get(start..i).unwrap_or_default();
+        if b == b':'
+            && let Some(slot) = out.get_mut(n).filter(|_| n < 5)
+        {
+            *slot = s.get(start..i).unwrap_or_default();
             n += 1;
             start = i + 1;
         }
     }
-    out[n] = s.get(start..).unwrap_or_default();
+    if let Some(slot) = out.get_mut(n) {
+        *slot = s.get(start..).unwrap_or_default();
+    }
     (out, n + 1)
 }
 
@@ -1004,89 +992,5 @@ fn compile_statement(
 }
 
 #[cfg(test)]
-mod split_tests {
-    use super::*;
-    use crate::pattern::LowerBytes;
-
-    #[test]
-    fn service_bits_agree_with_service_bit() {
-        for p in ["s3:GetObject", "S3:get*", "secretsmanager:X", "iam:?"] {
-            assert_eq!(service_bits([p].into_iter(), false), service_bit(p), "{p}");
-        }
-        assert_eq!(
-            service_bits(["s3:a", "iam:b"].into_iter(), false),
-            service_bit("s3:x") | service_bit("iam:y")
-        );
-        for p in ["*", "s*:GetObject", "s?:x", "nocolon"] {
-            assert_eq!(service_bits([p].into_iter(), false), u64::MAX, "{p}");
-        }
-        assert_eq!(service_bits(["s3:a"].into_iter(), true), u64::MAX);
-    }
-
-    #[test]
-    fn policy_prefilter_never_hides_a_matching_statement() {
-        let actions = [
-            "s3:GetObject",
-            "S3:PUTOBJECT",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:DescribeSecret",
-            "iam:CreateUser",
-            "iam:x",
-            "a:b",
-            "ec2:DescribeInstances",
-        ];
-        let patterns = [
-            r#""s3:GetObject""#,
-            r#"["s3:put*","iam:?"]"#,
-            r#""secretsmanager:Get*Value""#,
-            r#""*""#,
-            r#""*:GetObject""#,
-            r#"["ec2:Describe*","a:b"]"#,
-            r#""iam:Create*""#,
-        ];
-        for (i, pat) in patterns.iter().enumerate() {
-            for not in [false, true] {
-                let key = if not { "NotAction" } else { "Action" };
-                let text = format!(
-                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","{key}":{pat},"Resource":"*"}}]}}"#
-                );
-                let p = Policy::parse(&text, PolicyKind::Identity).unwrap();
-                for a in actions {
-                    let lower = LowerBytes::new(a);
-                    let hit = p
-                        .statements()
-                        .iter()
-                        .any(|st| st.action_matches_lower(lower.as_bytes()));
-                    if hit {
-                        assert!(p.may_match_action(lower.as_bytes()), "{i} {key} {a}");
-                    }
-                }
-            }
-        }
-        let p = Policy::parse(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:Put*"],"Resource":"*"}]}"#,
-            PolicyKind::Identity,
-        )
-        .unwrap();
-        assert!(!p.may_match_action(LowerBytes::new("iam:CreateUser").as_bytes()));
-        assert!(p.may_match_action(LowerBytes::new("s3:PutObjectAcl").as_bytes()));
-    }
-
-    #[test]
-    fn split6_is_splitn() {
-        for s in [
-            "",
-            "a",
-            "a:b",
-            "arn:aws:s3:::b:c:d",
-            "a:b:c:d:e:f:g",
-            "é:::",
-            ":::::",
-        ] {
-            let (parts, n) = split6(s);
-            let want: Vec<&str> = s.splitn(6, ':').collect();
-            assert_eq!(&parts[..n], want.as_slice(), "{s}");
-            assert!(parts[n..].iter().all(|p| p.is_empty()));
-        }
-    }
-}
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
+mod split_tests;

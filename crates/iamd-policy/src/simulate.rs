@@ -13,7 +13,6 @@ use crate::eval::{Decision, Outcome, Request};
 
 /// `ContextKeyType` of IAM's `ContextEntry`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum ContextKeyType {
     String,
     StringList,
@@ -179,6 +178,7 @@ impl Decision<'_> {
 }
 
 #[cfg(test)]
+#[expect(clippy::indexing_slicing, reason = "tests index known fixtures")]
 mod tests {
     use super::*;
     use crate::*;

@@ -1,7 +1,9 @@
 //! The HTTP side of iamd: one axum router, shared by `iamd serve` and the in-process tests.
 //!
 //! `/_iamd/*` are iamd's own endpoints; every other request is an AWS API call and goes through
-//! [`pipeline`]: body limit → SigV4 authentication → decode → authorize and run → encode.
+//! [`pipeline`]: body limit → SigV4 authentication → decode → authorize and run → encode. A request
+//! signed for a service iamd does not serve is answered first, in that service's protocol
+//! ([`unserved`]).
 
 // Issue #12: cedar's lints (as in iamd-store).
 #![deny(
@@ -16,6 +18,7 @@ pub mod metrics;
 pub mod origin;
 pub mod pipeline;
 pub mod tls;
+pub mod unserved;
 
 pub use keycache::KeyCacheSize;
 

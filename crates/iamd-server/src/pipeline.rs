@@ -176,12 +176,39 @@ fn render_error(service: Service, err: &ApiError, request_id: &str) -> Response 
     render(service, err.status, body, request_id)
 }
 
+/// Requests whose body is larger are authenticated, decoded and run from the blocking pool:
+/// hashing, parsing and decoding a body costs CPU in proportion to its size (a few milliseconds
+/// per MiB in a release build, hundreds in a debug one), and several large requests at once
+/// must not keep `/_iamd/health` and small requests waiting for an async worker (issue #11,
+/// finding 3). Ordinary requests are far smaller and stay on the worker.
+const OFFLOAD_BODY_BYTES: usize = 64 * 1024;
+
 /// The axum handler for every AWS API request.
 pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("");
+    // Signed for (or targeting) a service iamd does not serve: say so in that service's protocol,
+    // before anything is verified or kept (see `unserved`).
+    if let Some(unserved) = crate::unserved::classify(&parts.headers, query) {
+        // Take in a body already on its way, so the connection stays usable; a client waiting
+        // for `100 Continue` is answered without it.
+        let expects_continue = parts
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if !expects_continue {
+            let _ = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+        }
+        tracing::debug!(
+            request_id = %request_id,
+            service = %unserved.name,
+            status = 400,
+            "request for a service iamd does not serve"
+        );
+        return crate::unserved::respond(&unserved, &parts.method, &request_id);
+    }
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => {
@@ -196,7 +223,25 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
             return resp;
         }
     };
-    let (service, op_name, result) = run(&state, &parts, query, &body, &request_id).await;
+    let (service, op_name, result) = if body.len() > OFFLOAD_BODY_BYTES {
+        // hashed, decoded and parsed on the blocking pool (see OFFLOAD_BODY_BYTES)
+        let fallback = guess_service(&parts.headers, query, &[]);
+        let (state, rid) = (state.clone(), request_id.clone());
+        let rt = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            rt.block_on(async {
+                let query = parts.uri.query().unwrap_or("");
+                run(&state, &parts, query, &body, &rid).await
+            })
+        })
+        .await
+        .unwrap_or_else(|e| {
+            let err = ApiError::new("InternalFailure", format!("worker failed: {e}"), 500);
+            (fallback, "", Err(err))
+        })
+    } else {
+        run(&state, &parts, query, &body, &request_id).await
+    };
     let resp = match result {
         Ok(resp) => resp,
         Err(err) => render_error(service, &err, &request_id),

@@ -135,6 +135,68 @@ async fn any_path_and_method_is_an_aws_request_never_html() {
     }
 }
 
+/// A request whose scope names a service iamd does not serve is answered in that service's
+/// protocol before anything else: before the body limit (a large S3 upload still learns why) and
+/// before the signature (a made-up one is enough; nothing is looked up).
+#[tokio::test]
+async fn unserved_services_are_answered_in_their_protocol_first() {
+    let auth = |service: &str| {
+        format!(
+            "AWS4-HMAC-SHA256 Credential=test/20261203/us-east-1/{service}/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=0000"
+        )
+    };
+    let (status, ct, body) = call(
+        app(false),
+        Request::post("/")
+            .header("authorization", auth("ec2"))
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(Body::from("Action=DescribeInstances&Version=2016-11-15"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(ct, "text/xml;charset=UTF-8");
+    assert!(
+        body.contains("<Response><Errors><Error><Code>UnsupportedOperation</Code>"),
+        "{body}"
+    );
+    assert!(body.contains("this request is for ec2."), "{body}");
+
+    let big = vec![b'x'; iamd_server::MAX_BODY_BYTES + 1];
+    let (status, ct, body) = call(
+        app(false),
+        Request::put("/bucket/key")
+            .header("authorization", auth("s3"))
+            .body(Body::from(big))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(ct, "application/xml");
+    assert!(
+        body.contains("<Error><Code>UnsupportedOperation</Code>"),
+        "{body}"
+    );
+
+    // An upload announcing `Expect: 100-continue` is answered too; its body is not read, so over
+    // a socket hyper sends no `100 Continue` and the client never uploads it.
+    let (status, _, body) = call(
+        app(false),
+        Request::put("/bucket/key")
+            .header("authorization", auth("s3"))
+            .header("expect", "100-continue")
+            .body(Body::from("never read"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("this request is for s3."), "{body}");
+}
+
 /// A request with temporary credentials whose session has expired: `ExpiredToken` (403) for the
 /// query services, `ExpiredTokenException` (400) for JSON ones, with AWS's text. Expiry is
 /// judged before the signature, so the signature here need not be valid. The clock is moved, not

@@ -15,7 +15,8 @@
 )]
 
 pub use iamd_core::{
-    accounts, arn, authz, cache, clock, error, op, origin, regions, sessions, timestamps,
+    accounts, arn, authz, cache, clock, error, op, origin, regions, sessions, store_mode,
+    timestamps,
 };
 pub use iamd_iam as iam;
 pub use iamd_secrets as secrets;

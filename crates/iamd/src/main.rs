@@ -10,7 +10,9 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod bootstrap_cmd;
 mod datadir;
+mod first_start;
 mod policy_cmd;
 mod serve;
 
@@ -35,6 +37,10 @@ enum Command {
     /// Validate and simulate IAM policies offline, with the same engine the server uses.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// The management account root's credentials, for people: `export` lines or an aws CLI
+    /// profile.
+    #[command(subcommand)]
+    Bootstrap(bootstrap_cmd::BootstrapCommand),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +48,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(*args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Bootstrap(cmd) => bootstrap_cmd::run(cmd),
     }
 }

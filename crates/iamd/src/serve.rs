@@ -238,7 +238,10 @@ fn load_master_key(args: &ServeArgs) -> Result<MasterKey, String> {
     }
 }
 
-fn write_bootstrap(data_dir: &Path, creds: &BootstrapCredentials) -> Result<PathBuf, String> {
+pub(crate) fn write_bootstrap(
+    data_dir: &Path,
+    creds: &BootstrapCredentials,
+) -> Result<PathBuf, String> {
     let path = data_dir.join("bootstrap-credentials.json");
     let body = zeroize::Zeroizing::new(
         serde_json::to_vec_pretty(creds).map_err(|e| format!("encoding credentials: {e}"))?,
@@ -262,6 +265,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             )
         })?);
     crate::datadir::check_files(&args.data_dir);
+    crate::first_start::check_mode(
+        &*store,
+        args.dev,
+        iamd_service::clock::Clock::now_unix(&SystemClock),
+        &crate::first_start::place(&args.data_dir, args.store.as_deref()),
+    )?;
     let core = Arc::new(
         Iamd::open(
             store.clone(),
@@ -278,22 +287,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::warn!(
             "DEV MODE IS ON: access key `test` / secret `test` is the root of account 000000000000 and any 12-digit key id with secret `test` is the root of that account; POST /_iamd/reset wipes everything. Do not use dev mode for anything that matters."
         );
-    } else {
-        let now = core.now();
-        if let Some(creds) = core
-            .accounts
-            .bootstrap(args.account_id.as_deref(), now)
-            .map_err(|e| format!("bootstrap: {e}"))?
-        {
-            let path = write_bootstrap(&args.data_dir, &creds)?;
-            tracing::info!(
-                account = %creds.account_id,
-                access_key_id = %creds.access_key_id,
-                path = %path.display(),
-                "bootstrap: created the management account and its root access key; the credentials are in this file (mode 0600)"
-            );
-        }
     }
+    crate::first_start::bootstrap(
+        &core,
+        &*store,
+        &args.data_dir,
+        args.account_id.as_deref(),
+        args.dev,
+    )?;
     let trusted = TrustedProxies::parse(&args.edge.trusted_proxies)?;
     let tls = match (&args.edge.tls_cert, &args.edge.tls_key) {
         (Some(cert), Some(key)) => Some(ReloadingCert::open(cert, key)?),

@@ -96,6 +96,10 @@ pub enum IamError {
     InvalidContextEntry(String),
     #[error("caller ARN {arn} not a user of this account")]
     CallerArnNotAUser { arn: String },
+    /// A simulation whose work or answer would pass iamd's per-request budget (issue #11,
+    /// finding 3): `what` says which.
+    #[error("simulation too large: {what}")]
+    SimulationTooLarge { what: &'static str },
 
     // --- MalformedPolicyDocument (400) ---
     /// The policy engine's validation text.
@@ -193,7 +197,8 @@ impl IamError {
             DuplicateTagKeys { .. }
             | AwsManagedPolicy { .. }
             | InvalidContextEntry(_)
-            | CallerArnNotAUser { .. } => "InvalidInput",
+            | CallerArnNotAUser { .. }
+            | SimulationTooLarge { .. } => "InvalidInput",
             MalformedPolicyDocument(_) | InvalidTrustPrincipal { .. } => "MalformedPolicyDocument",
             InvalidMarker | UserNameRequired | InvalidArn { .. } | TooLong { .. } => {
                 "ValidationError"
@@ -282,6 +287,10 @@ impl IamError {
             CallerArnNotAUser { arn } => {
                 format!("CallerArn {arn} must be an IAM user of this account.")
             }
+            SimulationTooLarge { what } => format!(
+                "The simulation is too large: {what}. Request fewer results per page \
+                 (MaxItems), or simulate fewer or simpler policies, context values or actions."
+            ),
             MalformedPolicyDocument(m) => m.clone(),
             InvalidTrustPrincipal { arn } => {
                 format!("Invalid principal in policy: \"AWS\":\"{arn}\"")

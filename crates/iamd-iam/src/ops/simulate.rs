@@ -5,7 +5,10 @@
 //! The principal a `PolicySourceArn` names is resolved as a whole ARN — account, kind, path and
 //! name — and authorized on its canonical ARN: `user/dev/boss` does not find the user `boss`
 //! under `/` (issue #11, finding 14). Results are computed for the requested page only, so a
-//! request naming many actions and resources costs what one page costs.
+//! request naming many actions and resources costs what one page costs, and the page itself
+//! has a budget of work and of answer size (issue #11, finding 3): past it the request answers
+//! InvalidInput, one of the two errors the API reference lists (the other, PolicyEvaluation, is
+//! a 500 and the request is the caller's to change).
 
 use super::Named;
 use crate::arn::Arn;
@@ -31,6 +34,35 @@ pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
 
 /// The default and largest page of evaluation results.
 const DEFAULT_MAX_ITEMS: usize = 100;
+
+/// The work one simulation request may do, in the policy engine's units (about a nanosecond of
+/// work each in a release build; see `iamd_policy::work`): 2^27, about a tenth of a second of
+/// CPU in a release build (a few seconds in a debug one).
+///
+/// Why this is far above any request AWS's quotas allow: the largest principal AWS lets exist
+/// is a user in 10 groups, each with 20 managed policies of 6,144 characters and 5,120 of
+/// inline policy, and 20 managed policies, 2,048 of inline and a 6,144 boundary of its own:
+/// about 1.4 million characters, some 10,000 statements. A page of 1,000 results charges
+/// 10,000 statements × 1,000 = 10^7 units for the statements scanned; exact and prefix resource
+/// patterns (nearly all real ones) are not charged, and a pattern with a wildcard in the middle
+/// costs ~10 units against an ARN of ~100 characters (a substring search charges one unit per
+/// 16 bytes), so only a principal whose every statement matched every action with such a
+/// pattern would come near 2^27 (1.3 × 10^8). By this count the AWS-sized simulations of
+/// `bounded_work` (a page of 1,000 over ~2,000 statements) cost about 2 × 10^6, and they are
+/// answered. What passes 2^27 is the adversarial shapes of
+/// issue #11, finding 3: `*???…b` patterns thousands of characters long against long values,
+/// `ForAnyValue` conditions comparing thousands × thousands of values, variables expanded into
+/// megabytes. `bounded_work` (crates/iamd-service/tests) runs the largest of each.
+const WORK_BUDGET: u64 = 1 << 27;
+
+/// The most one page of results may hold, estimated in bytes before it is built (matched
+/// statements and missing context keys repeat in every result): 8 MiB, against ~100 KiB for
+/// a page of 1,000 ordinary results.
+const OUTPUT_BUDGET: usize = 8 << 20;
+
+fn too_large(what: &'static str) -> Error {
+    IamError::SimulationTooLarge { what }.into()
+}
 
 /// The IAM entity a `PolicySourceArn` names, found by its whole ARN.
 pub enum SourceEntity {
@@ -383,6 +415,30 @@ fn run_simulation(
         .unwrap_or(DEFAULT_MAX_ITEMS)
         .clamp(1, 1000);
     let end = start.saturating_add(max).min(total);
+    // every evaluation scans each statement's action probes at least
+    let statements = sim
+        .identity
+        .iter()
+        .chain(sim.boundary)
+        .chain(sim.resource_policy)
+        .map(|s| s.policy.statements().len() as u64)
+        .sum::<u64>()
+        .saturating_add(1);
+    let missing_bytes: usize = missing.iter().map(|k| k.len() + 32).sum();
+    // statement positions, found once per document (found per result, a page of results
+    // whose thousands of matched statements share one document scanned it thousands of times)
+    let positions: std::collections::HashMap<
+        *const Policy,
+        Vec<(iamd_policy::Position, iamd_policy::Position)>,
+    > = sim
+        .identity
+        .iter()
+        .chain(sim.boundary)
+        .chain(sim.resource_policy)
+        .map(|s| (&s.policy as *const Policy, s.policy.statement_positions()))
+        .collect();
+    let budget = iamd_policy::work::Budget::start(WORK_BUDGET);
+    let mut output = 0usize;
     let mut results = Vec::with_capacity(end.saturating_sub(start));
     for i in start..end {
         let (Some(action), Some(resource)) = (
@@ -398,7 +454,24 @@ fn run_simulation(
             resource_account: Some(&owner),
             context: &context,
         };
+        if !budget.charge(statements) {
+            return Err(too_large(
+                "it would evaluate more policy than one request may",
+            ));
+        }
         let d = evaluate(&request, &set);
+        // decisions computed past the budget may be wrong: none is returned
+        if budget.exhausted() {
+            return Err(too_large("it would take more work than one request may"));
+        }
+        output = output
+            .saturating_add(action.len() + resource.len() + missing_bytes + 256)
+            .saturating_add(d.deciding_statements().count().saturating_mul(192));
+        if output > OUTPUT_BUDGET {
+            return Err(too_large(
+                "its page of results would be larger than one answer may",
+            ));
+        }
         let matched: Vec<api::Statement> = d
             .deciding_statements()
             .map(|m| {
@@ -409,8 +482,11 @@ fn run_simulation(
                     _ => kind_of(m.policy_id),
                 }
                 .unwrap_or(api::PolicySourceType::None);
-                let (start_position, end_position) = match m.statement_position() {
-                    Some((s, e)) => (Some(position(s)), Some(position(e))),
+                let at = positions
+                    .get(&(m.policy as *const Policy))
+                    .and_then(|p| p.get(m.index()));
+                let (start_position, end_position) = match at {
+                    Some((s, e)) => (Some(position(*s)), Some(position(*e))),
                     None => (None, None),
                 };
                 api::Statement {
