@@ -78,6 +78,15 @@ def test_the_metrics_listener_serves_parseable_text_whose_counters_move_with_req
     assert value(after, "iamd_cache_entries", cache="signing_keys") >= 1
     assert value(after, "iamd_cache_lookups_total", cache="signing_keys", result="hit") >= 2
 
+    # A request for a service iamd does not serve is counted without its (caller-chosen) name.
+    ssm = s.client("ssm")
+    with pytest.raises(Exception):
+        ssm.describe_parameters()
+    unserved = scrape(s.metrics_url)
+    assert (value(unserved, "iamd_unserved_service_requests_total")
+            - value(after, "iamd_unserved_service_requests_total")) == 1
+    assert not any("ssm" in str(labels) for (_, labels) in unserved)
+
     # The metrics listener serves nothing else, and the API port's dev page is the same data.
     assert requests.get(s.metrics_url.replace("/metrics", "/"), timeout=5).status_code == 404
     assert requests.post(s.metrics_url.replace("/metrics", "/"), data="Action=GetCallerIdentity",

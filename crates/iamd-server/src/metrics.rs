@@ -65,6 +65,8 @@ impl ServiceStats {
 /// Requests by service, operation and outcome, and their latency.
 pub struct RequestMetrics {
     services: Box<[ServiceStats]>,
+    /// Requests for a service iamd does not serve (answered in that service's protocol).
+    pub unserved: Counter,
 }
 
 impl Default for RequestMetrics {
@@ -92,6 +94,7 @@ impl Default for RequestMetrics {
                     }
                 })
                 .collect(),
+            unserved: Counter::new(),
         }
     }
 }
@@ -149,6 +152,16 @@ impl RequestMetrics {
                 );
             }
         }
+        e.family(
+            "iamd_unserved_service_requests_total",
+            "Requests signed for or aimed at a service iamd does not serve (EC2, SSM…), answered with an error in that service's protocol.",
+            "counter",
+        );
+        e.sample(
+            "iamd_unserved_service_requests_total",
+            &[],
+            self.unserved.get(),
+        );
         e.family(
             "iamd_request_duration_seconds",
             "Time from a request's arrival (head read) to its response, by service and operation.",

@@ -207,6 +207,8 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
             status = 400,
             "request for a service iamd does not serve"
         );
+        // Counted without the service's name: the caller chose it.
+        state.requests.unserved.inc();
         return crate::unserved::respond(&unserved, &parts.method, &request_id);
     }
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
