@@ -2,6 +2,7 @@
 skewed clocks, broken Authorization headers. Signing uses botocore's own SigV4 signer."""
 
 import datetime
+import threading
 from unittest import mock
 
 import botocore.auth
@@ -12,6 +13,11 @@ from botocore.awsrequest import AWSRequest
 QUERY_CT = "application/x-www-form-urlencoded; charset=utf-8"
 JSON_CT = "application/x-amz-json-1.1"
 
+# `signed` swaps botocore's clock for the duration of one signature. Two threads doing that at once
+# could restore each other's patch and leave botocore's clock frozen for the rest of the session
+# (every later JSON request then fails five minutes on with "Signature expired").
+_CLOCK = threading.Lock()
+
 
 def signed(url, service, body=b"", headers=None, key="test", secret="test", token=None,
            region="us-east-1", skew_seconds=0, method="POST", params=None):
@@ -19,7 +25,7 @@ def signed(url, service, body=b"", headers=None, key="test", secret="test", toke
     req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}), params=params or {})
     creds = botocore.credentials.Credentials(key, secret, token)
     when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=skew_seconds)
-    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=when):
+    with _CLOCK, mock.patch.object(botocore.auth, "get_current_datetime", return_value=when):
         botocore.auth.SigV4Auth(creds, service, region).add_auth(req)
     prepared = req.prepare()
     return prepared.url, dict(prepared.headers), prepared.body

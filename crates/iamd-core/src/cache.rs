@@ -17,15 +17,19 @@ pub struct GenCache<K, V> {
     map: RwLock<HashMap<K, (u64, V)>>,
     capacity: usize,
     name: &'static str,
+    /// Hits, misses and size, under the cache's metric name.
+    stats: std::sync::Arc<iamd_metrics::CacheStats>,
 }
 
 impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
-    /// A cache holding at most `capacity` entries; `name` appears in diagnostics.
-    pub fn new(name: &'static str, capacity: usize) -> Self {
+    /// A cache holding at most `capacity` entries; `name` appears in diagnostics, `metric` (fixed,
+    /// snake_case) is its `cache` label in the metrics.
+    pub fn new(name: &'static str, metric: &'static str, capacity: usize) -> Self {
         GenCache {
             map: RwLock::new(HashMap::new()),
             capacity: capacity.max(1),
             name,
+            stats: iamd_metrics::cache(metric, capacity.max(1)),
         }
     }
 
@@ -37,8 +41,14 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
     {
         let map = self.map.read().ok()?;
         match map.get(key) {
-            Some((g, v)) if *g == generation => Some(v.clone()),
-            _ => None,
+            Some((g, v)) if *g == generation => {
+                self.stats.hit();
+                Some(v.clone())
+            }
+            _ => {
+                self.stats.miss();
+                None
+            }
         }
     }
 
@@ -56,9 +66,12 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
                     entries = map.len(),
                     "cache full: emptied"
                 );
+                self.stats.entries.add(-(map.len() as i64));
                 map.clear();
             }
-            map.insert(key, (generation, value));
+            if map.insert(key, (generation, value)).is_none() {
+                self.stats.entries.add(1);
+            }
         }
     }
 
@@ -79,6 +92,7 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
 
     pub fn clear(&self) {
         if let Ok(mut map) = self.map.write() {
+            self.stats.entries.add(-(map.len() as i64));
             map.clear();
         }
     }
@@ -89,6 +103,16 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl<K, V> Drop for GenCache<K, V> {
+    fn drop(&mut self) {
+        let held = match self.map.get_mut() {
+            Ok(m) => m.len(),
+            Err(poisoned) => poisoned.into_inner().len(),
+        };
+        self.stats.entries.add(-(held as i64));
     }
 }
 
@@ -107,7 +131,7 @@ mod tests {
 
     #[test]
     fn an_entry_lives_for_its_generation_only() {
-        let c: GenCache<String, u32> = GenCache::new("t", 10);
+        let c: GenCache<String, u32> = GenCache::new("t", "test", 10);
         c.insert("a".into(), 1, 7);
         assert_eq!(c.get("a", 1), Some(7));
         assert_eq!(c.get("a", 2), None);
@@ -121,7 +145,7 @@ mod tests {
 
     #[test]
     fn nothing_built_after_a_refused_store_access_is_kept() {
-        let c: GenCache<u32, u32> = GenCache::new("t", 10);
+        let c: GenCache<u32, u32> = GenCache::new("t", "test", 10);
         let store = iamd_store::SqliteStore::open_in_memory().unwrap();
         let ((), refused) = iamd_store::without_blocking(|| {
             c.insert(1, 0, 1);
@@ -134,8 +158,28 @@ mod tests {
     }
 
     #[test]
+    fn hits_misses_and_entries_are_counted() {
+        let c: GenCache<u32, u32> = GenCache::new("t", "test_counted", 2);
+        let stats = iamd_metrics::cache("test_counted", 2);
+        assert_eq!(c.get(&1, 0), None);
+        c.insert(1, 0, 1);
+        c.insert(1, 1, 1);
+        assert_eq!(c.get(&1, 1), Some(1));
+        c.insert(2, 0, 2);
+        assert_eq!((stats.hits.get(), stats.misses.get()), (1, 1));
+        assert_eq!(stats.entries.get(), 2);
+        c.insert(3, 0, 3); // full: emptied, then one entry
+        assert_eq!(stats.entries.get(), 1);
+        c.clear();
+        assert_eq!(stats.entries.get(), 0);
+        c.insert(4, 0, 4);
+        drop(c);
+        assert_eq!(stats.entries.get(), 0);
+    }
+
+    #[test]
     fn the_bound_holds() {
-        let c: GenCache<u32, u32> = GenCache::new("t", 3);
+        let c: GenCache<u32, u32> = GenCache::new("t", "test", 3);
         for i in 0..100 {
             c.insert(i, 0, i);
             assert!(c.len() <= 3);

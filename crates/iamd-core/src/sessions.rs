@@ -208,6 +208,12 @@ impl SessionKeys {
         let mut blob = Vec::with_capacity(1 + sealed.len());
         blob.push(self.current);
         blob.extend_from_slice(&sealed);
+        iamd_metrics::GLOBAL.session_issued(match claims.principal {
+            SessionPrincipal::AssumedRole { .. } => iamd_metrics::SessionKind::AssumedRole,
+            SessionPrincipal::User { .. } => iamd_metrics::SessionKind::User,
+            SessionPrincipal::Root => iamd_metrics::SessionKind::Root,
+            SessionPrincipal::FederatedUser { .. } => iamd_metrics::SessionKind::FederatedUser,
+        });
         Ok(base64::engine::general_purpose::STANDARD.encode(blob))
     }
 

@@ -478,8 +478,12 @@ impl Iam {
         Self {
             store,
             generation: std::sync::atomic::AtomicU64::new(0),
-            role_cache: crate::cache::GenCache::new("roles", 100_000),
-            entity_ids: crate::cache::GenCache::new("entity ids", trust::ENTITY_IDS_CAPACITY),
+            role_cache: crate::cache::GenCache::new("roles", "roles", 100_000),
+            entity_ids: crate::cache::GenCache::new(
+                "entity ids",
+                "entity_ids",
+                trust::ENTITY_IDS_CAPACITY,
+            ),
             mfa_seal,
             mfa_callers: Default::default(),
         }

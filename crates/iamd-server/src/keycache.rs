@@ -34,9 +34,19 @@ impl Scoped {
     }
 }
 
-#[derive(Default)]
 pub struct KeyCache {
     map: RwLock<HashMap<String, Vec<Scoped>>>,
+    /// Hits and misses; the entry count is set from [`KeyCache::size`] when metrics are read.
+    pub(crate) stats: Arc<iamd_metrics::CacheStats>,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache {
+            map: RwLock::default(),
+            stats: iamd_metrics::cache("signing_keys", CAPACITY * SCOPES_PER_KEY),
+        }
+    }
 }
 
 /// What the cache holds: signing keys, and the bytes of the strings and keys stored (not counting
@@ -74,8 +84,10 @@ impl KeyCache {
         verify: impl FnOnce(&SigningKey) -> Result<(), E>,
     ) -> Result<(), E> {
         if let Some(key) = self.cached(access_key_id, date, region, service) {
+            self.stats.hit();
             return verify(&key);
         }
+        self.stats.miss();
         let key = SigningKey::derive(secret, date, region, service);
         verify(&key)?;
         if [access_key_id, date, region, service]

@@ -14,6 +14,7 @@
 
 pub mod conn;
 mod keycache;
+pub mod metrics;
 pub mod origin;
 pub mod pipeline;
 pub mod tls;
@@ -38,6 +39,8 @@ pub struct AppState {
     keys: keycache::KeyCache,
     /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (`--trusted-proxy`).
     trusted_proxies: origin::TrustedProxies,
+    /// Requests by service, operation and outcome.
+    pub requests: metrics::RequestMetrics,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             core,
             keys: keycache::KeyCache::default(),
             trusted_proxies,
+            requests: metrics::RequestMetrics::default(),
         })
     }
 
@@ -67,8 +71,31 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/_iamd/health", get(health))
         .route("/_iamd/reset", post(reset))
+        .route("/_iamd/metrics", get(metrics::dev_metrics))
         .fallback(pipeline::handle)
         .with_state(state)
+}
+
+/// The metrics listener's surface (`--metrics-listen`): `GET /metrics` in the Prometheus text
+/// format; nothing else.
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::metrics))
+        .fallback(|| async {
+            json(
+                StatusCode::NOT_FOUND,
+                serde_json::json!({"message": "not found: this listener serves GET /metrics only"}),
+            )
+        })
+        .with_state(state)
+}
+
+/// Serves [`metrics_router`] on `listener` until the process ends (plain HTTP/1; meant for a
+/// loopback or internal address that only the scraper reaches).
+pub async fn serve_metrics(listener: tokio::net::TcpListener, state: Arc<AppState>) {
+    if let Err(e) = axum::serve(listener, metrics_router(state)).await {
+        tracing::error!(error = %e, "the metrics listener stopped");
+    }
 }
 
 fn json(status: StatusCode, body: serde_json::Value) -> Response {

@@ -67,6 +67,19 @@ enum AuthFailure {
 }
 
 fn auth_error(service: Service, f: AuthFailure) -> ApiError {
+    use iamd_metrics::AuthFailure as Why;
+    iamd_metrics::GLOBAL.auth_failure(match &f {
+        AuthFailure::Missing => Why::Missing,
+        AuthFailure::InvalidToken => Why::InvalidToken,
+        AuthFailure::Expired => Why::ExpiredToken,
+        AuthFailure::ScopeService(_) => Why::WrongService,
+        AuthFailure::Sig(e) => match e.kind {
+            AuthErrorKind::IncompleteSignature => Why::IncompleteSignature,
+            AuthErrorKind::SignatureExpired => Why::SignatureExpired,
+            // `SignatureDoesNotMatch`, and any kind added later.
+            _ => Why::SignatureMismatch,
+        },
+    });
     let query = service.protocol() == Protocol::Query;
     match f {
         AuthFailure::Missing => {
@@ -194,6 +207,8 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
             status = 400,
             "request for a service iamd does not serve"
         );
+        // Counted without the service's name: the caller chose it.
+        state.requests.unserved.inc();
         return crate::unserved::respond(&unserved, &parts.method, &request_id);
     }
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
@@ -205,7 +220,9 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
                 format!("Request body must be at most {MAX_BODY_BYTES} bytes."),
                 413,
             );
-            return render_error(service, &err, &request_id);
+            let resp = render_error(service, &err, &request_id);
+            state.requests.record(service, "", 413, started.elapsed());
+            return resp;
         }
     };
     let (service, op_name, result) = if body.len() > OFFLOAD_BODY_BYTES {
@@ -231,12 +248,15 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
         Ok(resp) => resp,
         Err(err) => render_error(service, &err, &request_id),
     };
+    let elapsed = started.elapsed();
+    let status = resp.status().as_u16();
+    state.requests.record(service, op_name, status, elapsed);
     tracing::debug!(
         request_id = %request_id,
         service = service.signing_name(),
         operation = op_name,
-        status = resp.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
+        status,
+        micros = elapsed.as_micros() as u64,
         "request"
     );
     resp

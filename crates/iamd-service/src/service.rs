@@ -112,7 +112,11 @@ impl Iamd {
             },
             accounts,
             authorizer: authz::Authorizer::new(iam.clone()),
-            session_cache: crate::cache::GenCache::new("opened session tokens", 100_000),
+            session_cache: crate::cache::GenCache::new(
+                "opened session tokens",
+                "session_tokens",
+                100_000,
+            ),
             clock,
             secrets,
             iam,

@@ -223,12 +223,14 @@ pub trait StoreExt {
 
 fn run<R, E: From<StoreError>>(
     mut f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
+    stats: &iamd_metrics::TxStats,
     exec: impl FnOnce(&mut dyn FnMut(&mut dyn Tx) -> Result<(), StoreError>) -> Result<(), StoreError>,
 ) -> Result<R, E> {
     if blocking_forbidden() {
         REFUSED.with(|c| c.set(true));
         return Err(E::from(StoreError::WouldBlock));
     }
+    let started = std::time::Instant::now();
     let mut out: Option<Result<R, E>> = None;
     let res = exec(&mut |tx| match f(tx) {
         Ok(v) => {
@@ -240,6 +242,12 @@ fn run<R, E: From<StoreError>>(
             Err(StoreError::Aborted)
         }
     });
+    stats.duration.observe(started.elapsed());
+    match (&res, &out) {
+        (Ok(()), Some(Ok(_))) => stats.ok.inc(),
+        (Err(StoreError::Aborted), Some(Err(_))) => stats.aborted.inc(),
+        _ => stats.failed.inc(),
+    }
     match (res, out) {
         (Ok(()), Some(Ok(v))) => Ok(v),
         (Err(StoreError::Aborted), Some(Err(e))) => Err(e),
@@ -257,14 +265,14 @@ impl<S: Store + ?Sized> StoreExt for S {
         &self,
         f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
     ) -> Result<R, E> {
-        run(f, |g| self.write_dyn(g))
+        run(f, &iamd_metrics::GLOBAL.store_write, |g| self.write_dyn(g))
     }
 
     fn read<R, E: From<StoreError>>(
         &self,
         f: impl FnMut(&mut dyn Tx) -> Result<R, E>,
     ) -> Result<R, E> {
-        run(f, |g| self.read_dyn(g))
+        run(f, &iamd_metrics::GLOBAL.store_read, |g| self.read_dyn(g))
     }
 }
 

@@ -2,7 +2,9 @@
 
 use clap::{Args, ValueEnum};
 use iamd_crypto::MasterKey;
-use iamd_server::{AppState, conn, origin::TrustedProxies, router, tls::ReloadingCert};
+use iamd_server::{
+    AppState, conn, origin::TrustedProxies, router, serve_metrics, tls::ReloadingCert,
+};
 use iamd_service::clock::SystemClock;
 use iamd_service::{BootstrapCredentials, Iamd, Options};
 use std::io::Write;
@@ -35,9 +37,15 @@ pub struct ServeArgs {
     /// `postgres://user[:password]@host:port/db` for several nodes over one database.
     #[arg(long, env = "IAMD_STORE")]
     store: Option<String>,
-    /// Log format.
+    /// Log format, on standard error: `text` (coloured only when standard error is a terminal and
+    /// NO_COLOR is unset) or `json` (one object per line; fields in the README). Levels and
+    /// targets: `IAMD_LOG` (e.g. `info`, `debug` for a line per request).
     #[arg(long, env = "IAMD_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// Serve Prometheus metrics at `http://ADDR/metrics` on a listener of their own (e.g.
+    /// `127.0.0.1:9464`). Off by default: nothing about the server is published unless asked.
+    #[arg(long, env = "IAMD_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Management account id to create on first start (12 digits; random if omitted).
     #[arg(long, env = "IAMD_ACCOUNT_ID")]
     account_id: Option<String>,
@@ -112,15 +120,35 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Whether text logs get ANSI colours: only on a terminal, and never with `NO_COLOR` set
+/// (<https://no-color.org>).
+fn colour_logs(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("IAMD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(std::io::stderr);
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder
+            .with_ansi(colour_logs(
+                std::io::stderr().is_terminal(),
+                std::env::var_os("NO_COLOR"),
+            ))
+            .init(),
+        // One flat object per line: timestamp, level, message and the event's own fields.
+        LogFormat::Json => builder
+            .with_ansi(false)
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
     }
 }
 
@@ -282,6 +310,19 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", args.listen))?;
+    let metrics_listener = match args.metrics_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("binding the metrics listener {addr}: {e}"))?,
+        ),
+        None => None,
+    };
+    let metrics_local = metrics_listener
+        .as_ref()
+        .map(|l| l.local_addr())
+        .transpose()
+        .map_err(|e| format!("reading the metrics listener's address: {e}"))?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("reading the bound address: {e}"))?;
@@ -292,6 +333,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         trusted_proxies = ?args.edge.trusted_proxies,
         max_connections = limits.max_connections,
         master_key = %master.fingerprint(),
+        metrics = %metrics_local.map_or_else(|| "off".to_owned(), |a| format!("http://{a}/metrics")),
         version = env!("CARGO_PKG_VERSION"),
         "iamd is serving"
     );
@@ -302,7 +344,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(tls) = &tls {
         tls.spawn_watcher();
     }
-    let app = router(AppState::with_trusted_proxies(core, trusted));
+    let state = AppState::with_trusted_proxies(core, trusted);
+    if let Some(l) = metrics_listener {
+        tokio::spawn(serve_metrics(l, state.clone()));
+    }
+    let app = router(state);
     conn::serve(listener, app, limits, tls_config, shutdown_signal()).await;
     tracing::info!("stopped: in-flight requests finished, store closed");
     Ok(())
@@ -343,6 +389,8 @@ fn spawn_refresher(core: Arc<Iamd>, store: Arc<dyn iamd_store::Store>) {
         .name("iamd-refresh".into())
         .spawn(move || {
             let mut seen = store.revision().ok();
+            let metrics = &iamd_metrics::GLOBAL;
+            metrics.node_applied_revision.set(seen.unwrap_or(0));
             let mut feed: Option<Box<dyn iamd_store::ChangeFeed>> = None;
             loop {
                 if feed.is_none() {
@@ -362,8 +410,12 @@ fn spawn_refresher(core: Arc<Iamd>, store: Arc<dyn iamd_store::Store>) {
                 }
                 match store.revision() {
                     Ok(rev) if Some(rev) != seen => match core.refresh_from_store() {
-                        Ok(()) => seen = Some(rev),
+                        Ok(()) => {
+                            seen = Some(rev);
+                            metrics.node_applied_revision.set(rev);
+                        }
                         Err(e) => {
+                            metrics.node_refresh_failures.inc();
                             tracing::warn!(error = %e, "refreshing from the store failed; retrying")
                         }
                     },
@@ -420,6 +472,14 @@ mod tests {
         for bad in ["", "s", "0", "-1s", "10h", "abc", "1e999"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(colour_logs(true, None));
+        assert!(colour_logs(true, Some("".into())));
+        assert!(!colour_logs(true, Some("1".into())));
+        assert!(!colour_logs(false, None));
     }
 
     #[test]

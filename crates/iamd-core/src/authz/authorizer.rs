@@ -50,8 +50,8 @@ impl Authorizer {
         Authorizer {
             directory,
             policies: PolicyCache::default(),
-            principals: GenCache::new("compiled principal policies", 100_000),
-            views: GenCache::new("caller views", 20_000),
+            principals: GenCache::new("compiled principal policies", "principal_policies", 100_000),
+            views: GenCache::new("caller views", "caller_views", 20_000),
         }
     }
 

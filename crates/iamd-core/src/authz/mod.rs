@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::sessions::SessionPrincipal;
 use iamd_api::Service;
 use iamd_policy::{
-    Context, NamedPolicy, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
+    Context, NamedPolicy, Outcome, Policy, PolicyKind, PolicySet, PrincipalFacts, Request,
     ResourcePolicyKind, SessionFacts, SessionKind, evaluate, principal_context,
 };
 use std::collections::HashMap;
@@ -94,10 +94,32 @@ pub struct ResourcePolicy {
 
 const CACHE_CAPACITY: usize = 10_000;
 
+/// How many policy kinds [`PolicyCache`] keeps apart (each up to `CACHE_CAPACITY` documents).
+const POLICY_KINDS: usize = 7;
+
 /// Compiled policies keyed by (kind, text): each distinct document is parsed once.
-#[derive(Default)]
 pub struct PolicyCache {
     maps: RwLock<HashMap<PolicyKindKey, HashMap<String, Arc<Policy>>>>,
+    stats: Arc<iamd_metrics::CacheStats>,
+}
+
+impl Default for PolicyCache {
+    fn default() -> Self {
+        PolicyCache {
+            maps: RwLock::default(),
+            stats: iamd_metrics::cache("policy_documents", CACHE_CAPACITY * POLICY_KINDS),
+        }
+    }
+}
+
+impl Drop for PolicyCache {
+    fn drop(&mut self) {
+        let held: usize = match self.maps.get_mut() {
+            Ok(m) => m.values().map(HashMap::len).sum(),
+            Err(poisoned) => poisoned.into_inner().values().map(HashMap::len).sum(),
+        };
+        self.stats.entries.add(-(held as i64));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,17 +145,22 @@ impl PolicyCache {
         if let Ok(maps) = self.maps.read()
             && let Some(p) = maps.get(&k).and_then(|m| m.get(text))
         {
+            self.stats.hit();
             return Ok(p.clone());
         }
+        self.stats.miss();
         let compiled = Arc::new(Policy::parse(text, kind).map_err(|e| {
             Error::Internal(format!("a stored policy no longer parses: {}", e.message()))
         })?);
         if let Ok(mut maps) = self.maps.write() {
             let m = maps.entry(k).or_default();
             if m.len() >= CACHE_CAPACITY {
+                self.stats.entries.add(-(m.len() as i64));
                 m.clear();
             }
-            m.insert(text.to_owned(), compiled.clone());
+            if m.insert(text.to_owned(), compiled.clone()).is_none() {
+                self.stats.entries.add(1);
+            }
         }
         Ok(compiled)
     }
@@ -320,6 +347,12 @@ pub fn decide(
         context: &context,
     };
     let decision = evaluate(&request, &set);
+    let g = &iamd_metrics::GLOBAL;
+    match decision.outcome {
+        Outcome::Allowed => g.authz_allow.inc(),
+        Outcome::ImplicitDeny => g.authz_implicit_deny.inc(),
+        Outcome::ExplicitDeny => g.authz_explicit_deny.inc(),
+    }
     if decision.is_allowed() {
         return Ok(());
     }

@@ -106,6 +106,7 @@ fn with_retries<R>(
             Err(Failure::Final(e)) => return Err(e),
             Err(Failure::Retry(e)) if attempt >= max => return Err(e),
             Err(Failure::Retry(_)) => {
+                iamd_metrics::GLOBAL.store_retries.inc();
                 // Small growing pause so that the racing transaction can finish.
                 std::thread::sleep(Duration::from_millis(u64::from(attempt.min(10)) * 2));
             }
