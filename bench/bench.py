@@ -147,6 +147,13 @@ def main():
             rows.append((f"GetCallerIdentity with session credentials, after ~{issued:,} sessions were issued", name,
                          *wrk(url, "sts", gci, None, creds["AccessKeyId"], creds["SecretAccessKey"],
                               a.duration, a.connections, token=creds["SessionToken"])))
+    if "ar1" in scen:
+        from urllib.parse import quote
+        for name, url in servers.items():
+            key, secret, role = prepare_assumer(url)
+            body = f"Action=AssumeRole&Version=2011-06-15&RoleArn={quote(role, safe='')}&RoleSessionName=bench"
+            rows.append(("AssumeRole (trust + identity policy, sealed session)", name,
+                         *wrk(url, "sts", body, None, key, secret, a.duration, a.connections)))
     if "cu" in scen:
         for name, url in servers.items():
             rps = create_users(url, 2000, prefix="cu")
