@@ -33,7 +33,11 @@ impl Iam {
     /// while the IAM generation stays the same. The cache is keyed by the exact name: keyed
     /// case-insensitively, a lookup of `bob` would hide `Bob` until the next write.
     pub fn current_id(&self, kind: &str, account: &str, name: &str) -> Option<String> {
-        let key = format!("{account}/{kind}/{name}");
+        // Built by hand, not with `format!`: every AssumeRole reads its trust policy's ids here.
+        let mut key = String::with_capacity(account.len() + kind.len() + name.len() + 2);
+        for part in [account, "/", kind, "/", name] {
+            key.push_str(part);
+        }
         let generation = self.generation();
         if let Some(id) = self.entity_ids.get(&key, generation) {
             return id;
