@@ -488,3 +488,50 @@ def test_put_resource_policy_can_be_made_to_require_block_public_policy(dev):
     assert "ResourcePolicy" not in root.get_resource_policy(SecretId=arn)
     sm.put_resource_policy(SecretId=arn, ResourcePolicy=policy, BlockPublicPolicy=True)
     assert json.loads(root.get_resource_policy(SecretId=arn)["ResourcePolicy"]) == json.loads(policy)
+
+
+def test_add_role_to_instance_profile_needs_pass_role(dev):
+    """AddRoleToInstanceProfile hands the role to every EC2 instance the profile is attached to,
+    so AWS requires iam:PassRole on the role as well ("The caller of this operation must be
+    granted the PassRole permission on the IAM role by a permissions policy", API reference,
+    AddRoleToInstanceProfile). The PassRole check carries iam:AssociatedResourceArn
+    `arn:aws:ec2:*:<account>:instance/*` (the value the reference prescribes for this action) and
+    iam:PassedToService `ec2.amazonaws.com` (our choice: the only service instance profiles
+    serve). Before, the first check alone was made, and a user without PassRole could put any
+    role — an admin role — into a profile."""
+    iam = dev.client("iam")
+    acct = dev.client("sts").get_caller_identity()["Account"]
+    role_arn = iam.create_role(RoleName="PassTarget", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "ec2.amazonaws.com"}}]}))["Role"]["Arn"]
+    iam.create_instance_profile(InstanceProfileName="PassProfile")
+    add = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"],
+         "Resource": "*"}]}
+    key, secret = make_user(dev, "pass-role-less", add)
+    caller = dev.client("iam", key=key, secret=secret)
+    status, code, msg = error_of(caller.add_role_to_instance_profile,
+                                 InstanceProfileName="PassProfile", RoleName="PassTarget")
+    assert (status, code) == (403, "AccessDenied")
+    assert f"iam:PassRole on resource: {role_arn}" in msg, msg
+    assert iam.get_instance_profile(InstanceProfileName="PassProfile")["InstanceProfile"]["Roles"] == []
+
+    # PassRole on the role, constrained as AWS documents for this action: allowed.
+    with_pass = json.loads(json.dumps(add))
+    with_pass["Statement"].append({
+        "Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn,
+        "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"},
+                      "ArnLike": {"iam:AssociatedResourceArn": f"arn:aws:ec2:*:{acct}:instance/*"}}})
+    iam.put_user_policy(UserName="pass-role-less", PolicyName="p", PolicyDocument=json.dumps(with_pass))
+    caller.add_role_to_instance_profile(InstanceProfileName="PassProfile", RoleName="PassTarget")
+    roles = iam.get_instance_profile(InstanceProfileName="PassProfile")["InstanceProfile"]["Roles"]
+    assert [r["Arn"] for r in roles] == [role_arn]
+
+    # PassRole for another service only: refused again.
+    with_pass["Statement"][1]["Condition"] = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    iam.put_user_policy(UserName="pass-role-less", PolicyName="p", PolicyDocument=json.dumps(with_pass))
+    caller.remove_role_from_instance_profile(InstanceProfileName="PassProfile", RoleName="PassTarget")
+    status, code, _ = error_of(caller.add_role_to_instance_profile,
+                               InstanceProfileName="PassProfile", RoleName="PassTarget")
+    assert (status, code) == (403, "AccessDenied")
+    assert iam.get_instance_profile(InstanceProfileName="PassProfile")["InstanceProfile"]["Roles"] == []

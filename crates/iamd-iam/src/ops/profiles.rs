@@ -14,8 +14,9 @@ use crate::arn::Arn;
 use crate::domains::IamDomain;
 use crate::error::Error;
 use crate::iam::{Iam, InstanceProfileRecord, Page, RoleRecord};
-use crate::op::{Entry, Op, Operation, Plan, Request, Resource, Verdicts};
+use crate::op::{Check, Entry, Op, Operation, Plan, Request, Resource, Verdicts};
 use iamd_api::iam::{self as api, ops as o};
+use iamd_policy::Context;
 
 pub(super) static OPS: &[&dyn Operation<IamDomain>] = &[
     &Entry::<IamDomain, o::CreateInstanceProfile>::OP,
@@ -247,11 +248,24 @@ impl Op<IamDomain> for o::AddRoleToInstanceProfile {
         ))
     }
 
-    fn plan(req: &Request<'_>, _: &Self::Input, (p, _): &Self::Target) -> Result<Plan, Error> {
+    /// The API reference: "The caller of this operation must be granted the PassRole permission
+    /// on the IAM role" — an instance profile hands its role to every EC2 instance it is
+    /// attached to. The PassRole check carries `iam:AssociatedResourceArn` as the reference says
+    /// it is for this action (`arn:aws:ec2:*:<caller's account>:instance/*`) and
+    /// `iam:PassedToService` `ec2.amazonaws.com` (the only service that uses instance profiles;
+    /// our choice, pinned in `test_add_role_to_instance_profile_needs_pass_role`).
+    fn plan(req: &Request<'_>, _: &Self::Input, (p, r): &Self::Target) -> Result<Plan, Error> {
+        let mut keys = Context::new();
+        keys.set("iam:PassedToService", "ec2.amazonaws.com");
+        keys.set(
+            "iam:AssociatedResourceArn",
+            format!("arn:aws:ec2:*:{}:instance/*", req.account()).as_str(),
+        );
         Ok(Plan::require(
             "iam:AddRoleToInstanceProfile",
             Some(profile_resource(req, p)),
-        ))
+        )
+        .and(Check::require("iam:PassRole", Some(role_resource(req, r))).with_keys(keys)))
     }
 
     fn act(
