@@ -225,7 +225,8 @@ pub struct Accounts {
     seal: SealingKey,
     dev: bool,
     index: RwLock<Index>,
-    /// Serializes [`Accounts::refresh_key`] so the last refresh always reflects the last commit.
+    /// Serializes [`Accounts::refresh_key`] and [`Accounts::reload`] so the last refresh always
+    /// reflects the last commit.
     refresh: std::sync::Mutex<()>,
 }
 
@@ -311,8 +312,15 @@ impl Accounts {
         Ok(this)
     }
 
-    /// Rebuilds the in-memory index from the store.
+    /// Rebuilds the in-memory index from the store. Holds the lock of [`Accounts::refresh_key`]
+    /// from the read to the swap: a key written by this node meanwhile is refreshed after the
+    /// swap, never overwritten by this older snapshot (the refresher thread reloads while
+    /// requests write).
     pub fn reload(&self) -> Result<(), Error> {
+        let _serial = self
+            .refresh
+            .lock()
+            .map_err(|_| Error::Internal("access key refresh lock poisoned".into()))?;
         let (accounts, keys) = self.store.read(|tx| {
             Ok::<_, Error>((tx.list_kind(KIND_ACCOUNT)?, tx.list_kind(KIND_ACCESS_KEY)?))
         })?;
@@ -468,6 +476,11 @@ impl Accounts {
             created_at: now,
         };
         let data = to_json(&rec)?;
+        // Under the refresh lock, as every write to the index: see [`Accounts::reload`].
+        let _serial = self
+            .refresh
+            .lock()
+            .map_err(|_| Error::Internal("access key refresh lock poisoned".into()))?;
         self.store
             .write(|tx| tx.put(KIND_ACCOUNT, id, "", &data, Expect::Any).map(|_| ()))?;
         self.index

@@ -462,8 +462,14 @@ impl Secrets {
         Ok(this)
     }
 
-    /// Rebuilds the in-memory index from the store (start, and after a dev-mode reset).
+    /// Rebuilds the in-memory index from the store (start, a dev-mode reset, and another node's
+    /// commit). Holds the writer lock from the read to the swap: a write of this node cannot
+    /// commit in between and then be overwritten by this older snapshot.
     pub fn reload(&self) -> Result<(), Error> {
+        let _guard = self
+            .writer
+            .lock()
+            .map_err(|_| Error::Internal("secrets writer lock poisoned".into()))?;
         let (secrets, versions) = self
             .store
             .read(|tx| Ok::<_, Error>((tx.list_kind(KIND_SECRET)?, tx.list_kind(KIND_VERSION)?)))?;
