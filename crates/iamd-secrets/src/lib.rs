@@ -29,6 +29,7 @@ pub mod ops;
 pub mod password;
 pub mod policy;
 pub mod replication;
+pub mod rotation;
 pub mod versions;
 pub mod write;
 
