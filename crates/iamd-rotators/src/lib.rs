@@ -130,6 +130,33 @@ pub trait Rotator: Send + Sync {
     ) -> Result<(), RotationError>;
 }
 
+/// The rotators a server offers, found by name.
+pub struct Rotators {
+    list: Vec<Box<dyn Rotator>>,
+}
+
+impl Rotators {
+    pub fn new(list: Vec<Box<dyn Rotator>>) -> Self {
+        Self { list }
+    }
+
+    /// The rotator a `RotationLambdaARN` names, if it names one this server offers.
+    pub fn for_lambda_arn(&self, lambda_arn: &str) -> Option<&dyn Rotator> {
+        let name = rotator_name(lambda_arn)?;
+        self.list
+            .iter()
+            .find(|r| r.name() == name)
+            .map(|r| r.as_ref())
+    }
+}
+
+impl Default for Rotators {
+    /// The rotators that need no configuration.
+    fn default() -> Self {
+        Self::new(vec![Box::new(PasswordRotator)])
+    }
+}
+
 /// The rotator name in a `RotationLambdaARN` of the built-in form, or `None` for any other ARN.
 pub fn rotator_name(lambda_arn: &str) -> Option<&str> {
     let mut parts = lambda_arn.splitn(7, ':');
