@@ -62,7 +62,8 @@ pub const MSG_DURATION: &str =
 pub const MSG_WINDOW: &str =
     "The rotation window must not extend into the next rotation window or the next UTC day.";
 /// iamd's choice (not recorded); the words are the documentation's.
-pub const MSG_TOO_FREQUENT: &str = "You can rotate a secret as often as every four hours.";
+pub const MSG_TOO_FREQUENT: &str =
+    "The rotation schedule is too frequent: you can rotate a secret as often as every four hours.";
 /// iamd's choice (not recorded).
 pub const MSG_EXPRESSION: &str = "The ScheduleExpression must be a rate() or cron() expression of 1 to 256 characters from 0-9 A-Z a-z ( ) # ? * - / , and space.";
 
