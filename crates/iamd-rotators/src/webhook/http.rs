@@ -73,11 +73,14 @@ impl Client {
             .enable_time()
             .build()
             .map_err(|e| Failure::Internal(format!("cannot start a runtime: {e}")))?;
-        runtime.block_on(async {
+        let result = runtime.block_on(async {
             tokio::time::timeout(self.total_timeout, self.exchange(url, headers, body))
                 .await
                 .unwrap_or(Err(Failure::TotalTimeout))
-        })
+        });
+        // Not waiting for a name lookup that outlived the timeout: it ends on its own.
+        runtime.shutdown_background();
+        result
     }
 
     async fn exchange(

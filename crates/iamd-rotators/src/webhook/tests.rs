@@ -376,20 +376,48 @@ fn a_receiver_that_does_not_answer_in_time_fails_the_step() {
 }
 
 #[test]
-fn a_connect_that_does_not_finish_in_time_fails_the_step() {
-    // A listener that never accepts, with its backlog full, leaves further connects pending on
-    // most systems; 10.255.255.1 (unroutable) is the other classic. Either way the connect
-    // timeout, not the total one, must end it.
-    let url = "http://localhost:9/";
-    let mut c = config(&[url]);
-    c.connect_timeout = Duration::from_millis(200);
-    let w = Webhook::new(c).unwrap();
-    let err = w
-        .test_secret(&Host::tagged(url), &values("c", Some(PENDING)))
+fn a_refused_connection_fails_the_step() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/");
+    let err = webhook(&[&url])
+        .test_secret(&Host::tagged(&url), &values("c", Some(PENDING)))
         .unwrap_err();
-    // Port 9 (discard) is closed here: refused at once, or timed out where filtered.
     assert!(
-        err.message.contains("cannot connect") || err.message.contains("no connection within 0.2s"),
+        err.message
+            .starts_with(&format!("webhook testSecret to {url}: cannot connect: ")),
+        "{}",
+        err.message
+    );
+    assert_no_leak(&err, &[PENDING]);
+}
+
+#[test]
+fn a_connection_that_does_not_finish_in_time_fails_the_step() {
+    // A peer that accepts TCP but never answers the TLS handshake: the connect timeout (TCP and
+    // TLS together), not the total one, ends it.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let url = format!("https://127.0.0.1:{port}/");
+    let mut c = WebhookConfig::new(vec![url.clone()], Zeroizing::new(KEY.to_vec()));
+    c.ca_file = Some(test_ca());
+    c.connect_timeout = Duration::from_millis(200);
+    let started = std::time::Instant::now();
+    let err = Webhook::new(c)
+        .unwrap()
+        .test_secret(&Host::tagged(&url), &values("c", Some(PENDING)))
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        err.message.ends_with("no connection within 0.2s"),
         "{}",
         err.message
     );
@@ -650,6 +678,10 @@ fn urls_are_parsed_strictly_and_normalized() {
         "https://[::1/",
         "https://[::1]x/",
         "https://[1.2.3]/",
+        "https://127.1/",
+        "https://127.0.0.01/",
+        "https://0x7f.0.0.1/",
+        "https://2130706433/",
         "https://user@h/",
         "https://h/#f",
     ] {

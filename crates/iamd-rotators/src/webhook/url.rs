@@ -200,6 +200,16 @@ fn split_host_port(authority: &str) -> Result<(String, Option<&str>), String> {
         if !labels_ok || host.len() > 253 {
             return Err(format!("`{host}` is not a host name or an IP address"));
         }
+        // `127.1`, `0x7f.1`, `127.0.0.01`: resolvers read these as IPv4 addresses, so they are
+        // refused rather than matched as names (the last label of a name is never numeric).
+        let last = host.rsplit('.').next().unwrap_or(host);
+        if last.bytes().all(|b| b.is_ascii_digit())
+            || (last.len() > 2 && last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x")))
+        {
+            return Err(format!(
+                "`{host}` is neither a host name nor a dotted-quad IPv4 address"
+            ));
+        }
     }
     Ok((host.to_ascii_lowercase(), port))
 }
