@@ -205,6 +205,16 @@ fn each_step_is_posted_as_the_aws_event_and_signed() {
         );
         assert_eq!(r.header("host").unwrap(), format!("127.0.0.1:{port}"));
         assert_eq!(r.header("content-type").unwrap(), "application/json");
+        assert_eq!(
+            r.head
+                .lines()
+                .filter(|l| l.to_ascii_lowercase().starts_with("content-length:"))
+                .count(),
+            1,
+            "{}",
+            r.head
+        );
+        assert!(r.header("transfer-encoding").is_none(), "{}", r.head);
         let mut expected = serde_json::json!({
             "Step": step,
             "SecretId": ARN,
