@@ -232,9 +232,15 @@ impl Webhook {
             client_request_token: host.token(),
             pending_secret_string: pending,
         };
-        let body = Zeroizing::new(
-            serde_json::to_vec(&event).map_err(|e| fail(format!("encoding the event: {e}")))?,
-        );
+        // Sized for the worst case (every character of the value escaped as `\uXXXX`), so the
+        // buffer never grows and leaves an uncleared copy behind.
+        let room = 128
+            + 6 * (event.secret_id.len()
+                + event.client_request_token.len()
+                + pending.map_or(0, str::len));
+        let mut body = Zeroizing::new(Vec::with_capacity(room));
+        serde_json::to_writer(&mut *body, &event)
+            .map_err(|e| fail(format!("encoding the event: {e}")))?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
