@@ -20,9 +20,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # --- run -----------------------------------------------------------------------------------
 FROM debian:trixie-slim
-# curl for the health check only.
+# curl for the health check only; ca-certificates for the webhook rotator's https:// endpoints
+# (the system's CAs; --rotation-webhook-ca-file adds others).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/iamd --no-create-home \
         --shell /usr/sbin/nologin iamd \

@@ -15,6 +15,8 @@
 
 use zeroize::Zeroizing;
 
+pub mod webhook;
+
 /// The prefix of the Lambda function names that select a built-in rotator.
 pub const FUNCTION_PREFIX: &str = "iamd-rotator-";
 

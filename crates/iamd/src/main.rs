@@ -14,6 +14,7 @@ mod bootstrap_cmd;
 mod datadir;
 mod first_start;
 mod policy_cmd;
+mod rotation_webhook;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -60,6 +60,8 @@ pub struct ServeArgs {
     master_key_file: Option<PathBuf>,
     #[command(flatten)]
     edge: EdgeArgs,
+    #[command(flatten)]
+    rotation_webhook: crate::rotation_webhook::WebhookArgs,
 }
 
 /// The network edge: TLS, connection limits and timeouts, trusted proxies.
@@ -251,6 +253,9 @@ pub(crate) fn write_bootstrap(
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    // Checked first, so a bad flag stops the server before anything is opened. Integration:
+    // register it with the engine's `Rotators` (issue #18), e.g. beside `PasswordRotator`.
+    let _webhook_rotator = crate::rotation_webhook::rotator(&args.rotation_webhook, args.dev)?;
     crate::datadir::prepare(&args.data_dir)?;
     let master = load_master_key(&args)?;
     let store_url = args
