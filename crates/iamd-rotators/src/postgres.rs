@@ -33,6 +33,10 @@ use zeroize::{Zeroize, Zeroizing};
 
 /// The templates' `connect_timeout=5`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A dead peer is given up after this long (TCP user timeout, keepalive idle time); a statement
+/// after [`SESSION_SETUP`]'s 30 s. (The templates rely on the Lambda function's time limit.)
+const DEAD_PEER: Duration = Duration::from_secs(30);
+const SESSION_SETUP: &str = "SET statement_timeout = 30000";
 const DEFAULT_PORT: u16 = 5432;
 const DEFAULT_DBNAME: &str = "postgres";
 const CLONE_SUFFIX: &str = "_clone";
@@ -614,7 +618,12 @@ impl Db {
     ) -> Result<Option<T>, RotationError> {
         std::thread::scope(|s| {
             s.spawn(|| match self.connect(login) {
-                Some(mut client) => work(&mut client).map(Some),
+                Some(mut client) => {
+                    client.batch_execute(SESSION_SETUP).map_err(|e| {
+                        sql_failure("login", "setting statement_timeout", Ok(login.user), &e)
+                    })?;
+                    work(&mut client).map(Some)
+                }
                 None => Ok(None),
             })
             .join()
@@ -641,7 +650,9 @@ impl Db {
             .password(login.password)
             .dbname(login.dbname)
             .application_name("iamd-rotator")
-            .connect_timeout(CONNECT_TIMEOUT);
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_user_timeout(DEAD_PEER)
+            .keepalives_idle(DEAD_PEER);
         config
     }
 
