@@ -222,6 +222,13 @@ def pending_value(c, name):
         return None
 
 
+def assert_not_logged(dev, *passwords):
+    """No password in the server's log (issue #18: "No password appears in logs")."""
+    logs = dev.logs()
+    for p in passwords:
+        assert p not in logs, "a password appears in the server's log"
+
+
 # --- the tests ------------------------------------------------------------------------------------
 
 def test_single_user_rotation_changes_the_database_password(dev, request):
@@ -258,6 +265,7 @@ def test_single_user_rotation_changes_the_database_password(dev, request):
         newer = wait_rotated(c, name, second_before)
         assert pg.logs_in(user, newer["password"])
         assert not pg.logs_in(user, new["password"])
+        assert_not_logged(dev, old["password"], new["password"], newer["password"])
     finally:
         pg.drop_roles(user)
 
@@ -293,6 +301,7 @@ def test_alternating_users_creates_the_clone_then_alternates(dev, request):
         assert pg.logs_in(app, second["password"])
         assert not pg.logs_in(app, "App-Pass-1")
         assert pg.logs_in(clone, first["password"])
+        assert_not_logged(dev, "App-Pass-1", "Master-Pass-1", first["password"], second["password"])
     finally:
         pg.drop_roles(clone, app, master)
 

@@ -121,7 +121,7 @@ impl Rotator for PostgresSingleUser {
         let pending = DbSecret::parse(pending_value(host, values)?)?;
 
         // A retried rotation: the database already has the pending password.
-        if self.db.can_log_in(&pending.login(None, None)?)? {
+        if self.db.can_log_in(&pending.login(None, None)?, true)? {
             return Ok(());
         }
         if current.username()? != pending.username()? {
@@ -141,7 +141,7 @@ impl Rotator for PostgresSingleUser {
 
         let statement = alter_password_statement(pending.username()?, pending.password()?)?;
         let set = |login: &Login<'_>| {
-            self.db.session(login, |client| {
+            self.db.session(login, false, |client| {
                 client.batch_execute(&statement).map_err(|e| {
                     sql_failure("setSecret", "setting the password", pending.username(), &e)
                 })
@@ -211,7 +211,7 @@ impl Rotator for PostgresAlternatingUsers {
         let current = DbSecret::parse(values.current)?;
         let pending = DbSecret::parse(pending_value(host, values)?)?;
 
-        if self.db.can_log_in(&pending.login(None, None)?)? {
+        if self.db.can_log_in(&pending.login(None, None)?, true)? {
             return Ok(());
         }
         if alternate_username(current.username()?)? != pending.username()? {
@@ -229,7 +229,7 @@ impl Rotator for PostgresAlternatingUsers {
             )));
         }
         // The confused-deputy guard: the master acts only for whoever holds a working login.
-        if !self.db.can_log_in(&current.login(None, None)?)? {
+        if !self.db.can_log_in(&current.login(None, None)?, false)? {
             return Err(RotationError::new(format!(
                 "Unable to log into database using current credentials for secret {arn}"
             )));
@@ -257,7 +257,7 @@ impl Rotator for PostgresAlternatingUsers {
         );
         let create = Zeroizing::new(create);
         let alter = alter_password_statement(pending_user, pending.password()?)?;
-        let done = self.db.session(&master_login, |client| {
+        let done = self.db.session(&master_login, false, |client| {
             let failed = |what: &str, e: &::postgres::Error| {
                 sql_failure("setSecret", what, Ok(pending_user), e)
             };
@@ -304,7 +304,7 @@ fn test_pending(
     values: &Values<'_>,
 ) -> Result<(), RotationError> {
     let pending = DbSecret::parse(pending_value(host, values)?)?;
-    let tested = db.session(&pending.login(None, None)?, |client| {
+    let tested = db.session(&pending.login(None, None)?, false, |client| {
         client
             .simple_query("SELECT NOW()")
             .map(|_| ())
@@ -603,9 +603,11 @@ struct Db {
 }
 
 impl Db {
-    /// Whether the login works (the templates' `get_connection(...)` being truthy).
-    fn can_log_in(&self, login: &Login<'_>) -> Result<bool, RotationError> {
-        Ok(self.session(login, |_| Ok(()))?.is_some())
+    /// Whether the login works (the templates' `get_connection(...)` being truthy). `expected`:
+    /// a failure is the usual answer (is the pending password already set?), logged at debug
+    /// level only.
+    fn can_log_in(&self, login: &Login<'_>, expected: bool) -> Result<bool, RotationError> {
+        Ok(self.session(login, expected, |_| Ok(()))?.is_some())
     }
 
     /// Logs in and runs `work`: `None` if the login failed (why is logged, never the password),
@@ -614,30 +616,36 @@ impl Db {
     fn session<T: Send>(
         &self,
         login: &Login<'_>,
+        expected_failure: bool,
         work: impl FnOnce(&mut ::postgres::Client) -> Result<T, RotationError> + Send,
     ) -> Result<Option<T>, RotationError> {
         std::thread::scope(|s| {
             s.spawn(|| match self.connect(login) {
-                Some(mut client) => {
+                Ok(mut client) => {
                     client.batch_execute(SESSION_SETUP).map_err(|e| {
                         sql_failure("login", "setting statement_timeout", Ok(login.user), &e)
                     })?;
                     work(&mut client).map(Some)
                 }
-                None => Ok(None),
+                Err(reason) => {
+                    log_failure(login, expected_failure, &reason);
+                    Ok(None)
+                }
             })
             .join()
         })
         .map_err(|_| RotationError::new("the PostgreSQL client failed unexpectedly"))?
     }
 
-    fn connect(&self, login: &Login<'_>) -> Option<::postgres::Client> {
+    /// A connection, or why there is none (every attempt's reason).
+    fn connect(&self, login: &Login<'_>) -> Result<::postgres::Client, String> {
         match login.ssl {
             SslChoice::Plain => self.connect_plain(login),
             SslChoice::Tls => self.connect_tls(login),
-            SslChoice::TlsThenPlain => self
-                .connect_tls(login)
-                .or_else(|| self.connect_plain(login)),
+            SslChoice::TlsThenPlain => self.connect_tls(login).or_else(|tls| {
+                self.connect_plain(login)
+                    .map_err(|plain| format!("{tls}; then without TLS: {plain}"))
+            }),
         }
     }
 
@@ -656,37 +664,31 @@ impl Db {
         config
     }
 
-    fn connect_plain(&self, login: &Login<'_>) -> Option<::postgres::Client> {
+    fn connect_plain(&self, login: &Login<'_>) -> Result<::postgres::Client, String> {
         let mut config = Self::config(login);
         config.ssl_mode(::postgres::config::SslMode::Disable);
         config
             .connect(::postgres::NoTls)
-            .map_err(|e| log_failure(login, false, &e.to_string()))
-            .ok()
+            .map_err(|e| format!("without TLS: {}", reason(&e)))
     }
 
-    fn connect_tls(&self, login: &Login<'_>) -> Option<::postgres::Client> {
-        let Some(root_cert) = self.root_cert() else {
-            log_failure(login, true, "no CA bundle to verify the server with");
-            return None;
-        };
+    fn connect_tls(&self, login: &Login<'_>) -> Result<::postgres::Client, String> {
+        let root_cert = self
+            .root_cert()
+            .ok_or("TLS: no CA bundle to verify the server with")?;
         let tls = match iamd_store::postgres_tls_connector(
             iamd_store::SslMode::VerifyFull,
             Some(&root_cert),
         ) {
             Ok((_, Some(tls))) => tls,
-            Ok((_, None)) => return None,
-            Err(e) => {
-                log_failure(login, true, &e.to_string());
-                return None;
-            }
+            Ok((_, None)) => return Err("TLS: no connector".to_owned()),
+            Err(e) => return Err(format!("TLS: {e}")),
         };
         let mut config = Self::config(login);
         config.ssl_mode(::postgres::config::SslMode::Require);
         config
             .connect(tls)
-            .map_err(|e| log_failure(login, true, &e.to_string()))
-            .ok()
+            .map_err(|e| format!("TLS (verify-full): {}", reason(&e)))
     }
 
     fn root_cert(&self) -> Option<PathBuf> {
@@ -701,18 +703,37 @@ impl Db {
     }
 }
 
-/// A failed login, as the templates log it: host, user, TLS or not, the client's reason (which
-/// never holds the password).
-fn log_failure(login: &Login<'_>, tls: bool, reason: &str) {
-    tracing::warn!(
-        host = login.host,
-        port = login.port,
-        user = login.user,
-        dbname = login.dbname,
-        tls,
-        reason,
-        "rotator: PostgreSQL login failed"
-    );
+/// The client's reason for a failure: PostgreSQL's message and SQLSTATE, or the connection's
+/// error. Neither ever holds the password.
+fn reason(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// A failed login, as the templates log it: host, user, the reasons (never the password).
+/// `expected`: the usual answer of a check, at debug level.
+fn log_failure(login: &Login<'_>, expected: bool, reason: &str) {
+    if expected {
+        tracing::debug!(
+            host = login.host,
+            port = login.port,
+            user = login.user,
+            dbname = login.dbname,
+            reason,
+            "rotator: PostgreSQL login failed (expected until the password is set)"
+        );
+    } else {
+        tracing::warn!(
+            host = login.host,
+            port = login.port,
+            user = login.user,
+            dbname = login.dbname,
+            reason,
+            "rotator: PostgreSQL login failed"
+        );
+    }
 }
 
 #[cfg(test)]
