@@ -607,6 +607,36 @@ fn the_previous_password_is_used_when_the_current_one_fails() {
 }
 
 #[test]
+fn a_previous_version_of_another_user_is_never_used() {
+    let Some(db) = server("previous_of_another_user") else {
+        return;
+    };
+    let mut roles = Roles {
+        server: db,
+        names: vec![],
+    };
+    let user = unique("prevguard");
+    let other = unique("prevother");
+    db.role(&mut roles, &user, "Real-Pass", "");
+    db.role(&mut roles, &other, "Other-Real-Pass", "");
+    // The current password does not work; the previous version names another user whose
+    // password does: the template refuses to act with it.
+    let current = db.secret(&user, "Not-Working");
+    let previous = db.secret(&other, "Other-Real-Pass");
+    let host = FakeHost::new(&["Would-Be-1"]);
+    let err = rotate(&single(), &host, &current, Some(&previous)).unwrap_err();
+    assert_eq!(
+        err,
+        (
+            "setSecret",
+            format!("Attempting to modify user {user} other than previous valid user {other}")
+        )
+    );
+    assert!(db.logs_in(&user, "Real-Pass"));
+    assert!(db.logs_in(&other, "Other-Real-Pass"));
+}
+
+#[test]
 fn user_and_host_changes_are_refused_as_the_template_refuses_them() {
     let Some(db) = server("user_and_host_changes") else {
         return;
