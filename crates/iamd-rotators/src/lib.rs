@@ -15,7 +15,10 @@
 
 use zeroize::Zeroizing;
 
+pub mod postgres;
 pub mod webhook;
+
+pub use postgres::{PostgresAlternatingUsers, PostgresOptions, PostgresSingleUser};
 
 /// The prefix of the Lambda function names that select a built-in rotator.
 pub const FUNCTION_PREFIX: &str = "iamd-rotator-";

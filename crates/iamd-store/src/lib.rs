@@ -38,6 +38,7 @@ mod pg;
 mod sqlite;
 
 pub use pg::tls::SslMode;
+pub use pg::tls::connector as postgres_tls_connector;
 pub use pg::{CHANGES_CHANNEL, PostgresSettings, PostgresStore, Subscription};
 pub use sqlite::SqliteStore;
 

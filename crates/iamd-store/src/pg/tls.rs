@@ -63,8 +63,10 @@ impl SslMode {
     }
 }
 
-/// The mode in force and the connector it needs (`None` for `disable`).
-pub(crate) fn connector(
+/// The mode in force and the connector it needs (`None` for `disable`). Public for the
+/// PostgreSQL rotators (`iamd-rotators`), which connect to operators' databases with the same
+/// TLS stack and `sslmode` meanings.
+pub fn connector(
     mode: SslMode,
     root_cert: Option<&Path>,
 ) -> Result<(SslMode, Option<tokio_postgres_rustls::MakeRustlsConnect>), StoreError> {
