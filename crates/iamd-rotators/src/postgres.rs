@@ -56,6 +56,37 @@ pub struct PostgresOptions {
     /// A PEM file of the CA certificates that database servers' certificates must chain to when
     /// a secret asks for TLS; `None`: the first system CA bundle found.
     pub root_cert: Option<PathBuf>,
+    /// The databases the rotators may connect to (`--rotation-postgres-allow`): `host` (any
+    /// port) or `host:port`, compared case-insensitively with the secret's `host` and `port`.
+    /// Anyone allowed to call RotateSecret chooses the host a rotator connects to; without this
+    /// list iamd would connect wherever a secret says (a request forgery from the server's
+    /// network position). Empty: no database is allowed, except loopback with `allow_loopback`.
+    pub allowed_hosts: Vec<String>,
+    /// `--dev`: `127.0.0.1`, `::1` and `localhost` are allowed too.
+    pub allow_loopback: bool,
+}
+
+impl PostgresOptions {
+    /// Whether a rotator may connect to `host`:`port`. A Unix socket directory (a host starting
+    /// with `/`) is allowed only when listed exactly: a local socket is often trusted without a
+    /// password.
+    pub fn allows(&self, host: &str, port: u16) -> bool {
+        if self.allow_loopback && matches!(host, "127.0.0.1" | "::1" | "localhost") {
+            return true;
+        }
+        self.allowed_hosts.iter().any(|rule| {
+            if rule.eq_ignore_ascii_case(host) {
+                return true;
+            }
+            match rule.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') || h.starts_with('[') => {
+                    let h = h.trim_start_matches('[').trim_end_matches(']');
+                    h.eq_ignore_ascii_case(host) && p.parse::<u16>().is_ok_and(|p| p == port)
+                }
+                _ => false,
+            }
+        })
+    }
 }
 
 /// `postgresql-single-user`: the user changes its own password (AWS's single-user template).
@@ -619,6 +650,13 @@ impl Db {
         expected_failure: bool,
         work: impl FnOnce(&mut ::postgres::Client) -> Result<T, RotationError> + Send,
     ) -> Result<Option<T>, RotationError> {
+        if !self.options.allows(login.host, login.port) {
+            return Err(RotationError::new(format!(
+                "The database host {}:{} is not on this server's allow list of databases to rotate \
+                 (iamd serve --rotation-postgres-allow)",
+                login.host, login.port
+            )));
+        }
         std::thread::scope(|s| {
             s.spawn(|| match self.connect(login) {
                 Ok(mut client) => {

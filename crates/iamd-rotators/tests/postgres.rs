@@ -446,12 +446,20 @@ fn rotate(
     Ok(serde_json::from_str(&pending).unwrap())
 }
 
+/// Options that allow the test databases (loopback).
+fn options() -> PostgresOptions {
+    PostgresOptions {
+        allow_loopback: true,
+        ..PostgresOptions::default()
+    }
+}
+
 fn single() -> PostgresSingleUser {
-    PostgresSingleUser::new(PostgresOptions::default())
+    PostgresSingleUser::new(options())
 }
 
 fn alternating() -> PostgresAlternatingUsers {
-    PostgresAlternatingUsers::new(PostgresOptions::default())
+    PostgresAlternatingUsers::new(options())
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -720,11 +728,18 @@ fn an_unreachable_host_fails_each_step_with_the_templates_messages() {
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
+/// A database that takes the connection and hangs up: the template's message, at once. (Tests
+/// talk to 127.0.0.1 only, so an unrouted host's 5-second connect timeout is not exercised here.)
 #[test]
-fn a_host_that_never_answers_times_out_after_five_seconds() {
-    // 192.0.2.1 (TEST-NET-1) is never routed: the connect times out (or fails at once where
-    // there is no route at all).
-    let current = json!({"engine": "postgres", "host": "192.0.2.1", "port": 5432,
+fn a_host_that_hangs_up_fails_the_login_with_the_templates_message() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let closer = std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            drop(stream);
+        }
+    });
+    let current = json!({"engine": "postgres", "host": "127.0.0.1", "port": port,
         "username": "nobody", "password": "Old-1", "ssl": false});
     let host = FakeHost::new(&[]);
     let pending = current.to_string();
@@ -739,11 +754,9 @@ fn a_host_that_never_answers_times_out_after_five_seconds() {
         err.message
             .starts_with("Unable to log into database with pending secret")
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(12),
-        "connect_timeout is 5 s: {:?}",
-        started.elapsed()
-    );
+    assert!(!err.message.contains("Old-1"));
+    assert!(started.elapsed() < Duration::from_secs(12));
+    drop(closer);
 }
 
 #[test]
@@ -800,6 +813,8 @@ fn ssl_true_verifies_the_servers_certificate_and_host_name() {
     db.role(&mut roles, &user, "Tls-Old", "");
     let trusting = PostgresSingleUser::new(PostgresOptions {
         root_cert: Some(ca.clone()),
+        allow_loopback: true,
+        ..PostgresOptions::default()
     });
     let mut current = db.secret(&user, "Tls-Old");
     current["ssl"] = json!(true);
@@ -815,6 +830,8 @@ fn ssl_true_verifies_the_servers_certificate_and_host_name() {
     // A CA that did not sign it: refused as well.
     let untrusting = PostgresSingleUser::new(PostgresOptions {
         root_cert: Some(Path::new(TLS_DIR).join("other-ca.pem")),
+        allow_loopback: true,
+        ..PostgresOptions::default()
     });
     let mut by_name = db.secret(&user, "Tls-New-1");
     by_name["ssl"] = json!(true);
@@ -1052,4 +1069,70 @@ fn create_secret_validates_as_the_templates_do() {
     );
     assert_eq!(single().name(), "postgresql-single-user");
     assert_eq!(alternating().name(), "postgresql-alternating-users");
+}
+
+/// The caller of RotateSecret chooses the host in the secret: a rotator connects only to the
+/// databases the operator allowed (`--rotation-postgres-allow`; loopback in `--dev`), and says
+/// so before any connection. A listener on 127.0.0.1 proves no connection is made. Needs no
+/// PostgreSQL.
+#[test]
+fn a_database_not_on_the_allow_list_is_refused_before_any_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let secret = json!({
+        "engine": "postgres", "host": "127.0.0.1", "port": port,
+        "username": "app", "password": "Old-Pass", "dbname": "postgres", "ssl": false,
+    });
+    let socket = json!({
+        "engine": "postgres", "host": "/var/run/postgresql", "username": "postgres",
+        "password": "x", "ssl": false,
+    });
+    let production = PostgresOptions {
+        allowed_hosts: vec!["db.internal:5432".to_owned()],
+        ..PostgresOptions::default()
+    };
+    for rotator in [
+        Box::new(PostgresSingleUser::new(production.clone())) as Box<dyn Rotator>,
+        Box::new(PostgresAlternatingUsers::new(production.clone())),
+    ] {
+        for current in [&secret, &socket] {
+            let err = rotate(
+                rotator.as_ref(),
+                &FakeHost::new(&["New-Pass-1"]),
+                current,
+                None,
+            )
+            .unwrap_err();
+            assert_eq!(err.0, "setSecret");
+            assert!(
+                err.1.contains("is not on this server's allow list"),
+                "{}",
+                err.1
+            );
+            assert!(!err.1.contains("Old-Pass") && !err.1.contains("New-Pass-1"));
+        }
+    }
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "a refused rotation connected anyway"
+    );
+    // What the list allows.
+    assert!(production.allows("db.internal", 5432));
+    assert!(production.allows("DB.Internal", 5432));
+    assert!(!production.allows("db.internal", 5433));
+    assert!(!production.allows("127.0.0.1", 5432));
+    let any_port = PostgresOptions {
+        allowed_hosts: vec!["db.internal".to_owned(), "[fd00::1]:5432".to_owned()],
+        ..PostgresOptions::default()
+    };
+    assert!(any_port.allows("db.internal", 6543));
+    assert!(any_port.allows("fd00::1", 5432));
+    assert!(!any_port.allows("fd00::1", 5433));
+    assert!(!any_port.allows("/var/run/postgresql", 5432));
+    let dev = PostgresOptions {
+        allow_loopback: true,
+        ..PostgresOptions::default()
+    };
+    assert!(dev.allows("localhost", 1) && dev.allows("::1", 1) && !dev.allows("10.0.0.1", 5432));
 }
