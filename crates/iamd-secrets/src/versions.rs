@@ -73,6 +73,7 @@ impl SecretMeta {
             id: id.to_owned(),
             stages: Vec::new(),
             created: now,
+            empty: false,
         });
         self.attach_stages(id, stages);
         self.collect_garbage();
