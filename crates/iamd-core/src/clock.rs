@@ -31,6 +31,13 @@ impl OffsetClock {
     }
 }
 
+impl OffsetClock {
+    /// Back to the base clock.
+    pub fn reset(&self) {
+        self.offset.store(0, Ordering::SeqCst);
+    }
+}
+
 impl Clock for OffsetClock {
     fn now_unix(&self) -> i64 {
         self.base.now_unix() + self.offset.load(Ordering::SeqCst)

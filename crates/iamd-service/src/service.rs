@@ -322,6 +322,7 @@ impl Iamd {
         self.accounts.reset()?;
         self.iam.invalidate();
         self.iam.forget_mfa_failures();
+        self.secrets_domain.rotation.reset();
         self.secrets.reload()
     }
 }

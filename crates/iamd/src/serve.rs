@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// `<data-dir>/master.key`, generated on first start.
     #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    /// How often the rotation scheduler looks for secrets whose rotation window has started
+    /// (or whose failed rotation is due for a retry). RotateSecret's own rotation starts at
+    /// once, whatever this is.
+    #[arg(long, env = "IAMD_ROTATION_CHECK_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    rotation_check_interval: Duration,
     #[command(flatten)]
     edge: EdgeArgs,
 }
@@ -340,6 +345,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if store.backend() != "sqlite" {
         spawn_refresher(core.clone(), store.clone());
     }
+    // Rotations (issue #18) run on a thread of their own: rotators may block on a database or
+    // an HTTP endpoint. The built-in rotators needing no configuration are set by default
+    // (`Engine::set_rotators` replaces them).
+    core.spawn_rotation_thread(args.rotation_check_interval)
+        .map_err(|e| format!("starting the rotation thread: {e}"))?;
     warn_if_few_descriptors(limits.max_connections);
     if let Some(tls) = &tls {
         tls.spawn_watcher();

@@ -284,10 +284,31 @@ impl Engine {
         self.clock.advance(secs)
     }
 
+    /// The schedules' clock back to the service's (a `--dev` reset), and the queue emptied.
+    pub fn reset(&self) {
+        self.clock.reset();
+        if let Ok(mut q) = self.queue.lock() {
+            q.clear();
+        }
+    }
+
     /// Asks the rotation thread to run `job` now.
     pub fn enqueue(&self, job: Job) {
         if let Ok(mut q) = self.queue.lock() {
             q.push_back(job);
+            self.wake.notify_all();
+        }
+    }
+
+    /// Wakes the rotation thread (to look for due rotations now).
+    pub fn wake(&self) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.push_back(Job {
+                account: String::new(),
+                region: String::new(),
+                name: String::new(),
+                token: None,
+            });
             self.wake.notify_all();
         }
     }
@@ -311,6 +332,10 @@ impl Engine {
                 Err(_) => None,
             };
             let Some(job) = job else { break };
+            if job.name.is_empty() {
+                // A wake-up (see [`Engine::wake`]): the scan below runs.
+                continue;
+            }
             let o = self.run_job(secrets, act_as, &job);
             out.push((job, o));
         }
