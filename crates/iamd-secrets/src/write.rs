@@ -274,6 +274,7 @@ impl Secrets {
                 }
                 meta.attach_stages(token, stages);
                 meta.last_changed = now;
+                crate::rotation::value_changed_by_hand(&mut meta, &current.meta, now);
                 let out = Written {
                     meta: meta.clone(),
                     version: meta.version(token).cloned(),
@@ -294,6 +295,7 @@ impl Secrets {
             let mut meta = current.meta.clone();
             let sealed = s.seal_value(&meta.arn, token, value)?;
             meta.add_version(token, stages, now);
+            crate::rotation::value_changed_by_hand(&mut meta, &current.meta, now);
             let out = Written {
                 meta: meta.clone(),
                 version: meta.version(token).cloned(),
@@ -321,6 +323,7 @@ impl Secrets {
                     None => {
                         let sealed = s.seal_value(&meta.arn, token, value)?;
                         meta.add_version(token, &[AWSCURRENT.to_owned()], now);
+                        crate::rotation::value_changed_by_hand(&mut meta, &current.meta, now);
                         new_values.push((token.clone(), sealed));
                         version = meta.version(token).cloned();
                     }

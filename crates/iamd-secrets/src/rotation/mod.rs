@@ -694,6 +694,24 @@ impl RotationHost for Host<'_> {
     }
 }
 
+/// PutSecretValue or UpdateSecret moved `AWSCURRENT` to a new value: with an
+/// `AutomaticallyAfterDays` schedule that "is considered a valid rotation" and the next rotation
+/// is computed from it (RotationRulesType, API reference). `LastRotatedDate` is left as the last
+/// rotation iamd ran [open: AWS's documentation does not say whether it moves].
+pub(crate) fn value_changed_by_hand(meta: &mut SecretMeta, before: &SecretMeta, now: i64) {
+    let current = |m: &SecretMeta| m.version_with_stage(AWSCURRENT).map(|v| v.id.clone());
+    if current(meta) == current(before) {
+        return;
+    }
+    if let Some(cfg) = meta.rotation.as_mut()
+        && cfg.enabled
+        && let Some(schedule) = &cfg.schedule
+        && schedule.automatically_after_days.is_some()
+    {
+        cfg.next_window = Some(schedule.next_window(now));
+    }
+}
+
 /// The version holding `AWSPENDING` while it is not the `AWSCURRENT` one: an unfinished
 /// rotation (aws-semantics-2.md §7.1).
 pub fn unfinished_rotation(meta: &SecretMeta) -> Option<&VersionMeta> {

@@ -715,3 +715,135 @@ fn old_records_without_rotation_read_as_never_configured() {
         assert!(!String::from_utf8_lossy(&data).contains("rotation"));
     }
 }
+
+/// A rotator that runs a hook during testSecret (to change the secret behind the rotation).
+struct Hooked {
+    on_test: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Rotator for Hooked {
+    fn name(&self) -> &'static str {
+        "hooked"
+    }
+    fn create_secret(
+        &self,
+        _: &dyn RotationHost,
+        v: &Values<'_>,
+    ) -> Result<Zeroizing<String>, RotationError> {
+        Ok(Zeroizing::new(format!("{}+1", v.current)))
+    }
+    fn set_secret(&self, _: &dyn RotationHost, _: &Values<'_>) -> Result<(), RotationError> {
+        Ok(())
+    }
+    fn test_secret(&self, _: &dyn RotationHost, _: &Values<'_>) -> Result<(), RotationError> {
+        (self.on_test)();
+        Ok(())
+    }
+}
+
+#[test]
+fn a_rotation_cancelled_while_it_runs_does_not_finish() {
+    let e = env();
+    let secrets = e.core.secrets.clone();
+    e.core
+        .rotation()
+        .set_rotators(Rotators::new(vec![Box::new(Hooked {
+            on_test: Box::new(move || {
+                let s = secrets.find(ACCT, "us-east-2", "s", T0).unwrap();
+                secrets.cancel_rotation(&s, T0).unwrap();
+            }),
+        })]));
+    create(&e, "s", "v0", TOKEN_A);
+    let hooked = "arn:aws:lambda:us-east-2:111111111111:function:iamd-rotator-hooked";
+    rotate(&e, "s", hooked, TOKEN_B, "").unwrap();
+    let o = outcomes(&e);
+    assert!(
+        matches!(
+            o.as_slice(),
+            [Outcome::Failed {
+                step: Step::FinishSecret,
+                ..
+            }]
+        ),
+        "{o:?}"
+    );
+    // AWSCURRENT did not move; AWSPENDING stays on the filled-in version (CancelRotateSecret
+    // leaves labels alone); nothing retries it.
+    assert_eq!(current_string(&e, "s"), "v0");
+    let d = describe(&e, "s");
+    assert_eq!(stages_of(&d, TOKEN_B), vec!["AWSPENDING"]);
+    assert_eq!(
+        d.get("RotationEnabled").and_then(Value::as_bool),
+        Some(false)
+    );
+    e.clock.advance(DAY);
+    assert_eq!(outcomes(&e), vec![]);
+}
+
+#[test]
+fn put_secret_value_fills_the_pending_version_as_awss_templates_do() {
+    let e = env();
+    let (fail_at, _) = with_test_rotators(&e);
+    create(&e, "s", "v0", TOKEN_A);
+    *fail_at.lock().unwrap() = Some(Step::CreateSecret);
+    rotate(&e, "s", FLAKY_ARN, TOKEN_B, "").unwrap();
+    outcomes(&e);
+    // UpdateSecret cannot reuse the empty version's token.
+    assert_eq!(
+        e.err(
+            "UpdateSecret",
+            &format!(r#"{{"SecretId":"s","SecretString":"x","ClientRequestToken":"{TOKEN_B}"}}"#)
+        )
+        .0,
+        "ResourceExistsException"
+    );
+    // createSecret as a template does it: PutSecretValue(token, AWSPENDING) fills the version
+    // without moving AWSCURRENT.
+    e.ok(
+        "PutSecretValue",
+        &format!(
+            r#"{{"SecretId":"s","SecretString":"by-hand","ClientRequestToken":"{TOKEN_B}","VersionStages":["AWSPENDING"]}}"#
+        ),
+    );
+    assert_eq!(current_string(&e, "s"), "v0");
+    assert_eq!(
+        e.ok(
+            "GetSecretValue",
+            r#"{"SecretId":"s","VersionStage":"AWSPENDING"}"#
+        )
+        .str("SecretString"),
+        Some("by-hand")
+    );
+    // The retry uses the stored value (createSecret is skipped) and finishes.
+    e.clock.advance(crate::secrets::rotation::backoff(1));
+    assert_eq!(
+        outcomes(&e),
+        vec![Outcome::Rotated {
+            token: TOKEN_B.into()
+        }]
+    );
+    assert_eq!(current_string(&e, "s"), "by-hand");
+}
+
+#[test]
+fn a_value_changed_by_hand_counts_as_a_rotation_for_automatically_after_days() {
+    let e = env();
+    create(&e, "s", "v0", TOKEN_A);
+    rotate(
+        &e,
+        "s",
+        PASSWORD_ARN,
+        TOKEN_B,
+        r#","RotationRules":{"AutomaticallyAfterDays":10},"RotateImmediately":false"#,
+    )
+    .unwrap();
+    outcomes(&e);
+    let before = secs(&describe(&e, "s"), "NextRotationDate").unwrap();
+    e.clock.advance(5 * DAY);
+    e.ok(
+        "PutSecretValue",
+        &format!(r#"{{"SecretId":"s","SecretString":"v1","ClientRequestToken":"{TOKEN_C}"}}"#),
+    );
+    let after = secs(&describe(&e, "s"), "NextRotationDate").unwrap();
+    assert_eq!(after - before, 5 * DAY);
+}
