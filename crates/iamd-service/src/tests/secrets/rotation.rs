@@ -847,3 +847,40 @@ fn a_value_changed_by_hand_counts_as_a_rotation_for_automatically_after_days() {
     let after = secs(&describe(&e, "s"), "NextRotationDate").unwrap();
     assert_eq!(after - before, 5 * DAY);
 }
+
+#[test]
+fn replicas_follow_the_rotation_and_never_hold_an_empty_version_value() {
+    let e = env();
+    create(&e, "s", "v0", TOKEN_A);
+    e.ok(
+        "ReplicateSecretToRegions",
+        r#"{"SecretId":"s","AddReplicaRegions":[{"Region":"eu-west-1"}]}"#,
+    );
+    rotate(&e, "s", PASSWORD_ARN, TOKEN_B, "").unwrap();
+    // The replica lists the empty pending version and answers for it as the primary does.
+    let replica_pending = e.call_as(
+        ACCT,
+        "eu-west-1",
+        "GetSecretValue",
+        r#"{"SecretId":"s","VersionStage":"AWSPENDING"}"#,
+    );
+    assert_eq!(
+        replica_pending
+            .err()
+            .and_then(|e| e.code_and_message(Service::SecretsManager))
+            .map(|(c, _)| c),
+        Some("ResourceNotFoundException")
+    );
+    assert_eq!(
+        outcomes(&e),
+        vec![Outcome::Rotated {
+            token: TOKEN_B.into()
+        }]
+    );
+    let primary = current_string(&e, "s");
+    let replica = e
+        .call_as(ACCT, "eu-west-1", "GetSecretValue", r#"{"SecretId":"s"}"#)
+        .unwrap();
+    assert_eq!(replica.str("SecretString"), Some(primary.as_str()));
+    assert_eq!(replica.str("VersionId"), Some(TOKEN_B));
+}
