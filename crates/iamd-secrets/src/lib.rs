@@ -60,6 +60,8 @@ pub struct SecretsDomain {
     /// whether they are still those principals when it is evaluated or shown
     /// (`Iam::policy_now`). Never used to authorize.
     pub iam: Arc<iamd_iam::Iam>,
+    /// Rotation: the rotators, the queue of rotations to run, the schedules' clock.
+    pub rotation: Arc<rotation::Engine>,
 }
 
 pub const KIND_SECRET: &str = "sm-secret";
@@ -83,6 +85,10 @@ pub struct VersionMeta {
     pub stages: Vec<String>,
     /// Unix seconds.
     pub created: i64,
+    /// A version a rotation created without a value yet (labelled `AWSPENDING`): reading it
+    /// answers ResourceNotFoundException until createSecret (or PutSecretValue) fills it in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty: bool,
 }
 
 /// A secret's metadata as stored (`sm-secret` record).
@@ -127,6 +133,9 @@ pub struct SecretMeta {
     /// Set on a primary: the regions it replicates to, in the order they were added.
     #[serde(default)]
     pub replicas: Vec<Replica>,
+    /// Rotation, once RotateSecret configured it (absent in records written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<rotation::RotationConfig>,
 }
 
 /// One replica region of a primary secret (DescribeSecret's `ReplicationStatus` entry).
@@ -272,11 +281,11 @@ pub fn valid_replica_region(primary: &str, region: &str) -> bool {
     partition.contains(&region)
 }
 
-fn secret_key(region: &str, name: &str) -> String {
+pub(crate) fn secret_key(region: &str, name: &str) -> String {
     format!("{region}|{name}")
 }
 
-fn version_key(region: &str, name: &str, version_id: &str) -> String {
+pub(crate) fn version_key(region: &str, name: &str, version_id: &str) -> String {
     format!("{region}|{name}|{version_id}")
 }
 
@@ -305,8 +314,18 @@ fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(v).map_err(|e| Error::Internal(format!("encoding a record: {e}")))
 }
 
-fn from_json<T: for<'de> Deserialize<'de>>(data: &[u8]) -> Result<T, Error> {
+pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(data: &[u8]) -> Result<T, Error> {
     serde_json::from_slice(data).map_err(|e| Error::Internal(format!("decoding a record: {e}")))
+}
+
+/// A stored `sm-version` record's sealed value.
+pub(crate) fn sealed_of(data: &[u8]) -> Result<Sealed, Error> {
+    let v: VersionRecord = from_json(data)?;
+    Ok(Sealed {
+        binary: v.binary,
+        wrapped_key: unb64(&v.wrapped_key)?,
+        sealed_value: unb64(&v.sealed_value)?,
+    })
 }
 
 /// One secret as the in-memory index holds it.
@@ -648,9 +667,10 @@ impl Secrets {
         );
         let mut new_values = Vec::new();
         for v in &meta.versions {
-            if existing
-                .as_ref()
-                .is_some_and(|e| e.values.contains_key(&v.id))
+            if v.empty
+                || existing
+                    .as_ref()
+                    .is_some_and(|e| e.values.contains_key(&v.id))
             {
                 continue;
             }

@@ -73,6 +73,7 @@ impl SecretMeta {
             id: id.to_owned(),
             stages: Vec::new(),
             created: now,
+            empty: false,
         });
         self.attach_stages(id, stages);
         self.collect_garbage();
@@ -144,6 +145,14 @@ impl Secrets {
         let Some(v) = secret.meta.version(token) else {
             return Ok(None);
         };
+        if v.empty {
+            // A rotation's pending version, not filled in: only PutSecretValue fills it.
+            return Err(SecretsError::ClientRequestTokenInUse {
+                token: token.to_owned(),
+                arn: secret.meta.arn.clone(),
+            }
+            .into());
+        }
         let old = self.open_value(secret, token)?;
         if old.same_as(value) {
             return Ok(Some(v.clone()));

@@ -200,6 +200,7 @@ impl Secrets {
                 versions: Vec::new(),
                 primary_region: None,
                 replicas: Vec::new(),
+                rotation: None,
             };
             merge_tags(&mut meta.tags, tags);
             let mut new_values = Vec::new();
@@ -209,6 +210,7 @@ impl Secrets {
                     id: token.clone(),
                     stages: vec![AWSCURRENT.to_owned()],
                     created: now,
+                    empty: false,
                 });
             }
             let mut replica_writes = Vec::new();
@@ -262,6 +264,23 @@ impl Secrets {
         now: i64,
     ) -> Result<Written, Error> {
         self.rewrite(secret, now, Secret::live_primary, |s, current| {
+            // The empty version a rotation created (aws-semantics-2.md §7.3): this write fills it
+            // in, and `stages` are attached to it as to a new version.
+            if current.meta.version(token).is_some_and(|v| v.empty) {
+                let mut meta = current.meta.clone();
+                let sealed = s.seal_value(&meta.arn, token, value)?;
+                if let Some(v) = meta.versions.iter_mut().find(|v| v.id == token) {
+                    v.empty = false;
+                }
+                meta.attach_stages(token, stages);
+                meta.last_changed = now;
+                crate::rotation::value_changed_by_hand(&mut meta, &current.meta, now);
+                let out = Written {
+                    meta: meta.clone(),
+                    version: meta.version(token).cloned(),
+                };
+                return Ok((meta, vec![(token.to_owned(), sealed)], out));
+            }
             if let Some(v) = s.existing_version(current, token, value)? {
                 let meta = current.meta.clone();
                 return Ok((
@@ -276,6 +295,7 @@ impl Secrets {
             let mut meta = current.meta.clone();
             let sealed = s.seal_value(&meta.arn, token, value)?;
             meta.add_version(token, stages, now);
+            crate::rotation::value_changed_by_hand(&mut meta, &current.meta, now);
             let out = Written {
                 meta: meta.clone(),
                 version: meta.version(token).cloned(),
@@ -303,6 +323,7 @@ impl Secrets {
                     None => {
                         let sealed = s.seal_value(&meta.arn, token, value)?;
                         meta.add_version(token, &[AWSCURRENT.to_owned()], now);
+                        crate::rotation::value_changed_by_hand(&mut meta, &current.meta, now);
                         new_values.push((token.clone(), sealed));
                         version = meta.version(token).cloned();
                     }

@@ -72,6 +72,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_iamd/health", get(health))
         .route("/_iamd/reset", post(reset))
         .route("/_iamd/metrics", get(metrics::dev_metrics))
+        .route("/_iamd/clock", post(clock))
         .fallback(pipeline::handle)
         .with_state(state)
 }
@@ -123,6 +124,40 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             serde_json::json!({"status": "unavailable", "version": env!("CARGO_PKG_VERSION")}),
         )
     }
+}
+
+/// `--dev` only: `POST /_iamd/clock {"advance_seconds": N}` moves the clock of rotation
+/// schedules N seconds ahead (or back) and wakes the scheduler, so a test sees a daily rotation
+/// happen in seconds. Requests are still signed and checked against the real time. Answers
+/// `{"now": <unix seconds of the schedules' clock>}`; `{}` only reads it.
+async fn clock(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+    if !state.core.dev() {
+        return json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"message": "not found: /_iamd/clock exists only in --dev mode"}),
+        );
+    }
+    let advance = if body.is_empty() {
+        Some(0)
+    } else {
+        serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| match v.get("advance_seconds") {
+                None => Some(0),
+                Some(n) => n.as_i64(),
+            })
+    };
+    let Some(secs) = advance else {
+        return json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"message": "expected {\"advance_seconds\": <integer>}"}),
+        );
+    };
+    let rotation = state.core.rotation();
+    let now = rotation.advance_clock(secs);
+    rotation.wake();
+    tracing::info!(advance_seconds = secs, now, "dev clock moved");
+    json(StatusCode::OK, serde_json::json!({"now": now}))
 }
 
 async fn reset(State(state): State<Arc<AppState>>) -> Response {

@@ -109,6 +109,7 @@ impl Iamd {
             secrets_domain: crate::secrets::SecretsDomain {
                 secrets: secrets.clone(),
                 iam: iam.clone(),
+                rotation: Arc::new(crate::secrets::rotation::Engine::new(clock.clone())),
             },
             accounts,
             authorizer: authz::Authorizer::new(iam.clone()),
@@ -279,11 +280,96 @@ impl Iamd {
         Ok(())
     }
 
+    /// The rotation engine: its rotators ([`crate::secrets::rotation::Engine::set_rotators`]:
+    /// the binary passes the rotators it configured), its queue and its clock.
+    pub fn rotation(&self) -> &Arc<crate::secrets::rotation::Engine> {
+        &self.secrets_domain.rotation
+    }
+
+    /// Runs the rotations RotateSecret queued, then every rotation that is due (the scheduler's
+    /// tick). Blocks for as long as the rotators do: call it on the rotation thread (see
+    /// [`Iamd::spawn_rotation_thread`]) or in tests, never on an async worker.
+    pub fn run_rotations(
+        &self,
+    ) -> Vec<(
+        crate::secrets::rotation::Job,
+        crate::secrets::rotation::Outcome,
+    )> {
+        let reader = ReadAs { core: self };
+        self.secrets_domain.rotation.run(&self.secrets, &reader)
+    }
+
+    /// Starts the rotation thread: it runs what RotateSecret queues at once, and looks for due
+    /// rotations every `period`. Rotators may block (databases, HTTP): they run here, never on
+    /// an async worker nor under the secrets writer lock.
+    pub fn spawn_rotation_thread(
+        self: &Arc<Self>,
+        period: std::time::Duration,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let core = self.clone();
+        std::thread::Builder::new()
+            .name("iamd-rotation".into())
+            .spawn(move || {
+                loop {
+                    core.run_rotations();
+                    core.rotation().wait(period);
+                }
+            })
+    }
+
     /// Dev-mode reset: every record removed, every in-memory index emptied.
     pub fn reset(&self) -> Result<(), Error> {
         self.accounts.reset()?;
         self.iam.invalidate();
         self.iam.forget_mfa_failures();
+        self.secrets_domain.rotation.reset();
         self.secrets.reload()
+    }
+}
+
+/// The rotator's reads of other secrets: GetSecretValue as the principal that configured the
+/// rotation, through the same operation and authorizer as a request of that principal
+/// (identity and resource policies, session policies, the KMS default key's account rule).
+struct ReadAs<'a> {
+    core: &'a Iamd,
+}
+
+impl crate::secrets::rotation::ActAs for ReadAs<'_> {
+    fn secret_string(
+        &self,
+        by: &Caller,
+        region: &str,
+        secret_id: &str,
+    ) -> Result<zeroize::Zeroizing<String>, iamd_rotators::RotationError> {
+        use iamd_api::secretsmanager as api;
+        use iamd_api::{FromValue, IntoValue};
+        let input = api::GetSecretValueRequest {
+            secret_id: secret_id.to_owned(),
+            version_id: None,
+            version_stage: None,
+        }
+        .into_value();
+        let out = crate::registry::find(iamd_api::Service::SecretsManager, "GetSecretValue")
+            .ok_or(Error::NotImplemented("GetSecretValue"))
+            .and_then(|d| self.core.handle(d, by, region, &input))
+            .and_then(|v| {
+                api::GetSecretValueResponse::from_value(v)
+                    .map_err(|e| Error::Internal(format!("GetSecretValue output: {e}")))
+            });
+        let error = |e: &Error| {
+            let (code, message) = e
+                .code_and_message(iamd_api::Service::SecretsManager)
+                .unwrap_or(("InternalServiceError", e.to_string()));
+            iamd_rotators::RotationError::new(format!(
+                "reading {secret_id} as {}: {code}: {message}",
+                by.arn()
+            ))
+        };
+        match out {
+            Ok(r) => r.secret_string.map(zeroize::Zeroizing::new).ok_or_else(|| {
+                iamd_rotators::RotationError::new(format!("{secret_id} has no SecretString"))
+            }),
+            Err(e) => Err(error(&e)),
+        }
     }
 }

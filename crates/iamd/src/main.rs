@@ -15,6 +15,7 @@ mod datadir;
 mod first_start;
 mod policy_cmd;
 mod rotation_webhook;
+mod rotators;
 mod serve;
 
 use clap::{Parser, Subcommand};

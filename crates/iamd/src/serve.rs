@@ -58,10 +58,17 @@ pub struct ServeArgs {
     /// `<data-dir>/master.key`, generated on first start.
     #[arg(long, env = "IAMD_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    /// How often the rotation scheduler looks for secrets whose rotation window has started
+    /// (or whose failed rotation is due for a retry). RotateSecret's own rotation starts at
+    /// once, whatever this is.
+    #[arg(long, env = "IAMD_ROTATION_CHECK_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    rotation_check_interval: Duration,
     #[command(flatten)]
     edge: EdgeArgs,
     #[command(flatten)]
     rotation_webhook: crate::rotation_webhook::WebhookArgs,
+    #[command(flatten)]
+    rotation_postgres: crate::rotators::PostgresArgs,
 }
 
 /// The network edge: TLS, connection limits and timeouts, trusted proxies.
@@ -253,9 +260,9 @@ pub(crate) fn write_bootstrap(
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    // Checked first, so a bad flag stops the server before anything is opened. Integration:
-    // register it with the engine's `Rotators` (issue #18), e.g. beside `PasswordRotator`.
-    let _webhook_rotator = crate::rotation_webhook::rotator(&args.rotation_webhook, args.dev)?;
+    // Checked first, so a bad flag stops the server before anything is opened.
+    let rotators =
+        crate::rotators::rotators(&args.rotation_webhook, &args.rotation_postgres, args.dev)?;
     crate::datadir::prepare(&args.data_dir)?;
     let master = load_master_key(&args)?;
     let store_url = args
@@ -345,6 +352,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if store.backend() != "sqlite" {
         spawn_refresher(core.clone(), store.clone());
     }
+    // Rotations (issue #18) run on a thread of their own: rotators may block on a database or
+    // an HTTP endpoint.
+    core.rotation().set_rotators(rotators);
+    core.spawn_rotation_thread(args.rotation_check_interval)
+        .map_err(|e| format!("starting the rotation thread: {e}"))?;
     warn_if_few_descriptors(limits.max_connections);
     if let Some(tls) = &tls {
         tls.spawn_watcher();

@@ -38,6 +38,9 @@ pub enum SecretsError {
     /// moto's text, which it says follows AWS's documentation [open].
     #[error("no rotation to cancel")]
     NoRotationToCancel,
+    /// aws-semantics-2.md §7.1 [rec]: AWSPENDING sits on a version other than AWSCURRENT.
+    #[error("previous rotation not complete")]
+    RotationInProgress,
 
     // --- InvalidParameterException ---
     #[error("both binary and string values")]
@@ -82,6 +85,14 @@ pub enum SecretsError {
     /// Text as moto reports it; unverified against AWS.
     #[error("password too short for its types")]
     PasswordTooShort,
+    /// RotateSecret without a ClientRequestToken (a raw call; SDKs fill one in):
+    /// aws-semantics-2.md §7.1 [rec] — InvalidParameterException here, where PutSecretValue's
+    /// is InvalidRequestException.
+    #[error("rotation token required")]
+    RotationTokenRequired,
+    /// `RotationRules` refused by the schedule parser (its message: aws-semantics-2.md §7.1–7.2).
+    #[error("invalid rotation rules")]
+    InvalidRotationRules { message: String },
 
     // --- ResourceExistsException ---
     /// §6.6 [rec].
@@ -97,6 +108,10 @@ pub enum SecretsError {
     /// quotes for this case (aws-semantics-2.md §6).
     #[error("the default key serves its own account only")]
     DefaultKeyCrossAccount,
+    /// aws-semantics-2.md §7.1 [rec]: a `RotationLambdaARN` that names no built-in rotator of
+    /// this server (AWS: a function Secrets Manager may not invoke); HTTP 400.
+    #[error("rotation function not invocable")]
+    RotationFunctionNotInvocable,
 
     // --- ValidationException ---
     /// LocalStack snapshot recorded against AWS (`test_invalid_secret_name`).
@@ -134,7 +149,8 @@ impl SecretsError {
             | NameScheduledForDeletion
             | AlreadyMarkedDeleted
             | NoRotationFunction
-            | NoRotationToCancel => "InvalidRequestException",
+            | NoRotationToCancel
+            | RotationInProgress => "InvalidRequestException",
             BothValues
             | ReplicaReadOnly
             | StillHasReplicas { .. }
@@ -149,12 +165,14 @@ impl SecretsError {
             | IdsXorFilters
             | MaxResultsWithoutFilters
             | AllCharactersExcluded
-            | PasswordTooShort => "InvalidParameterException",
+            | PasswordTooShort
+            | InvalidRotationRules { .. }
+            | RotationTokenRequired => "InvalidParameterException",
             SecretExists { .. } | ClientRequestTokenInUse { .. } => "ResourceExistsException",
             InvalidName => "ValidationException",
             InvalidNextToken => "InvalidNextTokenException",
             MalformedPolicy | UnsupportedPrincipal => "MalformedPolicyDocumentException",
-            DefaultKeyCrossAccount => "AccessDeniedException",
+            DefaultKeyCrossAccount | RotationFunctionNotInvocable => "AccessDeniedException",
             PublicPolicy => "PublicPolicyException",
         }
     }
@@ -173,6 +191,10 @@ impl SecretsError {
             AlreadyMarkedDeleted => "You tried to perform the operation on a secret that's currently marked deleted.".to_owned(),
             NoRotationFunction => "No Lambda rotation function ARN is associated with this secret.".to_owned(),
             NoRotationToCancel => "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.".to_owned(),
+            RotationTokenRequired => "You must provide a ClientRequestToken value. We recommend a UUID-type value.".to_owned(),
+            RotationInProgress => "A previous rotation isn't complete. That rotation will be reattempted.".to_owned(),
+            InvalidRotationRules { message } => message.clone(),
+            RotationFunctionNotInvocable => "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.".to_owned(),
             BothValues => "You can't specify both a binary secret value and a string secret value in the same secret.".to_owned(),
             ReplicaReadOnly => "Operation not permitted on a replica secret. Call must be made in primary secret's region.".to_owned(),
             StillHasReplicas { arn, regions } => format!("You can't delete secret {arn} that still has replica regions [{}].", regions.join(", ")),

@@ -21,6 +21,44 @@ fn takes_part_in_replication(meta: &SecretMeta) -> bool {
     meta.is_replica() || !meta.replicas.is_empty()
 }
 
+/// The rotation members of DescribeSecret and ListSecrets (aws-semantics-2.md §7.2, the model's
+/// DescribeSecret documentation): `RotationEnabled` absent when rotation was never configured;
+/// the function and rules kept when it is disabled; `LastRotatedDate` and `NextRotationDate`
+/// absent when it is not configured or disabled.
+struct RotationFields {
+    enabled: Option<bool>,
+    lambda_arn: Option<String>,
+    rules: Option<api::RotationRulesType>,
+    last_rotated: Option<iamd_api::Timestamp>,
+    next: Option<iamd_api::Timestamp>,
+}
+
+fn rotation_fields(meta: &SecretMeta) -> RotationFields {
+    let Some(c) = &meta.rotation else {
+        return RotationFields {
+            enabled: None,
+            lambda_arn: None,
+            rules: None,
+            last_rotated: None,
+            next: None,
+        };
+    };
+    RotationFields {
+        enabled: Some(c.enabled),
+        lambda_arn: c.lambda_arn.clone(),
+        rules: c.schedule.as_ref().map(|s| {
+            let (days, expression, duration) = s.describe();
+            api::RotationRulesType {
+                automatically_after_days: days,
+                duration: duration.map(str::to_owned),
+                schedule_expression: expression.map(str::to_owned),
+            }
+        }),
+        last_rotated: c.last_rotated.filter(|_| c.enabled).map(at),
+        next: c.next_window.filter(|_| c.enabled).map(|(_, end)| at(end)),
+    }
+}
+
 /// <https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html>:
 /// the hot path's companion, served from memory. KmsKeyId is omitted for the AWS-managed key
 /// (aws-semantics.md §6.8); a secret scheduled for deletion is described (with DeletedDate).
@@ -49,22 +87,23 @@ impl Op<SecretsDomain> for o::DescribeSecret {
     ) -> Result<Self::Output, Error> {
         let secret = named.found()?;
         let meta = &secret.meta;
+        let r = rotation_fields(meta);
         Ok(api::DescribeSecretResponse {
             arn: Some(meta.arn.clone()),
             name: Some(meta.name.clone()),
             r#type: None,
             description: meta.description.clone(),
             kms_key_id: meta.kms_key_id.clone(),
-            rotation_enabled: None,
-            rotation_lambda_arn: None,
-            rotation_rules: None,
+            rotation_enabled: r.enabled,
+            rotation_lambda_arn: r.lambda_arn,
+            rotation_rules: r.rules,
             external_secret_rotation_metadata: None,
             external_secret_rotation_role_arn: None,
-            last_rotated_date: None,
+            last_rotated_date: r.last_rotated,
             last_changed_date: Some(at(meta.last_changed)),
             last_accessed_date: secret.last_accessed().map(at),
             deleted_date: meta.deleted.map(at),
-            next_rotation_date: None,
+            next_rotation_date: r.next,
             tags: (!meta.tags.is_empty()).then(|| tags_out(&meta.tags)),
             version_ids_to_stages: stages_map(meta),
             owning_service: None,
@@ -81,22 +120,23 @@ impl Op<SecretsDomain> for o::DescribeSecret {
 /// One ListSecrets entry: DescribeSecret's members that SecretListEntry has.
 fn list_entry(secret: &Secret) -> api::SecretListEntry {
     let meta = &secret.meta;
+    let r = rotation_fields(meta);
     api::SecretListEntry {
         arn: Some(meta.arn.clone()),
         name: Some(meta.name.clone()),
         r#type: None,
         description: meta.description.clone(),
         kms_key_id: meta.kms_key_id.clone(),
-        rotation_enabled: None,
-        rotation_lambda_arn: None,
-        rotation_rules: None,
+        rotation_enabled: r.enabled,
+        rotation_lambda_arn: r.lambda_arn,
+        rotation_rules: r.rules,
         external_secret_rotation_metadata: None,
         external_secret_rotation_role_arn: None,
-        last_rotated_date: None,
+        last_rotated_date: r.last_rotated,
         last_changed_date: Some(at(meta.last_changed)),
         last_accessed_date: secret.last_accessed().map(at),
         deleted_date: meta.deleted.map(at),
-        next_rotation_date: None,
+        next_rotation_date: r.next,
         tags: (!meta.tags.is_empty()).then(|| tags_out(&meta.tags)),
         secret_versions_to_stages: stages_map(meta),
         owning_service: None,

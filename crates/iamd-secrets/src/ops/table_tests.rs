@@ -63,6 +63,9 @@ fn every_typed_secrets_operation_needs_its_own_action_first_and_only_reads_do_no
             store,
             iamd_crypto::SealingKey::from_bytes([7; 32]),
         )),
+        rotation: Arc::new(crate::rotation::Engine::new(Arc::new(
+            iamd_core::clock::ManualClock::new(0),
+        ))),
     };
     let caller = Caller {
         account: "111122223333".into(),

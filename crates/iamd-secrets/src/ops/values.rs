@@ -182,6 +182,14 @@ fn read_value(
     v: &VersionMeta,
 ) -> Result<api::SecretValueEntry, Error> {
     may_use_secret_key(req.account(), secret)?;
+    if v.empty {
+        // A rotation's pending version before createSecret filled it in (aws-semantics-2.md
+        // §7.3: AWS's templates branch on this error).
+        return Err(SecretsError::NoValueForVersion {
+            version_id: v.id.clone(),
+        }
+        .into());
+    }
     let plain = d.secrets.open_value(secret, &v.id)?;
     secret.touch(req.now);
     let (secret_string, secret_binary) = match &plain {

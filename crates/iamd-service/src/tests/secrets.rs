@@ -983,3 +983,4 @@ fn concurrent_writers_keep_labels_consistent() {
 
 mod authz;
 mod replication;
+mod rotation;
