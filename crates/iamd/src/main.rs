@@ -53,3 +53,14 @@ fn main() -> ExitCode {
         Command::Bootstrap(cmd) => bootstrap_cmd::run(cmd),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap checks its definitions only when a command line is parsed, by panicking: two flags
+    /// with one id (merged from two modules) broke every `iamd` command once, caught only by the
+    /// e2e suite. This checks them in the unit tests.
+    #[test]
+    fn the_command_line_definition_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

@@ -23,7 +23,7 @@ pub struct PostgresArgs {
         value_delimiter = ',',
         value_name = "HOST[:PORT]"
     )]
-    allow: Vec<String>,
+    postgres_allow: Vec<String>,
     /// PEM file of the CA certificates database servers' certificates must chain to when a
     /// secret asks for TLS (default: the system's CA bundle).
     #[arg(
@@ -31,7 +31,7 @@ pub struct PostgresArgs {
         env = "IAMD_ROTATION_POSTGRES_CA_FILE",
         value_name = "PATH"
     )]
-    ca_file: Option<PathBuf>,
+    postgres_ca_file: Option<PathBuf>,
 }
 
 /// The rotators these flags configure, or a message for the operator when a flag is wrong.
@@ -40,7 +40,7 @@ pub fn rotators(
     postgres: &PostgresArgs,
     dev: bool,
 ) -> Result<Rotators, String> {
-    for rule in &postgres.allow {
+    for rule in &postgres.postgres_allow {
         let bad = rule.is_empty()
             || rule.contains("://")
             || rule.contains(char::is_whitespace)
@@ -54,7 +54,7 @@ pub fn rotators(
             ));
         }
     }
-    if let Some(ca) = &postgres.ca_file
+    if let Some(ca) = &postgres.postgres_ca_file
         && !ca.is_file()
     {
         return Err(format!(
@@ -63,8 +63,8 @@ pub fn rotators(
         ));
     }
     let options = PostgresOptions {
-        root_cert: postgres.ca_file.clone(),
-        allowed_hosts: postgres.allow.clone(),
+        root_cert: postgres.postgres_ca_file.clone(),
+        allowed_hosts: postgres.postgres_allow.clone(),
         allow_loopback: dev,
     };
     let mut list: Vec<Box<dyn Rotator>> = vec![
