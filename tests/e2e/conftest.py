@@ -180,6 +180,34 @@ def cli_error(proc):
 PG = os.environ.get("IAMD_TEST_POSTGRES_URL")
 
 
+def assert_not_at_rest(server, markers):
+    """None of `markers` in any file under the server's data directory, in the records of the
+    PostgreSQL store when the server runs on IAMD_E2E_POSTGRES_URL, nor in its log."""
+    files = [f for f in server.data_dir.rglob("*") if f.is_file()]
+    pg = os.environ.get("IAMD_E2E_POSTGRES_URL")
+    if pg and any(a.startswith("postgres") for a in server.args):
+        # The records live in PostgreSQL: dump every schema's records and search them.
+        rows = subprocess.run(["psql", pg, "-At", "-c",
+                               "SELECT schemaname FROM pg_tables WHERE tablename = 'records'"],
+                              capture_output=True, text=True, check=True).stdout.split()
+        assert rows
+        for schema in rows:
+            data = subprocess.run(["psql", pg, "-At", "-c",
+                                   f"SELECT encode(data, 'escape') FROM {schema}.records"],
+                                  capture_output=True, text=True, check=True).stdout
+            for m in markers:
+                assert m not in data, f"a secret value in {schema}.records"
+    else:
+        assert any(f.name.startswith("iamd.db") for f in files), files
+    for f in files:
+        data = f.read_bytes()
+        for m in markers:
+            assert m.encode() not in data, f"a secret value in {f}"
+    logs = server.logs()
+    for m in markers:
+        assert m not in logs, "a secret value in the server's log"
+
+
 def start_two_nodes(tmp_path, store_url):
     """Two dev-mode nodes on one PostgreSQL store URL, sharing a fresh master key."""
     key = tmp_path / "master.key"

@@ -13,7 +13,7 @@ import signal
 
 import awsraw
 
-from conftest import Server, error_of, cli_error
+from conftest import Server, assert_not_at_rest, error_of, cli_error
 
 REGION = "us-east-2"
 SEED_002 = ["app", "sys", "cluster", "smartlicense_token"]
@@ -302,28 +302,7 @@ def test_no_plaintext_value_under_the_data_dir(dev):
     assert sm(dev, region="eu-west-1").get_secret_value(SecretId="at-rest/a")["SecretString"] == markers[4]
     assert sm(dev, region="eu-west-1").get_secret_value(
         SecretId="at-rest/a", VersionStage="AWSPREVIOUS")["SecretString"] == markers[2]
-    files = [f for f in dev.data_dir.rglob("*") if f.is_file()]
-    pg = os.environ.get("IAMD_E2E_POSTGRES_URL")
-    if pg:
-        # The records live in PostgreSQL: dump every schema's records and search them.
-        rows = subprocess.run(["psql", pg, "-At", "-c",
-                               "SELECT schemaname FROM pg_tables WHERE tablename = 'records'"],
-                              capture_output=True, text=True, check=True).stdout.split()
-        assert rows
-        for schema in rows:
-            data = subprocess.run(["psql", pg, "-At", "-c",
-                                   f"SELECT encode(data, 'escape') FROM {schema}.records"],
-                                  capture_output=True, text=True, check=True).stdout
-            for m in markers:
-                assert m not in data, f"{m} in {schema}.records"
-    else:
-        assert any(f.name.startswith("iamd.db") for f in files), files
-    for f in files:
-        data = f.read_bytes()
-        for m in markers:
-            assert m.encode() not in data, f"{m} in {f}"
-    for m in markers:
-        assert m not in dev.logs()
+    assert_not_at_rest(dev, markers)
 
 
 # --- durability ----------------------------------------------------------------------------------
