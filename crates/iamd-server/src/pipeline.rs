@@ -413,48 +413,88 @@ async fn run(
         Err(e) => return (service, "", Err(e)),
     };
 
+    // The audit event's request-side facts, captured before the input moves on: parameters
+    // redacted here, so no secret value outlives the request (iamd-audit).
+    let audit = state.audit.as_ref().map(|a| {
+        (
+            a.clone(),
+            caller.clone(),
+            iamd_audit::Pending::new(
+                service,
+                op.name,
+                &region,
+                request_id,
+                &caller.account,
+                &input,
+            ),
+        )
+    });
+
     // 3. Resolve, authorize and run the operation: on a blocking thread unless it is an
     //    in-memory hot path.
     let core = state.core.clone();
-    let dispatch = match core.dispatch(op) {
-        Ok(d) => d,
-        Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
-    };
-    // Kept to run the request again on the blocking pool if its in-memory attempt needs the store.
-    let retry_input = input.clone();
-    let prepared = match core.prepare(dispatch, input) {
-        Ok(p) => p,
-        Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
-    };
-    let inline = !prepared.blocking() && implicit_account.is_none();
-    let mut prepared = Some(prepared);
-    let mut result: Option<Result<Value, SvcError>> = None;
-    if inline && let Some(p) = prepared.take() {
-        // An in-memory hot path: run it here unless it turns out to need the store (a cold
-        // cache), which it cannot touch on an async worker; then it runs again below.
-        let (out, refused) = iamd_store::without_blocking(|| core.run(p, &caller, &region));
-        if !refused {
-            result = Some(out);
+    let (result, writes): (Result<Value, SvcError>, bool) = async {
+        let dispatch = match core.dispatch(op) {
+            Ok(d) => d,
+            Err(e) => return (Err(e), false),
+        };
+        let writes = dispatch.writes_ever();
+        // Kept to run the request again on the blocking pool if its in-memory attempt needs the store.
+        let retry_input = input.clone();
+        let prepared = match core.prepare(dispatch, input) {
+            Ok(p) => p,
+            Err(e) => return (Err(e), writes),
+        };
+        let inline = !prepared.blocking() && implicit_account.is_none();
+        let mut prepared = Some(prepared);
+        let mut result: Option<Result<Value, SvcError>> = None;
+        if inline && let Some(p) = prepared.take() {
+            // An in-memory hot path: run it here unless it turns out to need the store (a cold
+            // cache), which it cannot touch on an async worker; then it runs again below.
+            let (out, refused) = iamd_store::without_blocking(|| core.run(p, &caller, &region));
+            if !refused {
+                result = Some(out);
+            }
+        }
+        let result = match result {
+            Some(r) => r,
+            None => {
+                let core2 = core.clone();
+                let region = region.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Some(acct) = implicit_account {
+                        core2.accounts.ensure_account(&acct, core2.now())?;
+                    }
+                    let prepared = match prepared {
+                        Some(p) => p,
+                        None => core2.prepare(dispatch, retry_input)?,
+                    };
+                    core2.run(prepared, &caller, &region)
+                })
+                .await
+                .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
+            }
+        };
+        (result, writes)
+    }
+    .await;
+    let result = result.map_err(|e| to_api_error(service, &e));
+    if let Some((auditor, audit_caller, pending)) = audit {
+        let outcome = match &result {
+            Ok(v) => Ok(v),
+            Err(e) => Err((e.code.as_ref(), e.message.as_str())),
+        };
+        let facts = pending.finish(audit_caller, core.now(), outcome);
+        if writes && result.is_ok() {
+            // A mutating request's event is committed before its response is sent (group
+            // commit with the other requests waiting).
+            if let Err(e) = auditor.submit_durable(facts).await {
+                tracing::error!(request_id = %request_id, error = %e, "audit event of a mutating request not stored");
+            }
+        } else {
+            auditor.submit(facts);
         }
     }
-    let result: Result<Value, SvcError> = match result {
-        Some(r) => r,
-        None => {
-            let core2 = core.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Some(acct) = implicit_account {
-                    core2.accounts.ensure_account(&acct, core2.now())?;
-                }
-                let prepared = match prepared {
-                    Some(p) => p,
-                    None => core2.prepare(dispatch, retry_input)?,
-                };
-                core2.run(prepared, &caller, &region)
-            })
-            .await
-            .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
-        }
-    };
     match result {
         Ok(value) => {
             let body = match service.protocol() {
@@ -463,6 +503,6 @@ async fn run(
             };
             (service, op.name, Ok(render(service, 200, body, request_id)))
         }
-        Err(e) => (service, op.name, Err(to_api_error(service, &e))),
+        Err(e) => (service, op.name, Err(e)),
     }
 }
