@@ -444,15 +444,23 @@ impl Store for SqliteStore {
     }
 
     fn audit_prune(&self, before: i64) -> Result<u64, StoreError> {
-        self.with_conn(|conn| {
-            let n = conn
-                .execute(
-                    "DELETE FROM audit_events WHERE event_time < ?1",
+        // In small batches, releasing the connection between them: a first prune after a long
+        // pause must not hold every writer back while it deletes millions of rows.
+        let mut total = 0u64;
+        loop {
+            let n = self.with_conn(|conn| {
+                conn.execute(
+                    "DELETE FROM audit_events WHERE seq IN
+                        (SELECT seq FROM audit_events WHERE event_time < ?1 LIMIT 5000)",
                     params![before],
                 )
-                .map_err(unavailable)?;
-            Ok(n as u64)
-        })
+                .map_err(unavailable)
+            })?;
+            total += n as u64;
+            if n < 5000 {
+                return Ok(total);
+            }
+        }
     }
 
     fn backend(&self) -> &'static str {

@@ -35,7 +35,9 @@ const SQL_SCAN: &str = "SELECT seq, account, event_time, event_id, event_name, e
         read_only, username, access_key_id, resource_types, resource_names, record
     FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 
-const SQL_PRUNE: &str = "DELETE FROM audit_events WHERE event_time < $1";
+/// In batches (see `prune`).
+const SQL_PRUNE: &str = "DELETE FROM audit_events WHERE seq IN
+    (SELECT seq FROM audit_events WHERE event_time < $1 LIMIT 5000)";
 
 fn row(r: &postgres::Row) -> Result<AuditRow, Failure> {
     let f = |e: postgres::Error| Failure::Final(pg_error(&e));
@@ -129,11 +131,19 @@ pub(super) fn scan(pool: &Pool, after_seq: i64, limit: usize) -> Result<Vec<Audi
     })
 }
 
+/// Deletes in batches of 5,000, each its own short transaction.
 pub(super) fn prune(pool: &Pool, before: i64) -> Result<u64, StoreError> {
-    with_retries(pool, |conn| {
-        let stmt = conn.prepared(SQL_PRUNE).map_err(|e| classify(&e))?;
-        conn.client
-            .execute(&stmt, &[&before])
-            .map_err(|e| classify(&e))
-    })
+    let mut total = 0;
+    loop {
+        let n = with_retries(pool, |conn| {
+            let stmt = conn.prepared(SQL_PRUNE).map_err(|e| classify(&e))?;
+            conn.client
+                .execute(&stmt, &[&before])
+                .map_err(|e| classify(&e))
+        })?;
+        total += n;
+        if n < 5000 {
+            return Ok(total);
+        }
+    }
 }
