@@ -310,6 +310,7 @@ impl Pending {
             response_elements,
             resources,
             error,
+            additional_event_data: Json::Null,
         }
     }
 }

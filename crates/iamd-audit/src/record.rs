@@ -50,6 +50,8 @@ pub struct Facts {
     pub resources: Vec<(String, String)>,
     /// `(errorCode, errorMessage)` of a denial or failure.
     pub error: Option<(String, String)>,
+    /// `additionalEventData` when not `Null` (iamd's extensions, e.g. a failed signature).
+    pub additional_event_data: Json,
 }
 
 fn truncate(s: &str, limit: usize) -> String {
@@ -318,6 +320,12 @@ pub fn build(f: &Facts) -> Vec<AuditRow> {
         }
         r.insert("requestParameters".into(), request_parameters.clone());
         r.insert("responseElements".into(), response_elements.clone());
+        if !f.additional_event_data.is_null() {
+            r.insert(
+                "additionalEventData".into(),
+                f.additional_event_data.clone(),
+            );
+        }
         r.insert("requestID".into(), f.request_id.clone().into());
         r.insert("eventID".into(), event_id.clone().into());
         r.insert("readOnly".into(), read_only.into());

@@ -387,7 +387,21 @@ async fn run(
     );
     drop(secret);
     if let Err(e) = verified {
-        return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
+        let err = auth_error(service, AuthFailure::Sig(e));
+        // iamd's extension (issue #14): a bad signature with a known access key id is recorded,
+        // so that key guessing is visible.
+        if state.audit.is_some() {
+            caller.origin = crate::origin::request_origin(
+                parts.extensions.get(),
+                &parts.headers,
+                &state.trusted_proxies,
+            );
+            let region = auth.region().to_owned();
+            audit_unrun(
+                state, service, parts, query, body, &region, request_id, caller, &err, true,
+            );
+        }
+        return (service, "", Err(err));
     }
     let region = auth.region().to_owned();
     caller.origin = crate::origin::request_origin(
@@ -410,7 +424,12 @@ async fn run(
     };
     let (op, input) = match decoded {
         Ok(d) => d,
-        Err(e) => return (service, "", Err(e)),
+        Err(e) => {
+            audit_unrun(
+                state, service, parts, query, body, &region, request_id, caller, &e, false,
+            );
+            return (service, "", Err(e));
+        }
     };
 
     // The audit event's request-side facts, captured before the input moves on: parameters
@@ -505,4 +524,66 @@ async fn run(
         }
         Err(e) => (service, op.name, Err(e)),
     }
+}
+
+/// The audit event of an authenticated caller's request that never ran: its input failed to
+/// decode (a validation error), or — `signature_failed`, iamd's extension — its signature did not
+/// verify. Recorded when the action names an operation of the service's model; no parameter is
+/// recorded (the input was not decoded, so nothing could be redacted).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the request's parts, as `run` holds them"
+)]
+fn audit_unrun(
+    state: &Arc<AppState>,
+    service: Service,
+    parts: &axum::http::request::Parts,
+    query: &str,
+    body: &[u8],
+    region: &str,
+    request_id: &str,
+    caller: Caller,
+    err: &ApiError,
+    signature_failed: bool,
+) {
+    let Some(auditor) = &state.audit else { return };
+    let action: Option<String> = match service.protocol() {
+        Protocol::Query => {
+            let mut params = iamd_api::parse_form(query.as_bytes());
+            if parts.method == axum::http::Method::POST {
+                params.extend(iamd_api::parse_form(body));
+            }
+            params
+                .into_iter()
+                .find(|(k, _)| k == "Action")
+                .map(|(_, v)| v)
+        }
+        Protocol::Json11 => parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|t| t.rsplit('.').next())
+            .map(str::to_owned),
+    };
+    let Some(op) = action.as_deref().and_then(|a| service.operation(a)) else {
+        return;
+    };
+    let account = caller.account.clone();
+    let mut facts = iamd_audit::Pending::new(
+        service,
+        op.name,
+        region,
+        request_id,
+        &account,
+        &Value::empty(),
+    )
+    .finish(
+        caller,
+        state.core.now(),
+        Err((err.code.as_ref(), err.message.as_str())),
+    );
+    if signature_failed {
+        facts.additional_event_data = serde_json::json!({ "iamdSignatureVerified": false });
+    }
+    auditor.submit(facts);
 }

@@ -462,3 +462,52 @@ async fn cross_account_assume_role_is_in_both_accounts_with_one_shared_event_id(
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_errors_and_bad_signatures_of_known_keys_are_recorded() {
+    let env = env();
+    let alice = env.user(A, "alice", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#).await;
+    let long = "x".repeat(65);
+    let (status, body) = send(
+        &env.app,
+        iam(&alice, &[("Action", "CreateUser"), ("UserName", &long)]),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    // Signed with the wrong secret for alice's key: the key is known, the signature is not hers.
+    let forged = Creds {
+        key: alice.key.clone(),
+        secret: "not-the-secret-of-this-key".to_owned(),
+        token: None,
+    };
+    let (status, body) = send(&env.app, iam(&forged, &[("Action", "ListUsers")])).await;
+    assert_eq!(status, 403, "{body}");
+    // An unknown key id: nobody to record it for.
+    let unknown = Creds {
+        key: "AKIAUNKNOWNUNKNOWN00".to_owned(),
+        secret: "x".to_owned(),
+        token: None,
+    };
+    let (status, _) = send(&env.app, iam(&unknown, &[("Action", "ListUsers")])).await;
+    assert_eq!(status, 403);
+
+    let events = env.events().await;
+    let invalid: Vec<_> = named(&events, "CreateUser")
+        .into_iter()
+        .filter(|(_, e)| e["userIdentity"]["userName"] == "alice")
+        .collect();
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    let e = &invalid[0].1;
+    assert_eq!(e["errorCode"], "ValidationError");
+    assert_eq!(
+        e["requestParameters"],
+        Json::Null,
+        "an undecoded input is not recorded"
+    );
+    let lists = named(&events, "ListUsers");
+    assert_eq!(lists.len(), 1, "{lists:?}");
+    let e = &lists[0].1;
+    assert_eq!(e["errorCode"], "SignatureDoesNotMatch");
+    assert_eq!(e["userIdentity"]["accessKeyId"], alice.key.as_str());
+    assert_eq!(e["additionalEventData"]["iamdSignatureVerified"], false);
+}
