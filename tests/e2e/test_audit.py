@@ -125,3 +125,25 @@ def test_allowed_and_denied_calls_are_recorded_without_secrets():
     finally:
         server.stop()
         server.cleanup()
+
+
+def test_audit_off_records_nothing_and_retention_is_configurable():
+    off = Server("--dev", "--audit", "off").start()
+    try:
+        off.client("iam").create_user(UserName="unrecorded")
+        assert off.stop() == 0
+        assert dump(off) == []
+        assert "auditing is off" in off.logs()
+    finally:
+        off.cleanup()
+    on = Server("--dev", "--audit-retention-days", "7").start()
+    try:
+        on.client("iam").create_user(UserName="recorded")
+        assert on.stop() == 0, "SIGTERM flushes the queue and exits 0"
+        assert [e["requestParameters"] for e in dump(on) if e["eventName"] == "CreateUser"] == [
+            {"userName": "recorded"}]
+    finally:
+        on.cleanup()
+    bad = subprocess.run([iamd_binary(), "serve", "--audit-retention-days", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0 and "audit-retention-days" in bad.stderr
