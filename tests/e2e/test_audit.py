@@ -3,6 +3,7 @@ an allowed and a denied call, and no secret in the stored events. Events are rea
 `iamd audit dump` (LookupEvents is a separate piece of work)."""
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -11,17 +12,32 @@ import uuid
 
 import botocore.exceptions
 
+import pytest
+
 from conftest import Server, assert_not_at_rest, iamd_binary
+
+PG = os.environ.get("IAMD_E2E_POSTGRES_URL")
 
 
 def dump(server):
-    out = subprocess.run([iamd_binary(), "audit", "dump", "--data-dir", str(server.data_dir)],
+    store = [a for a in server.args if a.startswith("postgres")]
+    where = ["--store", store[0]] if store else ["--data-dir", str(server.data_dir)]
+    out = subprocess.run([iamd_binary(), "audit", "dump", *where],
                          capture_output=True, text=True, check=True, timeout=60).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def test_every_acknowledged_mutation_has_its_event_after_kill_9():
-    server = Server("--dev").start()
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_every_acknowledged_mutation_has_its_event_after_kill_9(backend):
+    extra = []
+    schema = None
+    if backend == "postgres":
+        if not PG:
+            pytest.skip("SKIPPED: IAMD_E2E_POSTGRES_URL is not set")
+        schema = f"audit_kill_{uuid.uuid4().hex[:12]}"
+        sep = "&" if "?" in PG else "?"
+        extra = ["--store", f"{PG}{sep}schema={schema}"]
+    server = Server("--dev", *extra).start()
     try:
         acknowledged = []
         lock = threading.Lock()
@@ -67,6 +83,9 @@ def test_every_acknowledged_mutation_has_its_event_after_kill_9():
     finally:
         server.stop()
         server.cleanup()
+        if schema:
+            subprocess.run(["psql", PG, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
+                           capture_output=True, check=False)
 
 
 def test_allowed_and_denied_calls_are_recorded_without_secrets():
