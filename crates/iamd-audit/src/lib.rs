@@ -142,6 +142,7 @@ impl Auditor {
             .try_send(Job::Event(Box::new(facts), None))
             .is_err()
         {
+            iamd_metrics::GLOBAL.audit_events_dropped.inc();
             let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_power_of_two() {
                 tracing::warn!(dropped = n, "audit: queue full, read-only events dropped");
@@ -223,8 +224,16 @@ fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
             std::thread::sleep(Duration::from_millis(50 * (attempt + 1)));
         }
         let answer = match result {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                iamd_metrics::GLOBAL
+                    .audit_events_written
+                    .add(rows.len() as u64);
+                Ok(())
+            }
             Err(e) => {
+                iamd_metrics::GLOBAL
+                    .audit_events_failed
+                    .add(rows.len() as u64);
                 tracing::error!(events = rows.len(), error = %e, "audit: events could not be stored");
                 Err(AuditError(e.to_string()))
             }
