@@ -197,6 +197,15 @@ def assert_not_at_rest(server, markers):
                                   capture_output=True, text=True, check=True).stdout
             for m in markers:
                 assert m not in data, f"a secret value in {schema}.records"
+        # The audit events (issue #14) are scanned too.
+        audited = subprocess.run(["psql", pg, "-At", "-c",
+                                  "SELECT schemaname FROM pg_tables WHERE tablename = 'audit_events'"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        for schema in audited:
+            data = subprocess.run(["psql", pg, "-At", "-c", f"SELECT record FROM {schema}.audit_events"],
+                                  capture_output=True, text=True, check=True).stdout
+            for m in markers:
+                assert m not in data, f"a secret value in {schema}.audit_events"
     else:
         assert any(f.name.startswith("iamd.db") for f in files), files
     for f in files:

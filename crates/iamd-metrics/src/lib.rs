@@ -250,6 +250,12 @@ pub struct Global {
     pub node_applied_revision: Gauge,
     /// Refreshes from the store that failed (they are retried).
     pub node_refresh_failures: Counter,
+    /// Audit events committed to the store (issue #14).
+    pub audit_events_written: Counter,
+    /// Read-only audit events dropped because the writer's queue was full.
+    pub audit_events_dropped: Counter,
+    /// Audit events the store refused (after retries).
+    pub audit_events_failed: Counter,
 }
 
 /// The process-wide figures.
@@ -264,6 +270,9 @@ pub static GLOBAL: Global = Global {
     sessions: [const { Counter::new() }; SESSION_KINDS.len()],
     node_applied_revision: Gauge::new(-1),
     node_refresh_failures: Counter::new(),
+    audit_events_written: Counter::new(),
+    audit_events_dropped: Counter::new(),
+    audit_events_failed: Counter::new(),
 };
 
 impl Global {
@@ -359,6 +368,26 @@ impl Global {
             "counter",
         );
         e.sample("iamd_store_retries_total", &[], self.store_retries.get());
+        for (name, help, c) in [
+            (
+                "iamd_audit_events_written_total",
+                "Audit events committed to the store.",
+                &self.audit_events_written,
+            ),
+            (
+                "iamd_audit_events_dropped_total",
+                "Read-only audit events dropped because the audit writer's queue was full.",
+                &self.audit_events_dropped,
+            ),
+            (
+                "iamd_audit_events_failed_total",
+                "Audit events the store refused, after retries.",
+                &self.audit_events_failed,
+            ),
+        ] {
+            e.family(name, help, "counter");
+            e.sample(name, &[], c.get());
+        }
         encode_caches(e);
     }
 

@@ -41,6 +41,8 @@ pub struct AppState {
     trusted_proxies: origin::TrustedProxies,
     /// Requests by service, operation and outcome.
     pub requests: metrics::RequestMetrics,
+    /// The audit writer (`--audit on`, the default); `None`: no events.
+    pub audit: Option<Arc<iamd_audit::Auditor>>,
 }
 
 impl AppState {
@@ -52,11 +54,21 @@ impl AppState {
         core: Arc<Iamd>,
         trusted_proxies: origin::TrustedProxies,
     ) -> Arc<Self> {
+        Self::with_audit(core, trusted_proxies, None)
+    }
+
+    /// With an audit writer: every authenticated request's event goes to it.
+    pub fn with_audit(
+        core: Arc<Iamd>,
+        trusted_proxies: origin::TrustedProxies,
+        audit: Option<Arc<iamd_audit::Auditor>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             core,
             keys: keycache::KeyCache::default(),
             trusted_proxies,
             requests: metrics::RequestMetrics::default(),
+            audit,
         })
     }
 

@@ -387,7 +387,21 @@ async fn run(
     );
     drop(secret);
     if let Err(e) = verified {
-        return (service, "", Err(auth_error(service, AuthFailure::Sig(e))));
+        let err = auth_error(service, AuthFailure::Sig(e));
+        // iamd's extension (issue #14): a bad signature with a known access key id is recorded,
+        // so that key guessing is visible.
+        if state.audit.is_some() {
+            caller.origin = crate::origin::request_origin(
+                parts.extensions.get(),
+                &parts.headers,
+                &state.trusted_proxies,
+            );
+            let region = auth.region().to_owned();
+            audit_unrun(
+                state, service, parts, query, body, &region, request_id, caller, &err, true,
+            );
+        }
+        return (service, "", Err(err));
     }
     let region = auth.region().to_owned();
     caller.origin = crate::origin::request_origin(
@@ -410,51 +424,96 @@ async fn run(
     };
     let (op, input) = match decoded {
         Ok(d) => d,
-        Err(e) => return (service, "", Err(e)),
+        Err(e) => {
+            audit_unrun(
+                state, service, parts, query, body, &region, request_id, caller, &e, false,
+            );
+            return (service, "", Err(e));
+        }
     };
+
+    // The audit event's request-side facts, captured before the input moves on: parameters
+    // redacted here, so no secret value outlives the request (iamd-audit).
+    let audit = state.audit.as_ref().map(|a| {
+        (
+            a.clone(),
+            caller.clone(),
+            iamd_audit::Pending::new(
+                service,
+                op.name,
+                &region,
+                request_id,
+                &caller.account,
+                &input,
+            ),
+        )
+    });
 
     // 3. Resolve, authorize and run the operation: on a blocking thread unless it is an
     //    in-memory hot path.
     let core = state.core.clone();
-    let dispatch = match core.dispatch(op) {
-        Ok(d) => d,
-        Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
-    };
-    // Kept to run the request again on the blocking pool if its in-memory attempt needs the store.
-    let retry_input = input.clone();
-    let prepared = match core.prepare(dispatch, input) {
-        Ok(p) => p,
-        Err(e) => return (service, op.name, Err(to_api_error(service, &e))),
-    };
-    let inline = !prepared.blocking() && implicit_account.is_none();
-    let mut prepared = Some(prepared);
-    let mut result: Option<Result<Value, SvcError>> = None;
-    if inline && let Some(p) = prepared.take() {
-        // An in-memory hot path: run it here unless it turns out to need the store (a cold
-        // cache), which it cannot touch on an async worker; then it runs again below.
-        let (out, refused) = iamd_store::without_blocking(|| core.run(p, &caller, &region));
-        if !refused {
-            result = Some(out);
+    let (result, writes): (Result<Value, SvcError>, bool) = async {
+        let dispatch = match core.dispatch(op) {
+            Ok(d) => d,
+            Err(e) => return (Err(e), false),
+        };
+        let writes = dispatch.writes_ever();
+        // Kept to run the request again on the blocking pool if its in-memory attempt needs the store.
+        let retry_input = input.clone();
+        let prepared = match core.prepare(dispatch, input) {
+            Ok(p) => p,
+            Err(e) => return (Err(e), writes),
+        };
+        let inline = !prepared.blocking() && implicit_account.is_none();
+        let mut prepared = Some(prepared);
+        let mut result: Option<Result<Value, SvcError>> = None;
+        if inline && let Some(p) = prepared.take() {
+            // An in-memory hot path: run it here unless it turns out to need the store (a cold
+            // cache), which it cannot touch on an async worker; then it runs again below.
+            let (out, refused) = iamd_store::without_blocking(|| core.run(p, &caller, &region));
+            if !refused {
+                result = Some(out);
+            }
+        }
+        let result = match result {
+            Some(r) => r,
+            None => {
+                let core2 = core.clone();
+                let region = region.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Some(acct) = implicit_account {
+                        core2.accounts.ensure_account(&acct, core2.now())?;
+                    }
+                    let prepared = match prepared {
+                        Some(p) => p,
+                        None => core2.prepare(dispatch, retry_input)?,
+                    };
+                    core2.run(prepared, &caller, &region)
+                })
+                .await
+                .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
+            }
+        };
+        (result, writes)
+    }
+    .await;
+    let result = result.map_err(|e| to_api_error(service, &e));
+    if let Some((auditor, audit_caller, pending)) = audit {
+        let outcome = match &result {
+            Ok(v) => Ok(v),
+            Err(e) => Err((e.code.as_ref(), e.message.as_str())),
+        };
+        let facts = pending.finish(audit_caller, core.now(), outcome);
+        if writes && result.is_ok() {
+            // A mutating request's event is committed before its response is sent (group
+            // commit with the other requests waiting).
+            if let Err(e) = auditor.submit_durable(facts).await {
+                tracing::error!(request_id = %request_id, error = %e, "audit event of a mutating request not stored");
+            }
+        } else {
+            auditor.submit(facts);
         }
     }
-    let result: Result<Value, SvcError> = match result {
-        Some(r) => r,
-        None => {
-            let core2 = core.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Some(acct) = implicit_account {
-                    core2.accounts.ensure_account(&acct, core2.now())?;
-                }
-                let prepared = match prepared {
-                    Some(p) => p,
-                    None => core2.prepare(dispatch, retry_input)?,
-                };
-                core2.run(prepared, &caller, &region)
-            })
-            .await
-            .unwrap_or_else(|e| Err(SvcError::Internal(format!("worker failed: {e}"))))
-        }
-    };
     match result {
         Ok(value) => {
             let body = match service.protocol() {
@@ -463,6 +522,68 @@ async fn run(
             };
             (service, op.name, Ok(render(service, 200, body, request_id)))
         }
-        Err(e) => (service, op.name, Err(to_api_error(service, &e))),
+        Err(e) => (service, op.name, Err(e)),
     }
+}
+
+/// The audit event of an authenticated caller's request that never ran: its input failed to
+/// decode (a validation error), or — `signature_failed`, iamd's extension — its signature did not
+/// verify. Recorded when the action names an operation of the service's model; no parameter is
+/// recorded (the input was not decoded, so nothing could be redacted).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the request's parts, as `run` holds them"
+)]
+fn audit_unrun(
+    state: &Arc<AppState>,
+    service: Service,
+    parts: &axum::http::request::Parts,
+    query: &str,
+    body: &[u8],
+    region: &str,
+    request_id: &str,
+    caller: Caller,
+    err: &ApiError,
+    signature_failed: bool,
+) {
+    let Some(auditor) = &state.audit else { return };
+    let action: Option<String> = match service.protocol() {
+        Protocol::Query => {
+            let mut params = iamd_api::parse_form(query.as_bytes());
+            if parts.method == axum::http::Method::POST {
+                params.extend(iamd_api::parse_form(body));
+            }
+            params
+                .into_iter()
+                .find(|(k, _)| k == "Action")
+                .map(|(_, v)| v)
+        }
+        Protocol::Json11 => parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|t| t.rsplit('.').next())
+            .map(str::to_owned),
+    };
+    let Some(op) = action.as_deref().and_then(|a| service.operation(a)) else {
+        return;
+    };
+    let account = caller.account.clone();
+    let mut facts = iamd_audit::Pending::new(
+        service,
+        op.name,
+        region,
+        request_id,
+        &account,
+        &Value::empty(),
+    )
+    .finish(
+        caller,
+        state.core.now(),
+        Err((err.code.as_ref(), err.message.as_str())),
+    );
+    if signature_failed {
+        facts.additional_event_data = serde_json::json!({ "iamdSignatureVerified": false });
+    }
+    auditor.submit(facts);
 }

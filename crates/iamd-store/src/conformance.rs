@@ -36,7 +36,136 @@ pub const CASES: &[(&str, Case)] = &[
         "compare_and_set_lets_one_racer_through",
         compare_and_set_lets_one_racer_through,
     ),
+    (
+        "audit_query_filters_and_pages",
+        audit_query_filters_and_pages,
+    ),
+    (
+        "audit_append_moves_no_revision_and_prunes",
+        audit_append_moves_no_revision_and_prunes,
+    ),
 ];
+
+fn audit_row(account: &str, time: i64, id: &str, name: &str, read_only: bool) -> crate::AuditRow {
+    crate::AuditRow {
+        seq: 0,
+        account: account.into(),
+        event_time: time,
+        event_id: id.into(),
+        event_name: name.into(),
+        event_source: "iam.amazonaws.com".into(),
+        read_only,
+        username: "alice".into(),
+        access_key_id: "AKIAEXAMPLE".into(),
+        resource_types: vec!["AWS::IAM::User".into(), "AWS::IAM::Policy".into()],
+        resource_names: vec![format!("arn:aws:iam::{account}:user/{id}"), "arn:p".into()],
+        record: format!("{{\"eventID\":\"{id}\"}}"),
+    }
+}
+
+fn audit_query_filters_and_pages(s: &dyn Store) {
+    use crate::{AuditAttribute as At, AuditQuery};
+    let a = "111111111111";
+    s.audit_append(&[
+        audit_row(a, 10, "e1", "CreateUser", false),
+        audit_row(a, 20, "e2", "GetUser", true),
+        audit_row(a, 20, "e3", "CreateUser", false),
+        audit_row("222222222222", 30, "e4", "CreateUser", false),
+    ])
+    .unwrap();
+    // Appending an event again (a retried batch) stores it once.
+    s.audit_append(&[audit_row(a, 10, "e1", "CreateUser", false)])
+        .unwrap();
+    let q = |attribute: Option<At>, limit| AuditQuery {
+        account: a.into(),
+        attribute,
+        start_time: None,
+        end_time: None,
+        limit,
+        cursor: None,
+    };
+    let ids = |p: &crate::AuditPage| {
+        p.events
+            .iter()
+            .map(|e| e.event_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let all = s.audit_query(&q(None, 50)).unwrap();
+    assert_eq!(
+        ids(&all),
+        ["e3", "e2", "e1"],
+        "newest first, then latest stored"
+    );
+    assert!(all.next.is_none());
+    assert_eq!(
+        all.events[0].resource_types,
+        ["AWS::IAM::User", "AWS::IAM::Policy"]
+    );
+    assert_eq!(all.events[0].record, "{\"eventID\":\"e3\"}");
+    let p1 = s.audit_query(&q(None, 2)).unwrap();
+    assert_eq!(ids(&p1), ["e3", "e2"]);
+    let p2 = s
+        .audit_query(&AuditQuery {
+            cursor: p1.next,
+            ..q(None, 2)
+        })
+        .unwrap();
+    assert_eq!(ids(&p2), ["e1"]);
+    assert!(p2.next.is_none());
+    let one = |at: At| ids(&s.audit_query(&q(Some(at), 50)).unwrap());
+    assert_eq!(one(At::EventName("CreateUser".into())), ["e3", "e1"]);
+    assert_eq!(
+        one(At::EventName("createuser".into())),
+        Vec::<String>::new(),
+        "case-sensitive"
+    );
+    assert_eq!(one(At::EventId("e2".into())), ["e2"]);
+    assert_eq!(one(At::ReadOnly("true".into())), ["e2"]);
+    assert_eq!(one(At::ReadOnly("false".into())), ["e3", "e1"]);
+    assert_eq!(one(At::Username("alice".into())).len(), 3);
+    assert_eq!(one(At::AccessKeyId("AKIAEXAMPLE".into())).len(), 3);
+    assert_eq!(one(At::EventSource("iam.amazonaws.com".into())).len(), 3);
+    assert_eq!(one(At::ResourceType("AWS::IAM::Policy".into())).len(), 3);
+    assert_eq!(
+        one(At::ResourceType("AWS::IAM".into())).len(),
+        0,
+        "whole values only"
+    );
+    assert_eq!(
+        one(At::ResourceName(format!("arn:aws:iam::{a}:user/e2"))),
+        ["e2"]
+    );
+    let ranged = s
+        .audit_query(&AuditQuery {
+            start_time: Some(15),
+            end_time: Some(20),
+            ..q(None, 50)
+        })
+        .unwrap();
+    assert_eq!(ids(&ranged), ["e3", "e2"], "inclusive bounds");
+    let scanned = s.audit_scan(0, 100).unwrap();
+    assert_eq!(scanned.len(), 4);
+    assert!(scanned.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(s.audit_scan(scanned[1].seq, 100).unwrap().len(), 2);
+}
+
+fn audit_append_moves_no_revision_and_prunes(s: &dyn Store) {
+    let before = s.revision().unwrap();
+    s.audit_append(&[
+        audit_row("111111111111", 10, "old", "CreateUser", false),
+        audit_row("111111111111", 100, "new", "CreateUser", false),
+    ])
+    .unwrap();
+    assert_eq!(
+        s.revision().unwrap(),
+        before,
+        "audit events invalidate no cache"
+    );
+    assert_eq!(s.audit_prune(50).unwrap(), 1);
+    let left = s.audit_scan(0, 10).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].event_id, "new");
+}
 
 fn put_then_get(s: &dyn Store) {
     let v = s

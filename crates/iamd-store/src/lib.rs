@@ -33,10 +33,12 @@
     clippy::allow_attributes_without_reason
 )]
 
+pub mod audit;
 pub mod conformance;
 mod pg;
 mod sqlite;
 
+pub use audit::{AuditAttribute, AuditCursor, AuditPage, AuditQuery, AuditRow};
 pub use pg::tls::SslMode;
 pub use pg::tls::connector as postgres_tls_connector;
 pub use pg::{CHANGES_CHANNEL, PostgresSettings, PostgresStore, Subscription};
@@ -198,6 +200,40 @@ pub trait Store: Send + Sync {
     /// sharing one database; `None` when the backend has none (SQLite: one process).
     fn changes(&self) -> Option<Result<Box<dyn ChangeFeed>, StoreError>> {
         None
+    }
+    /// Appends audit events in one committed transaction (durable when this returns `Ok`).
+    /// Does not move the revision: the audit log invalidates no cache.
+    fn audit_append(&self, rows: &[AuditRow]) -> Result<(), StoreError> {
+        let _ = rows;
+        Err(StoreError::Unavailable(format!(
+            "the {} store keeps no audit log",
+            self.backend()
+        )))
+    }
+    /// One page of one account's events, newest first.
+    fn audit_query(&self, query: &AuditQuery) -> Result<AuditPage, StoreError> {
+        let _ = query;
+        Err(StoreError::Unavailable(format!(
+            "the {} store keeps no audit log",
+            self.backend()
+        )))
+    }
+    /// Every account's events stored after `after_seq`, oldest first, at most `limit`
+    /// (`iamd audit dump`, tests).
+    fn audit_scan(&self, after_seq: i64, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+        let _ = (after_seq, limit);
+        Err(StoreError::Unavailable(format!(
+            "the {} store keeps no audit log",
+            self.backend()
+        )))
+    }
+    /// Deletes the events older than `before` (Unix seconds); answers how many went.
+    fn audit_prune(&self, before: i64) -> Result<u64, StoreError> {
+        let _ = before;
+        Err(StoreError::Unavailable(format!(
+            "the {} store keeps no audit log",
+            self.backend()
+        )))
     }
 }
 

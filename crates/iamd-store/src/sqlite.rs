@@ -1,5 +1,6 @@
 //! The embedded default: one SQLite file in WAL mode with full fsync on commit.
 
+use crate::audit::{self, AuditPage, AuditQuery, AuditRow};
 use crate::{Expect, Record, Store, StoreError, Tx};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -22,7 +23,71 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     INSERT INTO meta (name, value) VALUES ('revision', '0');",
+    // 2: the audit log (issue #14), append-only, outside the revisioned records.
+    "CREATE TABLE audit_events (
+        seq            INTEGER PRIMARY KEY,
+        account        TEXT    NOT NULL,
+        event_time     INTEGER NOT NULL,
+        event_id       TEXT    NOT NULL UNIQUE,
+        event_name     TEXT    NOT NULL,
+        event_source   TEXT    NOT NULL,
+        read_only      TEXT    NOT NULL,
+        username       TEXT    NOT NULL,
+        access_key_id  TEXT    NOT NULL,
+        resource_types TEXT    NOT NULL,
+        resource_names TEXT    NOT NULL,
+        record         TEXT    NOT NULL
+    );
+    CREATE INDEX audit_events_by_account_time ON audit_events (account, event_time, seq);
+    CREATE INDEX audit_events_by_time ON audit_events (event_time);",
 ];
+
+const SQL_AUDIT_INSERT: &str =
+    "INSERT INTO audit_events (account, event_time, event_id, event_name,
+        event_source, read_only, username, access_key_id, resource_types, resource_names, record)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (event_id) DO NOTHING";
+
+const SQL_AUDIT_COLUMNS: &str = "seq, account, event_time, event_id, event_name, event_source,
+    read_only, username, access_key_id, resource_types, resource_names, record";
+
+const SQL_AUDIT_QUERY: &str = "SELECT seq, account, event_time, event_id, event_name, event_source,
+        read_only, username, access_key_id, resource_types, resource_names, record
+    FROM audit_events
+    WHERE account = ?1 AND event_time >= ?2 AND event_time <= ?3
+      AND (event_time < ?4 OR (event_time = ?4 AND seq < ?5))
+      AND CASE ?6
+        WHEN '' THEN 1
+        WHEN 'EventId' THEN event_id = ?7
+        WHEN 'EventName' THEN event_name = ?7
+        WHEN 'ReadOnly' THEN read_only = ?7
+        WHEN 'Username' THEN username = ?7
+        WHEN 'ResourceType' THEN instr(resource_types, char(10) || ?7 || char(10)) > 0
+        WHEN 'ResourceName' THEN instr(resource_names, char(10) || ?7 || char(10)) > 0
+        WHEN 'EventSource' THEN event_source = ?7
+        WHEN 'AccessKeyId' THEN access_key_id = ?7
+        ELSE 0 END
+    ORDER BY event_time DESC, seq DESC
+    LIMIT ?8";
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    let read_only: String = r.get(6)?;
+    let types: String = r.get(9)?;
+    let names: String = r.get(10)?;
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        account: r.get(1)?,
+        event_time: r.get(2)?,
+        event_id: r.get(3)?,
+        event_name: r.get(4)?,
+        event_source: r.get(5)?,
+        read_only: read_only == "true",
+        username: r.get(7)?,
+        access_key_id: r.get(8)?,
+        resource_types: audit::split_list(&types),
+        resource_names: audit::split_list(&names),
+        record: r.get(11)?,
+    })
+}
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -307,6 +372,97 @@ impl Tx for SqliteTx<'_> {
 }
 
 impl Store for SqliteStore {
+    fn audit_append(&self, rows: &[AuditRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.with_conn(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            {
+                let mut s = tx.prepare_cached(SQL_AUDIT_INSERT).map_err(unavailable)?;
+                for r in rows {
+                    s.execute(params![
+                        r.account,
+                        r.event_time,
+                        r.event_id,
+                        r.event_name,
+                        r.event_source,
+                        if r.read_only { "true" } else { "false" },
+                        r.username,
+                        r.access_key_id,
+                        audit::join_list(&r.resource_types),
+                        audit::join_list(&r.resource_names),
+                        r.record,
+                    ])
+                    .map_err(unavailable)?;
+                }
+            }
+            tx.commit().map_err(unavailable)
+        })
+    }
+
+    fn audit_query(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
+        let (start, end, cursor, limit, key, value) = audit::bounds(q);
+        self.with_conn(|conn| {
+            let mut s = conn.prepare_cached(SQL_AUDIT_QUERY).map_err(unavailable)?;
+            // One more than asked, to know whether there is a next page.
+            let rows = s
+                .query_map(
+                    params![
+                        q.account,
+                        start,
+                        end,
+                        cursor.time,
+                        cursor.seq,
+                        key,
+                        value,
+                        limit.saturating_add(1)
+                    ],
+                    audit_row,
+                )
+                .map_err(unavailable)?;
+            let events = rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)?;
+            Ok(audit::page(events, limit))
+        })
+    }
+
+    fn audit_scan(&self, after_seq: i64, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(|conn| {
+            let mut s = conn
+                .prepare_cached(&format!(
+                    "SELECT {SQL_AUDIT_COLUMNS} FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                ))
+                .map_err(unavailable)?;
+            let rows = s
+                .query_map(params![after_seq, limit], audit_row)
+                .map_err(unavailable)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        })
+    }
+
+    fn audit_prune(&self, before: i64) -> Result<u64, StoreError> {
+        // In small batches, releasing the connection between them: a first prune after a long
+        // pause must not hold every writer back while it deletes millions of rows.
+        let mut total = 0u64;
+        loop {
+            let n = self.with_conn(|conn| {
+                conn.execute(
+                    "DELETE FROM audit_events WHERE seq IN
+                        (SELECT seq FROM audit_events WHERE event_time < ?1 LIMIT 5000)",
+                    params![before],
+                )
+                .map_err(unavailable)
+            })?;
+            total += n as u64;
+            if n < 5000 {
+                return Ok(total);
+            }
+        }
+    }
+
     fn backend(&self) -> &'static str {
         "sqlite"
     }

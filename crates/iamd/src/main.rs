@@ -10,6 +10,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audit_cmd;
 mod bootstrap_cmd;
 mod datadir;
 mod first_start;
@@ -43,6 +44,9 @@ enum Command {
     /// profile.
     #[command(subcommand)]
     Bootstrap(bootstrap_cmd::BootstrapCommand),
+    /// The audit log: `iamd audit dump` prints the stored events.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(*args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Bootstrap(cmd) => bootstrap_cmd::run(cmd),
+        Command::Audit(cmd) => audit_cmd::run(cmd),
     }
 }
 

@@ -20,6 +20,13 @@ pub enum LogFormat {
     Json,
 }
 
+/// `--audit on|off`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditSwitch {
+    On,
+    Off,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -63,6 +70,13 @@ pub struct ServeArgs {
     /// once, whatever this is.
     #[arg(long, env = "IAMD_ROTATION_CHECK_INTERVAL", default_value = "60s", value_parser = parse_duration)]
     rotation_check_interval: Duration,
+    /// Audit events (CloudTrail's record format) for every authenticated request: `on` (the
+    /// default) or `off` (for benchmark comparisons; nothing is recorded).
+    #[arg(long, env = "IAMD_AUDIT", value_enum, default_value = "on")]
+    audit: AuditSwitch,
+    /// Days audit events are kept; older ones are pruned in the background.
+    #[arg(long, env = "IAMD_AUDIT_RETENTION_DAYS", default_value_t = iamd_audit::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    audit_retention_days: u32,
     #[command(flatten)]
     edge: EdgeArgs,
     #[command(flatten)]
@@ -361,12 +375,34 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(tls) = &tls {
         tls.spawn_watcher();
     }
-    let state = AppState::with_trusted_proxies(core, trusted);
+    let audit = match args.audit {
+        AuditSwitch::On => Some(
+            iamd_audit::Auditor::start(
+                store.clone(),
+                Arc::new(SystemClock),
+                iamd_audit::AuditConfig {
+                    retention_days: args.audit_retention_days,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| format!("starting the audit writer: {e}"))?,
+        ),
+        AuditSwitch::Off => {
+            tracing::warn!("auditing is off (--audit off): no request is recorded");
+            None
+        }
+    };
+    let state = AppState::with_audit(core, trusted, audit.clone());
     if let Some(l) = metrics_listener {
         tokio::spawn(serve_metrics(l, state.clone()));
     }
     let app = router(state);
     conn::serve(listener, app, limits, tls_config, shutdown_signal()).await;
+    if let Some(a) = audit
+        && let Err(e) = a.flush().await
+    {
+        tracing::error!(error = %e, "audit: queued events not stored at shutdown");
+    }
     tracing::info!("stopped: in-flight requests finished, store closed");
     Ok(())
 }

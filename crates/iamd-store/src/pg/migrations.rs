@@ -22,6 +22,23 @@ const MIGRATIONS: &[&str] = &[
         value text NOT NULL
     );
     INSERT INTO meta (name, value) VALUES ('revision', '0');"#,
+    // 2: the audit log (issue #14), append-only, outside the revisioned records.
+    r#"CREATE TABLE audit_events (
+        seq            bigserial PRIMARY KEY,
+        account        text COLLATE "C" NOT NULL,
+        event_time     bigint NOT NULL,
+        event_id       text COLLATE "C" NOT NULL UNIQUE,
+        event_name     text COLLATE "C" NOT NULL,
+        event_source   text COLLATE "C" NOT NULL,
+        read_only      text COLLATE "C" NOT NULL,
+        username       text COLLATE "C" NOT NULL,
+        access_key_id  text COLLATE "C" NOT NULL,
+        resource_types text COLLATE "C" NOT NULL,
+        resource_names text COLLATE "C" NOT NULL,
+        record         text NOT NULL
+    );
+    CREATE INDEX audit_events_by_account_time ON audit_events (account, event_time, seq);
+    CREATE INDEX audit_events_by_time ON audit_events (event_time);"#,
 ];
 
 /// Advisory lock key (`classid`) of the migration lock: the writer lock's, plus one.

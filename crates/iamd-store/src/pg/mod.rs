@@ -49,6 +49,7 @@
 //! field `op`), so those calls can be counted with `IAMD_LOG=iamd_store=debug`. On a current-thread
 //! runtime there is no guard: call the store from `spawn_blocking`.
 
+mod audit;
 mod feed;
 mod guard;
 mod migrations;
@@ -179,6 +180,22 @@ impl Store for PostgresStore {
 
     fn revision(&self) -> Result<i64, StoreError> {
         off_runtime("revision", || tx::revision(&self.pool))
+    }
+
+    fn audit_append(&self, rows: &[crate::AuditRow]) -> Result<(), StoreError> {
+        off_runtime("audit_append", || audit::append(&self.pool, rows))
+    }
+
+    fn audit_query(&self, query: &crate::AuditQuery) -> Result<crate::AuditPage, StoreError> {
+        off_runtime("audit_query", || audit::query(&self.pool, query))
+    }
+
+    fn audit_scan(&self, after_seq: i64, limit: usize) -> Result<Vec<crate::AuditRow>, StoreError> {
+        off_runtime("audit_scan", || audit::scan(&self.pool, after_seq, limit))
+    }
+
+    fn audit_prune(&self, before: i64) -> Result<u64, StoreError> {
+        off_runtime("audit_prune", || audit::prune(&self.pool, before))
     }
 }
 

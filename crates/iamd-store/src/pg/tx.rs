@@ -22,7 +22,7 @@ const SQL_BUMP_AND_NOTIFY: &str = "WITH r AS (UPDATE meta SET value = (value::bi
      SELECT pg_notify($1, r.value) FROM r";
 
 /// What one attempt of a transaction ended with.
-enum Failure {
+pub(super) enum Failure {
     /// PostgreSQL asked for a retry (serialization failure, deadlock, a lost race on a unique
     /// key) or the connection died before anything was committed: run the closure again.
     Retry(StoreError),
@@ -44,7 +44,7 @@ fn is_retryable(e: &postgres::Error) -> bool {
         || io
 }
 
-fn classify(e: &postgres::Error) -> Failure {
+pub(super) fn classify(e: &postgres::Error) -> Failure {
     if is_retryable(e) {
         Failure::Retry(pg_error(e))
     } else {
@@ -82,7 +82,7 @@ pub(super) fn revision(pool: &Pool) -> Result<i64, StoreError> {
 
 /// Runs one attempt after another on a pooled connection, up to
 /// [`max_attempts`](super::PostgresSettings::max_attempts) while they end in [`Failure::Retry`].
-fn with_retries<R>(
+pub(super) fn with_retries<R>(
     pool: &Pool,
     mut f: impl FnMut(&mut Conn) -> Result<R, Failure>,
 ) -> Result<R, StoreError> {
