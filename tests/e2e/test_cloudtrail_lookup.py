@@ -18,6 +18,7 @@ import json
 import time
 
 import pytest
+import requests
 
 from conftest import cli_error, error_of
 
@@ -74,6 +75,25 @@ def test_the_aws_cli_lookup_events(dev):
                    "AttributeKey=ReadOnly,AttributeValue=false", "--max-items", "5",
                    key=FRESH, secret="test")
     assert json.loads(proc.stdout)["Events"] == []
+
+
+def test_unsigned_and_unknown_targets_answer_in_cloudtrails_protocol(dev):
+    target = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+    r = requests.post(dev.url, data=b"{}", timeout=10, headers={
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+    # As for Secrets Manager, the other awsJson1.1 service (test_foundation.py).
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/x-amz-json-1.1"
+    assert r.json() == {"__type": "MissingAuthenticationTokenException",
+                        "Message": "Missing Authentication Token"}
+    assert r.headers["x-amzn-RequestId"]
+    # A signed request for an operation CloudTrail does not have.
+    c = ct(dev)
+    c.meta.events.register("before-sign.cloudtrail.LookupEvents", lambda request, **_:
+                           request.headers.replace_header(
+                               "X-Amz-Target", target.replace("LookupEvents", "NoSuchThing")))
+    status, code, _ = error_of(c.lookup_events)
+    assert (status, code) == (400, "UnknownOperationException")
 
 
 def test_other_cloudtrail_operations_are_not_implemented(dev):
