@@ -577,3 +577,69 @@ fn the_memory_query_refuses_a_cursor_it_did_not_issue() {
     let (rest, _) = s.lookup(A, &q, 10, next.as_deref()).unwrap();
     assert_eq!(rest.len(), 4);
 }
+
+/// Bodies built from the request's members with values of every JSON type, valid and not, never
+/// panic: each decodes to an error or runs to an answer or one of CloudTrail's exceptions.
+#[test]
+fn odd_bodies_never_panic() {
+    let s = store();
+    let values = [
+        "null",
+        "0",
+        "-1",
+        "51",
+        "1e400",
+        "1.5",
+        "\"\"",
+        "\"true\"",
+        "\"insight\"",
+        "[]",
+        "{}",
+        "[{}]",
+        "true",
+        "\"\\u0000\"",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "[{\"AttributeKey\":\"ReadOnly\",\"AttributeValue\":\"false\"}]",
+        "[{\"AttributeKey\":null,\"AttributeValue\":\"x\"}]",
+        "[{\"AttributeKey\":\"EventId\"}]",
+        "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"",
+    ];
+    let members = [
+        "LookupAttributes",
+        "StartTime",
+        "EndTime",
+        "EventCategory",
+        "MaxResults",
+        "NextToken",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3000 {
+        let n = (next() % 4) as usize;
+        let fields: Vec<String> = (0..n)
+            .map(|_| {
+                let m = members[(next() as usize) % members.len()];
+                let v = values[(next() as usize) % values.len()];
+                format!("\"{m}\":{v}")
+            })
+            .collect();
+        let body = format!("{{{}}}", fields.join(","));
+        if let Ok((_, v)) = decode_json(Service::CloudTrail, TARGET, body.as_bytes())
+            && let Ok(input) = LookupEventsRequest::from_value(v)
+        {
+            match run(&s, A, input) {
+                Ok(_) => {}
+                Err(e) => {
+                    let api = to_api_error(Service::CloudTrail, &e);
+                    assert_eq!(api.status, 400, "{body}: {api:?}");
+                }
+            }
+        }
+    }
+}
