@@ -19,8 +19,9 @@ import requests
 
 import awsraw
 
-FIX = ("Set AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_SECRETS_MANAGER "
-       "instead of AWS_ENDPOINT_URL")
+FIX = ("Set AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SECRETS_MANAGER and "
+       "AWS_ENDPOINT_URL_CLOUDTRAIL instead of AWS_ENDPOINT_URL")
+SERVES = "iamd serves IAM, STS, Secrets Manager and CloudTrail only;"
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def refused(call, **kwargs):
 def test_boto3_ec2_describe_instances(global_endpoint):
     status, code, msg = refused(client("ec2").describe_instances)
     assert (status, code) == (400, "UnsupportedOperation")
-    assert msg.startswith("iamd serves IAM, STS and Secrets Manager only; this request is for ec2."), msg
+    assert msg.startswith(f"{SERVES} this request is for ec2."), msg
     assert FIX in msg
 
 
@@ -75,7 +76,7 @@ def test_aws_cli(global_endpoint, args, service, operation):
     assert proc.returncode != 0, proc.stderr
     stderr = " ".join(proc.stderr.split())
     assert f"An error occurred (UnsupportedOperation) when calling the {operation} operation: " \
-           f"iamd serves IAM, STS and Secrets Manager only; this request is for {service}." in stderr, stderr
+           f"{SERVES} this request is for {service}." in stderr, stderr
     assert FIX in stderr
 
 
@@ -114,7 +115,7 @@ def test_every_botocore_service_gets_a_parsed_error(global_endpoint):
     if os.environ.get("IAMD_E2E_POSTGRES_URL"):
         pytest.skip("SKIPPED: store-independent; run in the SQLite pass")
     session = botocore.session.get_session()
-    served = {"iam", "sts", "secretsmanager"}
+    served = {"iam", "sts", "secretsmanager", "cloudtrail"}
     failures, skipped, tried = [], [], 0
     started = time.time()
     for name in session.get_available_services():
@@ -168,20 +169,22 @@ def test_served_services_still_work_with_the_global_endpoint(global_endpoint):
 
 def test_the_fix_routes_only_iamds_services_to_it(dev, monkeypatch):
     """The variables the message names are the ones the SDKs read: with them instead of
-    AWS_ENDPOINT_URL, IAM, STS and Secrets Manager reach iamd and EC2 goes to AWS."""
+    AWS_ENDPOINT_URL, IAM, STS, Secrets Manager and CloudTrail reach iamd and EC2 goes to AWS."""
     for var in list(os.environ):
         if var.startswith("AWS_"):
             monkeypatch.delenv(var)
-    for var in ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+    for var in ("AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                "AWS_ENDPOINT_URL_CLOUDTRAIL"):
         monkeypatch.setenv(var, dev.url)
     for k, v in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                  "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
                  "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}.items():
         monkeypatch.setenv(k, v)
-    for service in ("iam", "sts", "secretsmanager"):
+    for service in ("iam", "sts", "secretsmanager", "cloudtrail"):
         assert client(service).meta.endpoint_url == dev.url, service
     assert client("sts").get_caller_identity()["Account"] == "000000000000"
     assert client("secretsmanager").list_secrets()["SecretList"] == []
+    assert client("cloudtrail").lookup_events()["Events"] == []
     assert client("ec2").meta.endpoint_url == "https://ec2.us-east-1.amazonaws.com"
     assert client("ssm").meta.endpoint_url == "https://ssm.us-east-1.amazonaws.com"
 

@@ -5,7 +5,7 @@ Usage:
     pip download --no-deps botocore==1.44.5 -d /tmp/x && cd /tmp/x && unzip -q botocore-*.whl
     python3 tools/codegen/gen_models.py /tmp/x/botocore/data 1.44.5
 
-Reads botocore/data/{iam,sts,secretsmanager}/<version>/service-2.json[.gz] and writes
+Reads botocore/data/{iam,sts,secretsmanager,cloudtrail}/<version>/service-2.json[.gz] and writes
 crates/iamd-api/src/generated/<service>.rs (the model tables the decoders and encoders walk) and
 crates/iamd-api/src/shapes/<service>.rs (typed input and output structs per operation, see
 gen_types.py). Only the generated Rust is committed. With `--check`, writes nothing and exits 1
@@ -25,7 +25,23 @@ SERVICES = [
     ("iam", "2010-05-08", "Iam"),
     ("sts", "2011-06-15", "Sts"),
     ("secretsmanager", "2017-10-17", "SecretsManager"),
+    ("cloudtrail", "2013-11-01", "CloudTrail"),
 ]
+
+# Constraints a service checks itself, with its own modeled exception, instead of answering the
+# generic `ValidationException`: removed from the shape before generating, so the decoder lets the
+# value through to the operation. CloudTrail's LookupEvents answers `InvalidMaxResultsException`
+# for MaxResults outside 1–50, `InvalidLookupAttributesException` for an unknown AttributeKey or
+# a bad AttributeValue, and `InvalidEventCategoryException` for an EventCategory other than
+# `insight` (the model's LookupEvents errors; crates/iamd-cloudtrail checks each). These shapes
+# are used by LookupEvents only. All of CloudTrail's operations are generated: the ones iamd does
+# not serve answer NotImplemented.
+RELAXED = {
+    ("cloudtrail", "MaxResults"): ("min", "max"),
+    ("cloudtrail", "LookupAttributeKey"): ("enum",),
+    ("cloudtrail", "LookupAttributeValue"): ("min", "max"),
+    ("cloudtrail", "EventCategory"): ("enum",),
+}
 
 KINDS = {
     "structure": "Structure",
@@ -111,9 +127,15 @@ def load(data_dir: str, name: str, version: str):
     path = os.path.join(base, "service-2.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    with gzip.open(path + ".gz", "rt", encoding="utf-8") as f:
-        return json.load(f)
+            model = json.load(f)
+    else:
+        with gzip.open(path + ".gz", "rt", encoding="utf-8") as f:
+            model = json.load(f)
+    for (service, shape), keys in RELAXED.items():
+        if service == name:
+            for k in keys:
+                model["shapes"][shape].pop(k, None)
+    return model
 
 
 def gen(model, name, version, enum_name, botocore_version):

@@ -1,5 +1,5 @@
 //! iamd-api: the wire layer for AWS's awsQuery (IAM `2010-05-08`, STS `2011-06-15`) and
-//! awsJson1.1 (Secrets Manager) protocols.
+//! awsJson1.1 (Secrets Manager, CloudTrail) protocols.
 //!
 //! Pure functions over bytes and strings — no HTTP, no async. The server crate extracts the
 //! body / query string / `X-Amz-Target`, calls [`decode_query`] or [`decode_json`], hands the
@@ -56,6 +56,6 @@ pub use model::{
 pub use query::{
     decode_query, encode_query_error, encode_query_response, format_timestamp, parse_form,
 };
-pub use shapes::{iam, secretsmanager, sts};
+pub use shapes::{cloudtrail, iam, secretsmanager, sts};
 pub use typed::{ApiOperation, Blob, FromValue, IntoValue, ShapeError, Timestamp};
 pub use value::{StructBuilder, Value};

@@ -5,12 +5,13 @@ use crate::generated;
 /// Index of a shape in its service's `SHAPES` table.
 pub type ShapeId = u16;
 
-/// The three services iamd speaks.
+/// The services iamd speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     Iam,
     Sts,
     SecretsManager,
+    CloudTrail,
 }
 
 /// Wire protocol of a service.
@@ -23,7 +24,12 @@ pub enum Protocol {
 }
 
 impl Service {
-    pub const ALL: [Service; 3] = [Service::Iam, Service::Sts, Service::SecretsManager];
+    pub const ALL: [Service; 4] = [
+        Service::Iam,
+        Service::Sts,
+        Service::SecretsManager,
+        Service::CloudTrail,
+    ];
 
     /// From the SigV4 credential-scope service name.
     pub fn from_signing_name(name: &str) -> Option<Service> {
@@ -31,6 +37,7 @@ impl Service {
             "iam" => Some(Service::Iam),
             "sts" => Some(Service::Sts),
             "secretsmanager" => Some(Service::SecretsManager),
+            "cloudtrail" => Some(Service::CloudTrail),
             _ => None,
         }
     }
@@ -40,13 +47,14 @@ impl Service {
             Service::Iam => "iam",
             Service::Sts => "sts",
             Service::SecretsManager => "secretsmanager",
+            Service::CloudTrail => "cloudtrail",
         }
     }
 
     pub fn protocol(self) -> Protocol {
         match self {
             Service::Iam | Service::Sts => Protocol::Query,
-            Service::SecretsManager => Protocol::Json11,
+            Service::SecretsManager | Service::CloudTrail => Protocol::Json11,
         }
     }
 
@@ -56,6 +64,7 @@ impl Service {
             Service::Iam => generated::iam::API_VERSION,
             Service::Sts => generated::sts::API_VERSION,
             Service::SecretsManager => generated::secretsmanager::API_VERSION,
+            Service::CloudTrail => generated::cloudtrail::API_VERSION,
         }
     }
 
@@ -64,7 +73,7 @@ impl Service {
         match self {
             Service::Iam => Some("https://iam.amazonaws.com/doc/2010-05-08/"),
             Service::Sts => Some("https://sts.amazonaws.com/doc/2011-06-15/"),
-            Service::SecretsManager => None,
+            Service::SecretsManager | Service::CloudTrail => None,
         }
     }
 
@@ -72,6 +81,7 @@ impl Service {
     pub fn json_target_prefix(self) -> Option<&'static str> {
         match self {
             Service::SecretsManager => Some("secretsmanager"),
+            Service::CloudTrail => Some("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"),
             _ => None,
         }
     }
@@ -90,6 +100,7 @@ impl Service {
             Service::Iam => generated::iam::OPERATIONS,
             Service::Sts => generated::sts::OPERATIONS,
             Service::SecretsManager => generated::secretsmanager::OPERATIONS,
+            Service::CloudTrail => generated::cloudtrail::OPERATIONS,
         }
     }
 
@@ -99,6 +110,7 @@ impl Service {
             Service::Iam => generated::iam::SHAPES,
             Service::Sts => generated::sts::SHAPES,
             Service::SecretsManager => generated::secretsmanager::SHAPES,
+            Service::CloudTrail => generated::cloudtrail::SHAPES,
         }
     }
 
@@ -108,6 +120,7 @@ impl Service {
             Service::Iam => generated::iam::PATTERNS,
             Service::Sts => generated::sts::PATTERNS,
             Service::SecretsManager => generated::secretsmanager::PATTERNS,
+            Service::CloudTrail => generated::cloudtrail::PATTERNS,
         }
     }
 
@@ -116,6 +129,7 @@ impl Service {
             Service::Iam => generated::iam::ERRORS_BY_CODE,
             Service::Sts => generated::sts::ERRORS_BY_CODE,
             Service::SecretsManager => generated::secretsmanager::ERRORS_BY_CODE,
+            Service::CloudTrail => generated::cloudtrail::ERRORS_BY_CODE,
         }
     }
 

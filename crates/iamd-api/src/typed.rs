@@ -323,6 +323,7 @@ mod tests {
                 Service::Iam => crate::iam::OPERATION_NAMES,
                 Service::Sts => crate::sts::OPERATION_NAMES,
                 Service::SecretsManager => crate::secretsmanager::OPERATION_NAMES,
+                Service::CloudTrail => crate::cloudtrail::OPERATION_NAMES,
             };
             let model: Vec<&str> = svc.operations().iter().map(|o| o.name).collect();
             assert_eq!(names, model.as_slice());

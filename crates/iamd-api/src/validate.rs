@@ -16,6 +16,8 @@ static STS_RX: [OnceLock<Option<Regex>>; generated::sts::PATTERN_COUNT] =
     [const { OnceLock::new() }; generated::sts::PATTERN_COUNT];
 static SM_RX: [OnceLock<Option<Regex>>; generated::secretsmanager::PATTERN_COUNT] =
     [const { OnceLock::new() }; generated::secretsmanager::PATTERN_COUNT];
+static CT_RX: [OnceLock<Option<Regex>>; generated::cloudtrail::PATTERN_COUNT] =
+    [const { OnceLock::new() }; generated::cloudtrail::PATTERN_COUNT];
 
 /// The compiled regex of a model pattern (compiled once, on first use).
 /// `None` when the pattern could not be translated to Rust syntax; such patterns are not enforced.
@@ -24,6 +26,7 @@ pub fn pattern_regex(service: Service, index: u16) -> Option<&'static Regex> {
         Service::Iam => &IAM_RX,
         Service::Sts => &STS_RX,
         Service::SecretsManager => &SM_RX,
+        Service::CloudTrail => &CT_RX,
     };
     let i = usize::from(index);
     let cell = cache.get(i)?;

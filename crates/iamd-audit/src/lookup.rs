@@ -97,6 +97,8 @@ fn decode(q: &Lookup, token: &str) -> Result<AuditCursor, LookupError> {
 
 /// Answers one LookupEvents page from the store (blocking: call it where blocking is allowed).
 pub fn lookup_events(store: &dyn Store, q: &Lookup) -> Result<LookupPage, LookupError> {
+    // Not a StoreExt transaction: refuse on an async worker, as one would.
+    iamd_store::check_blocking().map_err(LookupError::Store)?;
     let cursor = match &q.next_token {
         Some(t) => Some(decode(q, t)?),
         None => None,

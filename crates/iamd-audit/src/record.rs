@@ -84,6 +84,7 @@ pub fn event_source(service: Service) -> &'static str {
         Service::Iam => "iam.amazonaws.com",
         Service::Sts => "sts.amazonaws.com",
         Service::SecretsManager => "secretsmanager.amazonaws.com",
+        Service::CloudTrail => "cloudtrail.amazonaws.com",
     }
 }
 

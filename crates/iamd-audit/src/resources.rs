@@ -61,6 +61,8 @@ pub fn resources(
                 out.push(("AWS::SecretsManager::Secret".to_owned(), arn));
             }
         }
+        // LookupEvents names no resource.
+        Service::CloudTrail => {}
         Service::Sts => {
             if let Some(arn) = string(input, "RoleArn") {
                 out.push(("AWS::IAM::Role".to_owned(), arn.to_owned()));

@@ -135,9 +135,13 @@ fn auth_error(service: Service, f: AuthFailure) -> ApiError {
 /// missing): `X-Amz-Target` names a JSON service; otherwise the query `Version` picks IAM or STS.
 fn guess_service(headers: &HeaderMap, query: &str, body: &[u8]) -> Service {
     if let Some(t) = headers.get("x-amz-target").and_then(|v| v.to_str().ok())
-        && t.starts_with("secretsmanager.")
+        && let Some(s) = Service::ALL.into_iter().find(|s| {
+            s.json_target_prefix()
+                .and_then(|p| t.strip_prefix(p))
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
     {
-        return Service::SecretsManager;
+        return s;
     }
     let iam_version = Service::Iam.api_version();
     let mentions_iam = |pairs: Vec<(String, String)>| {

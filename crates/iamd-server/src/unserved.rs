@@ -50,12 +50,12 @@ pub struct Unserved {
     pub protocol: Protocol,
 }
 
-/// The fix, named for the three services iamd serves.
+/// The fix, named for the services iamd serves.
 pub fn message(name: &str) -> String {
     format!(
-        "iamd serves IAM, STS and Secrets Manager only; this request is for {name}. Set \
-         AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_SECRETS_MANAGER \
-         instead of AWS_ENDPOINT_URL, so that other services reach AWS."
+        "iamd serves IAM, STS, Secrets Manager and CloudTrail only; this request is for {name}. \
+         Set AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SECRETS_MANAGER and \
+         AWS_ENDPOINT_URL_CLOUDTRAIL instead of AWS_ENDPOINT_URL, so that other services reach AWS."
     )
 }
 
@@ -67,7 +67,13 @@ pub fn classify(headers: &HeaderMap, query: &str) -> Option<Unserved> {
         Some(signed) if is_served(&signed) => return None,
         Some(signed) => signed,
         // Unsigned (or a scope that cannot be read): only an `X-Amz-Target` names a service.
-        None => Cow::Borrowed(header_str(headers, "x-amz-target")?.split('.').next()?),
+        None => {
+            let target = header_str(headers, "x-amz-target")?;
+            if served_target(target) {
+                return None;
+            }
+            Cow::Borrowed(target.split('.').next()?)
+        }
     };
     let target = header_str(headers, "x-amz-target");
     if name.is_empty() || is_served(&name) {
@@ -118,6 +124,16 @@ fn is_served(name: &str) -> bool {
     Service::ALL
         .iter()
         .any(|s| s.signing_name().eq_ignore_ascii_case(name))
+}
+
+/// An `X-Amz-Target` of a served JSON service (`secretsmanager.…`,
+/// `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.…`).
+fn served_target(target: &str) -> bool {
+    Service::ALL.iter().any(|s| {
+        s.json_target_prefix()
+            .and_then(|p| target.strip_prefix(p))
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -344,6 +360,14 @@ mod tests {
         );
         let t = [("x-amz-target", "secretsmanager.ListSecrets")];
         assert_eq!(classify(&headers(&t), ""), None);
+        let t = [(
+            "x-amz-target",
+            "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+        )];
+        assert_eq!(classify(&headers(&t), ""), None);
+        // Another service whose target starts like CloudTrail's is not CloudTrail.
+        let t = [("x-amz-target", "com.amazonaws.cloudtrailx.LookupEvents")];
+        assert!(classify(&headers(&t), "").is_some());
         // Unsigned and no target: the pipeline's MissingAuthenticationToken.
         assert_eq!(classify(&headers(&[]), "Action=DescribeInstances"), None);
         // A scope that is not SigV4's.
@@ -440,10 +464,11 @@ mod tests {
             "AWS_ENDPOINT_URL_IAM",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            "AWS_ENDPOINT_URL_CLOUDTRAIL",
         ] {
             assert!(m.contains(var), "{m}");
         }
-        assert_eq!(Service::ALL.len(), 3, "a new service must be named here");
+        assert_eq!(Service::ALL.len(), 4, "a new service must be named here");
     }
 
     #[test]

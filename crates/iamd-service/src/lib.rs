@@ -1,4 +1,4 @@
-//! IAM, STS and Secrets Manager assembled into one service: the server object ([`Iamd`]) that
+//! IAM, STS, Secrets Manager and CloudTrail assembled into one service: the server object ([`Iamd`]) that
 //! dispatches authenticated requests to the operations of each service's table.
 //!
 //! Synchronous by design: the server calls into it from its async handlers (on a blocking thread
@@ -14,6 +14,7 @@
     clippy::allow_attributes_without_reason
 )]
 
+pub use iamd_cloudtrail as cloudtrail;
 pub use iamd_core::{
     accounts, arn, authz, cache, clock, error, op, origin, regions, sessions, store_mode,
     timestamps,
@@ -33,6 +34,7 @@ pub use service::{Dispatch, Iamd, Options, Prepared, SessionAuthError};
 /// Domain tests that drive the whole [`Iamd`] (authorization included).
 #[cfg(test)]
 mod tests {
+    mod cloudtrail;
     mod secrets;
     mod sts;
 }

@@ -1,5 +1,6 @@
 //! Every typed operation iamd serves, by service: each domain owns its table.
 
+use crate::cloudtrail::CloudTrailDomain;
 use crate::iam::IamDomain;
 use crate::op::Operation;
 use crate::secrets::SecretsDomain;
@@ -13,6 +14,7 @@ pub enum Entry {
     Iam(&'static dyn Operation<IamDomain>),
     Sts(&'static dyn Operation<StsDomain>),
     Secrets(&'static dyn Operation<SecretsDomain>),
+    CloudTrail(&'static dyn Operation<CloudTrailDomain>),
 }
 
 impl Entry {
@@ -21,6 +23,7 @@ impl Entry {
             Entry::Iam(o) => o.service(),
             Entry::Sts(o) => o.service(),
             Entry::Secrets(o) => o.service(),
+            Entry::CloudTrail(o) => o.service(),
         }
     }
 
@@ -29,6 +32,7 @@ impl Entry {
             Entry::Iam(o) => o.name(),
             Entry::Sts(o) => o.name(),
             Entry::Secrets(o) => o.name(),
+            Entry::CloudTrail(o) => o.name(),
         }
     }
 
@@ -37,6 +41,7 @@ impl Entry {
             Entry::Iam(o) => o.writes_ever(),
             Entry::Sts(o) => o.writes_ever(),
             Entry::Secrets(o) => o.writes_ever(),
+            Entry::CloudTrail(o) => o.writes_ever(),
         }
     }
 }
@@ -59,6 +64,11 @@ pub fn all() -> impl Iterator<Item = Entry> {
                 .iter()
                 .flat_map(|t| t.iter())
                 .map(|o| Entry::Secrets(*o)),
+        )
+        .chain(
+            crate::cloudtrail::ops::OPS
+                .iter()
+                .map(|o| Entry::CloudTrail(*o)),
         )
 }
 

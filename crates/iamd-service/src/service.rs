@@ -40,6 +40,7 @@ pub struct Iamd {
     iam_domain: crate::iam::IamDomain,
     sts_domain: crate::sts::StsDomain,
     secrets_domain: crate::secrets::SecretsDomain,
+    cloudtrail_domain: crate::cloudtrail::CloudTrailDomain,
 }
 
 /// Why temporary credentials were refused.
@@ -64,6 +65,7 @@ enum PreparedInner {
     Iam(Box<dyn crate::op::Prepared<crate::iam::IamDomain>>),
     Sts(Box<dyn crate::op::Prepared<crate::sts::StsDomain>>),
     Secrets(Box<dyn crate::op::Prepared<crate::secrets::SecretsDomain>>),
+    CloudTrail(Box<dyn crate::op::Prepared<crate::cloudtrail::CloudTrailDomain>>),
 }
 
 impl Prepared {
@@ -74,6 +76,7 @@ impl Prepared {
             PreparedInner::Iam(p) => p.blocking(),
             PreparedInner::Sts(p) => p.blocking(),
             PreparedInner::Secrets(p) => p.blocking(),
+            PreparedInner::CloudTrail(p) => p.blocking(),
         }
     }
 }
@@ -111,6 +114,11 @@ impl Iamd {
                 iam: iam.clone(),
                 rotation: Arc::new(crate::secrets::rotation::Engine::new(clock.clone())),
             },
+            // No audit store connected: LookupEvents finds nothing until one is
+            // (`Iamd::with_event_query`).
+            cloudtrail_domain: crate::cloudtrail::CloudTrailDomain::new(Arc::new(
+                crate::cloudtrail::MemoryEvents::new(),
+            )),
             accounts,
             authorizer: authz::Authorizer::new(iam.clone()),
             session_cache: crate::cache::GenCache::new(
@@ -125,6 +133,13 @@ impl Iamd {
             store,
             options,
         })
+    }
+
+    /// Connects the events LookupEvents searches (the audit store, through an adapter that
+    /// implements [`crate::cloudtrail::EventQuery`]). Until then LookupEvents finds nothing.
+    pub fn with_event_query(mut self, events: Arc<dyn crate::cloudtrail::EventQuery>) -> Self {
+        self.cloudtrail_domain = crate::cloudtrail::CloudTrailDomain::new(events);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -150,6 +165,7 @@ impl Iamd {
             Dispatch::Iam(o) => PreparedInner::Iam(o.prepare(input)?),
             Dispatch::Sts(o) => PreparedInner::Sts(o.prepare(input)?),
             Dispatch::Secrets(o) => PreparedInner::Secrets(o.prepare(input)?),
+            Dispatch::CloudTrail(o) => PreparedInner::CloudTrail(o.prepare(input)?),
         };
         Ok(Prepared { inner })
     }
@@ -165,6 +181,7 @@ impl Iamd {
             PreparedInner::Iam(p) => p.run(&self.iam_domain, &self.authorizer, &req),
             PreparedInner::Sts(p) => p.run(&self.sts_domain, &self.authorizer, &req),
             PreparedInner::Secrets(p) => p.run(&self.secrets_domain, &self.authorizer, &req),
+            PreparedInner::CloudTrail(p) => p.run(&self.cloudtrail_domain, &self.authorizer, &req),
         }
     }
 
@@ -186,6 +203,7 @@ impl Iamd {
             Dispatch::Iam(o) => o.plan_only(&self.iam_domain, &req, input),
             Dispatch::Sts(o) => o.plan_only(&self.sts_domain, &req, input),
             Dispatch::Secrets(o) => o.plan_only(&self.secrets_domain, &req, input),
+            Dispatch::CloudTrail(o) => o.plan_only(&self.cloudtrail_domain, &req, input),
         }
     }
 

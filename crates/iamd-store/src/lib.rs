@@ -134,6 +134,17 @@ pub fn refused_so_far() -> bool {
     REFUSED.with(|c| c.get())
 }
 
+/// For store calls that are not [`StoreExt`] transactions (the audit log's): refuses, as a
+/// transaction would, when store access is forbidden on this thread (see [`without_blocking`]),
+/// so that the caller's work runs again where blocking is allowed.
+pub fn check_blocking() -> Result<(), StoreError> {
+    if blocking_forbidden() {
+        REFUSED.with(|c| c.set(true));
+        return Err(StoreError::WouldBlock);
+    }
+    Ok(())
+}
+
 /// Whether store access is forbidden on this thread (see [`without_blocking`]).
 pub fn blocking_forbidden() -> bool {
     NO_BLOCKING.with(|c| c.get())

@@ -11,6 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audit_cmd;
+mod audit_query;
 mod bootstrap_cmd;
 mod datadir;
 mod first_start;

@@ -307,7 +307,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 session_key_id: args.session_key_id,
             },
         )
-        .map_err(|e| format!("loading state: {e}"))?,
+        .map_err(|e| format!("loading state: {e}"))?
+        // LookupEvents reads the audit log recorded into the same store (on every node).
+        .with_event_query(Arc::new(crate::audit_query::StoreEvents(store.clone()))),
     );
     if args.dev {
         tracing::warn!(

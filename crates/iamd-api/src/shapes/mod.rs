@@ -2,6 +2,9 @@
 //! `tools/codegen/gen_models.py` (see `gen_types.py`). Regenerate; never edit by hand.
 #[rustfmt::skip]
 #[allow(clippy::all, reason = "generated code: written for regularity, not for the lints")]
+pub mod cloudtrail;
+#[rustfmt::skip]
+#[allow(clippy::all, reason = "generated code: written for regularity, not for the lints")]
 pub mod iam;
 #[rustfmt::skip]
 #[allow(clippy::all, reason = "generated code: written for regularity, not for the lints")]

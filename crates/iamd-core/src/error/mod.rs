@@ -2,13 +2,15 @@
 //! decides codes, texts and HTTP statuses.
 //!
 //! Domain code fails with typed variants ([`IamError`], [`StsError`], [`SecretsError`],
-//! [`Denied`]); this module (one submodule per service) turns them into AWS's code and text,
+//! [`CloudTrailError`], [`Denied`]); this module (one submodule per service) turns them into AWS's code and text,
 //! and [`to_api_error`] adds the status from the service model or the protocol's rules.
 
+mod cloudtrail;
 mod iam;
 mod secrets;
 mod sts;
 
+pub use cloudtrail::CloudTrailError;
 pub use iam::{Blocker, EntityKind, IamError};
 pub use secrets::SecretsError;
 pub use sts::StsError;
@@ -35,6 +37,8 @@ pub enum Error {
     Sts(#[from] StsError),
     #[error(transparent)]
     Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    CloudTrail(#[from] CloudTrailError),
     /// The operation exists in AWS's model but iamd does not implement it yet.
     #[error("{0} is not implemented by iamd yet")]
     NotImplemented(&'static str),
@@ -63,6 +67,7 @@ impl Error {
             Error::Iam(e) => Some((e.code(), e.message())),
             Error::Sts(e) => Some((e.code(), e.message())),
             Error::Secrets(e) => Some((e.code(), e.message())),
+            Error::CloudTrail(e) => Some((e.code(), e.message())),
             _ => None,
         }
     }
@@ -137,6 +142,8 @@ pub fn to_api_error(service: Service, err: &Error) -> ApiError {
             tracing::error!(error = %err, "internal error");
             let code = match service {
                 Service::SecretsManager => "InternalServiceError",
+                // CloudTrail's model names no server fault; AWS's common error is InternalFailure.
+                Service::CloudTrail => "InternalFailure",
                 Service::Iam => "ServiceFailure",
                 Service::Sts => "InternalFailure",
             };
