@@ -78,6 +78,19 @@ fn capped(j: Json) -> Json {
     }
 }
 
+/// The name LookupEvents shows (and filters `ResourceName` on) for a resource of the record:
+/// "user-created names" (CloudTrail API reference, `Resource.ResourceName`), so an IAM user,
+/// role, group or instance profile by its name; a policy and a secret by their ARN, which is how
+/// they are named in requests.
+pub fn lookup_name<'a>(resource_type: &str, arn: &'a str) -> &'a str {
+    match resource_type {
+        "AWS::IAM::User" | "AWS::IAM::Role" | "AWS::IAM::Group" | "AWS::IAM::InstanceProfile" => {
+            arn.rsplit('/').next().unwrap_or(arn)
+        }
+        _ => arn,
+    }
+}
+
 /// `eventSource`.
 pub fn event_source(service: Service) -> &'static str {
     match service {
@@ -109,6 +122,7 @@ pub fn read_only(name: &str) -> bool {
         "AssumeRole",
         "Validate",
         "Decode",
+        "Lookup",
     ]
     .iter()
     .any(|p| name.starts_with(p))
@@ -351,7 +365,11 @@ pub fn build(f: &Facts) -> Vec<AuditRow> {
             username: username.clone(),
             access_key_id: f.caller.access_key_id.clone(),
             resource_types: f.resources.iter().map(|(t, _)| t.clone()).collect(),
-            resource_names: f.resources.iter().map(|(_, a)| a.clone()).collect(),
+            resource_names: f
+                .resources
+                .iter()
+                .map(|(t, a)| lookup_name(t, a).to_owned())
+                .collect(),
             record: Json::Object(r).to_string(),
         }
     };
