@@ -19,7 +19,7 @@ use crate::error::Error;
 use iamd_store::{Expect, Store, StoreExt, Tx};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -115,9 +115,7 @@ impl LastUsed {
     }
 
     fn shard(&self, key: &(String, String)) -> Option<&Mutex<Shard>> {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        let i = usize::try_from(h.finish() % SHARDS as u64).unwrap_or(0);
+        let i = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
         self.shards.get(i)
     }
 
@@ -324,5 +322,205 @@ fn later(a: Option<Use>, b: Option<Use>) -> Option<Use> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if b.at >= a.at { b } else { a }),
         (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iamd_store::SqliteStore;
+    use std::sync::Arc;
+
+    const A: &str = "111122223333";
+
+    fn store() -> Arc<dyn Store> {
+        Arc::new(SqliteStore::open_in_memory().unwrap())
+    }
+
+    fn used(at: i64, service: &str, region: &str) -> Use {
+        Use {
+            at,
+            service: service.into(),
+            region: region.into(),
+        }
+    }
+
+    fn user_caller(key: &str) -> Caller {
+        Caller::long_term(
+            A,
+            Principal::User {
+                name: "alice".into(),
+                path: "/".into(),
+                id: "AIDAALICE".into(),
+            },
+            key,
+        )
+    }
+
+    #[test]
+    fn a_use_is_visible_at_once_and_the_store_is_written_only_by_the_flush() {
+        let s = store();
+        let t = LastUsed::default();
+        let key = Subject::AccessKey("AKIAEXAMPLE".into());
+        assert_eq!(t.get(s.as_ref(), A, &key).unwrap(), None);
+        t.record_request(&user_caller("AKIAEXAMPLE"), "sts", "eu-west-1", 100);
+        assert_eq!(
+            t.get(s.as_ref(), A, &key).unwrap(),
+            Some(used(100, "sts", "eu-west-1"))
+        );
+        let rev = s.revision().unwrap();
+        // Many uses between two flushes: memory only, one write each at the flush.
+        for i in 0..1000 {
+            t.record_request(
+                &user_caller("AKIAEXAMPLE"),
+                "secretsmanager",
+                "us-east-2",
+                101 + i,
+            );
+        }
+        assert_eq!(s.revision().unwrap(), rev, "the hot path never writes");
+        // The key and the user's use of each service namespace.
+        assert_eq!(t.flush(s.as_ref()).unwrap(), 3);
+        assert_eq!(t.flush(s.as_ref()).unwrap(), 0, "nothing dirty: no write");
+        // Another node (a fresh tracker over the same store) sees the last use.
+        let other = LastUsed::default();
+        assert_eq!(
+            other.get(s.as_ref(), A, &key).unwrap(),
+            Some(used(1100, "secretsmanager", "us-east-2"))
+        );
+        let services = other
+            .with_prefix(s.as_ref(), A, &service_prefix("AIDAALICE"))
+            .unwrap();
+        assert_eq!(
+            services,
+            vec![
+                (
+                    "svc:AIDAALICE:secretsmanager".to_owned(),
+                    used(1100, "secretsmanager", "us-east-2")
+                ),
+                (
+                    "svc:AIDAALICE:sts".to_owned(),
+                    used(100, "sts", "eu-west-1")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flush_keeps_a_later_use_another_node_wrote() {
+        let s = store();
+        let (a, b) = (LastUsed::default(), LastUsed::default());
+        let key = Subject::AccessKey("AKIAEXAMPLE".into());
+        b.record(A, &key, &used(200, "iam", "us-east-1"));
+        b.flush(s.as_ref()).unwrap();
+        a.record(A, &key, &used(150, "sts", "us-east-1"));
+        assert_eq!(a.flush(s.as_ref()).unwrap(), 0);
+        assert_eq!(
+            LastUsed::default().get(s.as_ref(), A, &key).unwrap(),
+            Some(used(200, "iam", "us-east-1"))
+        );
+        // And a read on `a` merges: the store's later use wins over its own memory.
+        assert_eq!(
+            a.get(s.as_ref(), A, &key).unwrap(),
+            Some(used(200, "iam", "us-east-1"))
+        );
+    }
+
+    #[test]
+    fn role_sessions_record_the_role_and_not_a_key_while_long_term_keys_record_the_key() {
+        let s = store();
+        let t = LastUsed::default();
+        let mut session = Caller::long_term(
+            A,
+            Principal::AssumedRole {
+                role_name: "r".into(),
+                role_path: "/".into(),
+                role_id: "AROAROLE".into(),
+                session_name: "s".into(),
+            },
+            "ASIATEMP",
+        );
+        session.session = Some(Arc::new(iamd_core::sessions::SessionClaims {
+            account: A.into(),
+            principal: iamd_core::sessions::SessionPrincipal::Root,
+            access_key_id: "ASIATEMP".into(),
+            secret_access_key: String::from("x").into(),
+            issued_at: 0,
+            expires_at: 1,
+            mfa_at: None,
+            source_identity: None,
+            tags: vec![],
+            transitive_tag_keys: vec![],
+            policy: None,
+            policy_arns: vec![],
+            chained: false,
+        }));
+        t.record_request(&session, "iam", "us-east-1", 50);
+        assert_eq!(
+            t.get(s.as_ref(), A, &Subject::Role("AROAROLE".into()))
+                .unwrap(),
+            Some(used(50, "iam", "us-east-1"))
+        );
+        assert_eq!(
+            t.get(s.as_ref(), A, &Subject::AccessKey("ASIATEMP".into()))
+                .unwrap(),
+            None,
+            "temporary keys have no last-used record"
+        );
+        // Another account's subject of the same id is another subject.
+        assert_eq!(
+            t.get(
+                s.as_ref(),
+                "999999999999",
+                &Subject::Role("AROAROLE".into())
+            )
+            .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn memory_is_bounded_and_a_full_tracker_forgets_flushed_entries_first() {
+        let s = store();
+        let t = LastUsed::with_capacity(SHARDS * 4);
+        for i in 0..1000 {
+            t.record(
+                A,
+                &Subject::AccessKey(format!("K{i}")),
+                &used(i, "iam", "r"),
+            );
+        }
+        assert!(t.len() <= SHARDS * 4, "{} entries", t.len());
+        assert!(t.dropped() > 0);
+        // Once flushed, room is made for new subjects.
+        t.flush(s.as_ref()).unwrap();
+        let before = t.dropped();
+        t.record(
+            A,
+            &Subject::AccessKey("NEW".into()),
+            &used(5000, "iam", "r"),
+        );
+        assert_eq!(t.dropped(), before);
+        assert!(
+            t.get(s.as_ref(), A, &Subject::AccessKey("NEW".into()))
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_failed_flush_leaves_the_uses_dirty_for_the_next() {
+        // A store whose writes fail: the in-memory store forbids nothing, so fail by forbidding
+        // blocking, which makes every transaction refuse before touching the store.
+        let s = store();
+        let t = LastUsed::default();
+        t.record(
+            A,
+            &Subject::Role("AROAX".into()),
+            &used(7, "sts", "us-east-1"),
+        );
+        let (r, _) = iamd_store::without_blocking(|| t.flush(s.as_ref()));
+        assert!(r.is_err());
+        assert_eq!(t.flush(s.as_ref()).unwrap(), 1);
     }
 }

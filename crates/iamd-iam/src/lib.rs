@@ -15,6 +15,7 @@
 mod access_keys;
 mod account;
 mod boundaries;
+pub mod credential_report;
 pub mod details;
 pub mod doc;
 mod groups;
