@@ -12,6 +12,7 @@
     clippy::allow_attributes_without_reason
 )]
 
+pub mod access_advisor;
 mod access_keys;
 mod account;
 mod boundaries;

@@ -143,6 +143,9 @@ pub enum IamError {
     /// GetCredentialReport while the report is being generated.
     #[error("credential report in progress")]
     ReportInProgress,
+    /// A service-last-accessed job id that names no job of the caller.
+    #[error("no job {id}")]
+    NoSuchJob { id: String },
 }
 
 impl EntityKind {
@@ -194,7 +197,8 @@ impl IamError {
             | NoSuchLoginProfile { .. }
             | NoSuchPasswordPolicy { .. }
             | RoleNotInInstanceProfile { .. }
-            | NoSuchEntityArn { .. } => "NoSuchEntity",
+            | NoSuchEntityArn { .. }
+            | NoSuchJob { .. } => "NoSuchEntity",
             EntityAlreadyExists { .. }
             | PolicyAlreadyExists { .. }
             | MfaDeviceExists
@@ -328,6 +332,8 @@ impl IamError {
             ReportNotPresent => "The request was rejected because the credential report does not exist. To generate a credential report, use GenerateCredentialReport.".to_owned(),
             ReportExpired => "The request was rejected because the most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.".to_owned(),
             ReportInProgress => "The request was rejected because the credential report is still being generated.".to_owned(),
+            // AWS's text for an unknown job id is not recorded in any source we found.
+            NoSuchJob { id } => format!("No job with ID {id} was found."),
         }
     }
 }
