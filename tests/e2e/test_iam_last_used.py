@@ -212,3 +212,59 @@ def test_last_use_survives_a_restart(tmp_path):
         assert used["ServiceName"] == "sts" and used["Region"] == "ca-central-1"
     finally:
         assert s.stop() == 0, s.logs()
+
+
+def test_service_last_accessed_lists_allowed_services_with_their_last_use(dev):
+    iam = dev.client("iam")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:ListSecrets", "sts:GetCallerIdentity",
+                                       "iam:GetUser"], "Resource": "*"}]})
+    key, secret = user_with_key(iam, "analyst", policy)
+    iam.create_group(GroupName="team")
+    iam.add_user_to_group(GroupName="team", UserName="analyst")
+    iam.put_group_policy(GroupName="team", PolicyName="g", PolicyDocument=allow("sts:*"))
+    dev.client("secretsmanager", key=key, secret=secret, region="eu-north-1").list_secrets()
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/analyst"
+
+    job = iam.generate_service_last_accessed_details(Arn=user_arn)["JobId"]
+    assert len(job) == 36
+    out = iam.get_service_last_accessed_details(JobId=job)
+    assert out["JobStatus"] == "COMPLETED" and out["JobType"] == "SERVICE_LEVEL"
+    assert out["IsTruncated"] is False and recent(out["JobCreationDate"])
+    by_ns = {s["ServiceNamespace"]: s for s in out["ServicesLastAccessed"]}
+    assert list(by_ns) == ["iam", "secretsmanager", "sts"], "sorted by namespace"
+    sm = by_ns["secretsmanager"]
+    assert sm["ServiceName"] == "AWS Secrets Manager"
+    assert sm["LastAuthenticatedEntity"] == user_arn
+    assert sm["LastAuthenticatedRegion"] == "eu-north-1" and recent(sm["LastAuthenticated"])
+    assert sm["TotalAuthenticatedEntities"] == 1
+    assert "LastAuthenticated" not in by_ns["iam"]
+    assert by_ns["iam"]["TotalAuthenticatedEntities"] == 0
+
+    # A group's job counts its members' uses of what the group's policies allow.
+    gjob = iam.generate_service_last_accessed_details(
+        Arn=f"arn:aws:iam::{ACCOUNT}:group/team")["JobId"]
+    gout = iam.get_service_last_accessed_details(JobId=gjob)["ServicesLastAccessed"]
+    assert [s["ServiceNamespace"] for s in gout] == ["sts"]
+    ents = iam.get_service_last_accessed_details_with_entities(
+        JobId=gjob, ServiceNamespace="sts")["EntityDetailsList"]
+    assert [e["EntityInfo"]["Name"] for e in ents] == ["analyst"]
+    assert ents[0]["EntityInfo"]["Type"] == "USER"
+
+    # The CLI, and the errors: an entity that does not exist, a job of another principal.
+    cli = json.loads(dev.cli("iam", "get-service-last-accessed-details", "--job-id", job).stdout)
+    assert cli["JobStatus"] == "COMPLETED"
+    missing = f"arn:aws:iam::{ACCOUNT}:user/nobody"
+    assert error_of(iam.generate_service_last_accessed_details, Arn=missing)[:2] == (
+        404, "NoSuchEntity")
+    other = dev.client("iam", key=key, secret=secret)
+    status, code, _ = error_of(other.get_service_last_accessed_details, JobId=job)
+    assert (status, code) == (403, "AccessDenied")  # analyst may not call it at all
+    # Allowed to call it, the analyst still cannot read the root's job: only the principal that
+    # generated a job may read it (aws-semantics-2.md §4.4). Not found, as for any unknown id.
+    iam.put_user_policy(UserName="analyst", PolicyName="sla",
+                        PolicyDocument=allow("iam:GetServiceLastAccessedDetails"))
+    assert error_of(other.get_service_last_accessed_details, JobId=job)[:2] == (
+        404, "NoSuchEntity")
+    assert error_of(iam.get_service_last_accessed_details,
+                    JobId="00000000-0000-4000-8000-000000000000")[:2] == (404, "NoSuchEntity")
