@@ -274,6 +274,33 @@ impl Iam {
         }
     }
 
+    /// The canonical ARN of the user, role, group or managed policy `arn` names in `acct`
+    /// (IAM names are unique case-insensitively), or `None` when it names none.
+    pub fn canonical_entity_arn(&self, acct: &str, arn: &str) -> Result<Option<String>, Error> {
+        let Ok(parsed) = crate::arn::Arn::parse(arn) else {
+            return Ok(None);
+        };
+        if parsed.account() != acct || parsed.service() != "iam" {
+            return Ok(None);
+        }
+        let Some((kind, rest)) = parsed.resource().split_once('/') else {
+            return Ok(None);
+        };
+        let name = rest.rsplit('/').next().unwrap_or(rest);
+        let found = self.read(|tx| {
+            Ok(match kind {
+                "user" => load::<UserRecord>(tx, acct, name)?
+                    .map(|(u, _)| entity_arn(acct, "user", &u.path, &u.name)),
+                "role" => load::<RoleRecord>(tx, acct, name)?
+                    .map(|(r, _)| entity_arn(acct, "role", &r.path, &r.name)),
+                "group" => load::<GroupRecord>(tx, acct, name)?
+                    .map(|(g, _)| entity_arn(acct, "group", &g.path, &g.name)),
+                _ => None,
+            })
+        })?;
+        Ok(found.filter(|c| c.eq_ignore_ascii_case(arn)))
+    }
+
     /// GenerateServiceLastAccessedDetails: computes the job and stores it; returns its id.
     pub fn generate_service_last_accessed(
         &self,

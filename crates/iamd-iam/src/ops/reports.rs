@@ -96,17 +96,20 @@ impl Op<IamDomain> for o::GetCredentialReport {
 /// Authorization Reference); an ARN of no entity of the account is NoSuchEntity after that.
 /// The job is computed before answering (see `access_advisor`).
 impl Op<IamDomain> for o::GenerateServiceLastAccessedDetails {
-    type Target = ();
+    /// The canonical ARN of the entity named (`alice` names `Alice`), or the ARN as sent.
+    type Target = String;
     const WRITES: bool = true;
 
-    fn resolve(_: &IamDomain, _: &Request<'_>, _: &Self::Input) -> Result<(), Error> {
-        Ok(())
+    fn resolve(d: &IamDomain, req: &Request<'_>, input: &Self::Input) -> Result<String, Error> {
+        Ok(d.iam
+            .canonical_entity_arn(req.account(), &input.arn)?
+            .unwrap_or_else(|| input.arn.clone()))
     }
 
-    fn plan(_: &Request<'_>, input: &Self::Input, _: &()) -> Result<Plan, Error> {
+    fn plan(_: &Request<'_>, _: &Self::Input, arn: &String) -> Result<Plan, Error> {
         Ok(Plan::require(
             "iam:GenerateServiceLastAccessedDetails",
-            Some(Resource::as_named(&input.arn)),
+            Some(Resource::as_named(arn)),
         ))
     }
 
@@ -114,7 +117,7 @@ impl Op<IamDomain> for o::GenerateServiceLastAccessedDetails {
         d: &IamDomain,
         req: &Request<'_>,
         input: Self::Input,
-        _: (),
+        _: String,
         _: Verdicts,
     ) -> Result<Self::Output, Error> {
         let action_level = matches!(
