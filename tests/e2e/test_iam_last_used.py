@@ -4,7 +4,7 @@ GenerateCredentialReport / GetCredentialReport with AWS's columns, states and er
 with boto3 and the aws CLI.
 
 iamd shows a use at once on the node that served it (AWS documents a delay of up to four hours)
-and writes it to the store within a minute and at shutdown, so it survives a restart."""
+and writes it to the store within five minutes and at shutdown, so it survives a restart."""
 
 import base64
 import csv

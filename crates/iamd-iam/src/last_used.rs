@@ -25,8 +25,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Store kind of last-use records; key `<subject>` (see [`Subject::store_key`]), per account.
 pub const KIND_LAST_USED: &str = "last_used";
-/// How often the server writes the uses recorded in memory to the store.
-pub const FLUSH_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often the server writes the uses recorded in memory to the store. Every write
+/// transaction makes the other nodes of a PostgreSQL cluster reload their in-memory views
+/// (`Iamd::refresh_from_store`), so this is minutes, not seconds; AWS itself documents a delay
+/// of up to four hours. A clean stop flushes too; `kill -9` loses at most this much.
+pub const FLUSH_PERIOD: std::time::Duration = std::time::Duration::from_secs(300);
 /// Most subjects kept in memory (all shards together).
 pub const MAX_ENTRIES: usize = 200_000;
 const SHARDS: usize = 16;
