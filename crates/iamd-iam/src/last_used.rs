@@ -526,4 +526,61 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(t.flush(s.as_ref()).unwrap(), 1);
     }
+
+    /// Two nodes over one PostgreSQL database: a use flushed by one is read by the other, and
+    /// the later of two nodes' uses wins whichever flushes last.
+    #[test]
+    fn a_use_flushed_on_one_postgres_node_is_seen_on_another() {
+        let Some(url) = std::env::var("IAMD_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: a_use_flushed_on_one_postgres_node_is_seen_on_another needs IAMD_TEST_POSTGRES_URL"
+            );
+            return;
+        };
+        let schema = format!("iamd_last_used_test_{}", std::process::id());
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let store_url = format!("{url}{sep}schema={schema}");
+        let result = std::panic::catch_unwind(|| {
+            let open =
+                || -> Arc<dyn Store> { Arc::from(iamd_store::open_url(&store_url).unwrap()) };
+            let (s1, s2) = (open(), open());
+            let (n1, n2) = (LastUsed::default(), LastUsed::default());
+            let key = Subject::AccessKey("AKIAPGEXAMPLE".into());
+            n1.record(A, &key, &used(100, "sts", "eu-west-1"));
+            assert_eq!(
+                n2.get(s2.as_ref(), A, &key).unwrap(),
+                None,
+                "not flushed yet"
+            );
+            assert_eq!(n1.flush(s1.as_ref()).unwrap(), 1);
+            assert_eq!(
+                n2.get(s2.as_ref(), A, &key).unwrap(),
+                Some(used(100, "sts", "eu-west-1"))
+            );
+            n2.record(A, &key, &used(300, "iam", "us-east-1"));
+            n1.record(A, &key, &used(200, "secretsmanager", "us-east-2"));
+            n2.flush(s2.as_ref()).unwrap();
+            n1.flush(s1.as_ref()).unwrap();
+            assert_eq!(
+                LastUsed::default().get(s1.as_ref(), A, &key).unwrap(),
+                Some(used(300, "iam", "us-east-1"))
+            );
+        });
+        let _ = std::process::Command::new("psql")
+            .args([
+                url.as_str(),
+                "-q",
+                "-c",
+                &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+            ])
+            .output();
+        if let Err(e) = result {
+            std::panic::resume_unwind(e);
+        }
+    }
 }
