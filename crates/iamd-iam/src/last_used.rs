@@ -583,4 +583,29 @@ mod tests {
             std::panic::resume_unwind(e);
         }
     }
+
+    /// The hot path's cost: `cargo test -p iamd-iam --release -- --ignored hot_path --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn hot_path_cost() {
+        let t = LastUsed::default();
+        let callers: Vec<Caller> = (0..1000)
+            .map(|i| user_caller(&format!("AKIA{i:016}")))
+            .collect();
+        let n = 2_000_000;
+        let start = std::time::Instant::now();
+        for (i, c) in callers.iter().cycle().take(n).enumerate() {
+            t.record_request(
+                c,
+                "secretsmanager",
+                "us-east-1",
+                1_700_000_000 + (i / 100_000) as i64,
+            );
+        }
+        let per = start.elapsed().as_nanos() / n as u128;
+        println!(
+            "record_request: {per} ns per request ({} subjects)",
+            t.len()
+        );
+    }
 }
