@@ -12,13 +12,16 @@
     clippy::allow_attributes_without_reason
 )]
 
+pub mod access_advisor;
 mod access_keys;
 mod account;
 mod boundaries;
+pub mod credential_report;
 pub mod details;
 pub mod doc;
 mod groups;
 mod holders;
+pub mod last_used;
 pub mod login;
 pub mod mfa;
 pub mod ops;
@@ -471,6 +474,8 @@ pub struct Iam {
     mfa_seal: iamd_crypto::SealingKey,
     /// Wrong MFA codes per caller on this node (see [`mfa::lockout`]).
     mfa_callers: mfa::lockout::CallerFailures,
+    /// Last use of access keys, roles and services (see [`last_used`]).
+    pub last_used: last_used::LastUsed,
 }
 
 impl Iam {
@@ -486,6 +491,7 @@ impl Iam {
             ),
             mfa_seal,
             mfa_callers: Default::default(),
+            last_used: Default::default(),
         }
     }
 
@@ -513,6 +519,35 @@ impl Iam {
 
     fn read<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {
         self.store.read(f)
+    }
+
+    /// The last use of `subject` in `acct` (this node's memory merged with the store).
+    pub fn last_use(
+        &self,
+        acct: &str,
+        subject: &last_used::Subject,
+    ) -> Result<Option<last_used::Use>, Error> {
+        self.last_used.get(self.store.as_ref(), acct, subject)
+    }
+
+    /// Every use of a service by one entity (a user's or role's unique id, `root`), by namespace.
+    pub fn services_used(
+        &self,
+        acct: &str,
+        entity: &str,
+    ) -> Result<Vec<(String, last_used::Use)>, Error> {
+        let prefix = last_used::service_prefix(entity);
+        Ok(self
+            .last_used
+            .with_prefix(self.store.as_ref(), acct, &prefix)?
+            .into_iter()
+            .filter_map(|(k, u)| k.strip_prefix(&prefix).map(|ns| (ns.to_owned(), u)))
+            .collect())
+    }
+
+    /// Writes the uses recorded in memory to the store (see [`last_used::LastUsed::flush`]).
+    pub fn flush_last_used(&self) -> Result<usize, Error> {
+        self.last_used.flush(self.store.as_ref())
     }
 
     fn write<R>(&self, f: impl FnMut(&mut dyn Tx) -> Result<R, Error>) -> Result<R, Error> {

@@ -408,6 +408,13 @@ async fn run(
         return (service, "", Err(err));
     }
     let region = auth.region().to_owned();
+    // Last use (issue #14): every authenticated request counts, whatever the operation's outcome
+    // (AWS counts attempts, denied ones included). In memory only; flushed in the background.
+    state
+        .core
+        .iam
+        .last_used
+        .record_request(&caller, service.signing_name(), &region, now);
     caller.origin = crate::origin::request_origin(
         parts.extensions.get(),
         &parts.headers,

@@ -335,8 +335,32 @@ impl Iamd {
             })
     }
 
+    /// Starts the thread that writes last-use data (issue #14) to the store every `period`.
+    pub fn spawn_last_used_thread(
+        self: &Arc<Self>,
+        period: std::time::Duration,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let core = self.clone();
+        std::thread::Builder::new()
+            .name("iamd-last-used".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(period);
+                    core.flush_last_used();
+                }
+            })
+    }
+
+    /// Writes the last-use data held in memory to the store now (the flush thread, shutdown).
+    pub fn flush_last_used(&self) {
+        if let Err(e) = self.iam.flush_last_used() {
+            tracing::warn!(error = %e, "writing last-use data failed; retrying on the next flush");
+        }
+    }
+
     /// Dev-mode reset: every record removed, every in-memory index emptied.
     pub fn reset(&self) -> Result<(), Error> {
+        self.iam.last_used.reset();
         self.accounts.reset()?;
         self.iam.invalidate();
         self.iam.forget_mfa_failures();

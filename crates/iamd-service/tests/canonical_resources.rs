@@ -183,6 +183,10 @@ fn value_for(op: &str, member: &str) -> Option<String> {
         "Description" => "d".into(),
         "NewPassword" | "OldPassword" | "Password" => "Correct-Horse-9".into(),
         "PolicySourceArn" => format!("arn:aws:iam::{A}:user/dev/alice"),
+        // GenerateServiceLastAccessedDetails names a user, role, group or policy by ARN.
+        "Arn" => format!("arn:aws:iam::{A}:user/dev/alice"),
+        "JobId" => "00000000-0000-4000-8000-000000000000".into(),
+        "ServiceNamespace" => "iam".into(),
         _ => return None,
     })
 }
@@ -207,6 +211,7 @@ fn params_for(op: &iamd_api::Operation) -> Option<(Vec<(String, String)>, bool)>
                 | "InstanceProfileName"
                 | "PolicyArn"
                 | "SerialNumber"
+                | "Arn"
         );
         let target = Service::Iam.shape(m.target)?;
         if !m.required && !naming {

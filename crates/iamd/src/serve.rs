@@ -373,6 +373,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     core.rotation().set_rotators(rotators);
     core.spawn_rotation_thread(args.rotation_check_interval)
         .map_err(|e| format!("starting the rotation thread: {e}"))?;
+    core.spawn_last_used_thread(iamd_service::iam::last_used::FLUSH_PERIOD)
+        .map_err(|e| format!("starting the last-use thread: {e}"))?;
     warn_if_few_descriptors(limits.max_connections);
     if let Some(tls) = &tls {
         tls.spawn_watcher();
@@ -394,6 +396,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             None
         }
     };
+    let flush_core = core.clone();
     let state = AppState::with_audit(core, trusted, audit.clone());
     if let Some(l) = metrics_listener {
         tokio::spawn(serve_metrics(l, state.clone()));
@@ -405,6 +408,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     {
         tracing::error!(error = %e, "audit: queued events not stored at shutdown");
     }
+    // The uses recorded since the last flush survive a clean stop.
+    let _ = tokio::task::spawn_blocking(move || flush_core.flush_last_used()).await;
     tracing::info!("stopped: in-flight requests finished, store closed");
     Ok(())
 }

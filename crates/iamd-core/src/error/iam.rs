@@ -134,6 +134,18 @@ pub enum IamError {
     /// "perform", `access key <id>` as the resource).
     #[error("access key {key_id} unknown")]
     AccessKeyLastUsedDenied { caller: String, key_id: String },
+    /// GetCredentialReport before any GenerateCredentialReport.
+    #[error("no credential report")]
+    ReportNotPresent,
+    /// GetCredentialReport of a report older than four hours.
+    #[error("credential report expired")]
+    ReportExpired,
+    /// GetCredentialReport while the report is being generated.
+    #[error("credential report in progress")]
+    ReportInProgress,
+    /// A service-last-accessed job id that names no job of the caller.
+    #[error("no job {id}")]
+    NoSuchJob { id: String },
 }
 
 impl EntityKind {
@@ -185,7 +197,8 @@ impl IamError {
             | NoSuchLoginProfile { .. }
             | NoSuchPasswordPolicy { .. }
             | RoleNotInInstanceProfile { .. }
-            | NoSuchEntityArn { .. } => "NoSuchEntity",
+            | NoSuchEntityArn { .. }
+            | NoSuchJob { .. } => "NoSuchEntity",
             EntityAlreadyExists { .. }
             | PolicyAlreadyExists { .. }
             | MfaDeviceExists
@@ -207,6 +220,9 @@ impl IamError {
             PasswordPolicyViolation { .. } => "PasswordPolicyViolation",
             InvalidUserType => "InvalidUserType",
             WrongOldPassword | AccessKeyLastUsedDenied { .. } => "AccessDenied",
+            ReportNotPresent => "ReportNotPresent",
+            ReportExpired => "ReportExpired",
+            ReportInProgress => "ReportInProgress",
         }
     }
 
@@ -310,6 +326,14 @@ impl IamError {
             AccessKeyLastUsedDenied { caller, key_id } => format!(
                 "User: {caller} is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key {key_id}"
             ),
+            // The texts of the model's documentation of the three exceptions (botocore
+            // iam/2010-05-08, CredentialReport{NotPresent,Expired,NotReady}Exception): AWS's own
+            // wire messages are not recorded in any source we found.
+            ReportNotPresent => "The request was rejected because the credential report does not exist. To generate a credential report, use GenerateCredentialReport.".to_owned(),
+            ReportExpired => "The request was rejected because the most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.".to_owned(),
+            ReportInProgress => "The request was rejected because the credential report is still being generated.".to_owned(),
+            // AWS's text for an unknown job id is not recorded in any source we found.
+            NoSuchJob { id } => format!("No job with ID {id} was found."),
         }
     }
 }

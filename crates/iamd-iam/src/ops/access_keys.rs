@@ -200,8 +200,10 @@ pub enum KeyOwner {
 }
 
 /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html>: acts on
-/// the user owning the key (the root for its own keys). iamd does not record key use yet: every
-/// key answers "N/A" as AWS does for a key never used. A key id that names no key of the
+/// the user owning the key (the root for its own keys). The last use is what the server recorded
+/// for the key (`crate::last_used`): its date, the service namespace and the Region of the
+/// request; a key never used answers `ServiceName` and `Region` `N/A` without a date, as AWS
+/// does. A key id that names no key of the
 /// caller's account is authorized on `access key <id>` and then refused, whoever asks, with
 /// AWS's own wording (no colon after "perform"): `User: <caller> is not authorized to perform
 /// iam:GetAccessKeyLastUsed on resource: access key <id>` (LocalStack's snapshot recorded
@@ -230,9 +232,9 @@ impl Op<IamDomain> for o::GetAccessKeyLastUsed {
     }
 
     fn act(
-        _: &IamDomain,
+        d: &IamDomain,
         req: &Request<'_>,
-        _: Self::Input,
+        input: Self::Input,
         target: KeyOwner,
         _: Verdicts,
     ) -> Result<Self::Output, Error> {
@@ -246,12 +248,23 @@ impl Op<IamDomain> for o::GetAccessKeyLastUsed {
                 .into());
             }
         };
+        let used = d.iam.last_use(
+            req.account(),
+            &crate::iam::last_used::Subject::AccessKey(input.access_key_id),
+        )?;
         Ok(api::GetAccessKeyLastUsedResponse {
             user_name,
-            access_key_last_used: Some(api::AccessKeyLastUsed {
-                last_used_date: None,
-                service_name: "N/A".to_owned(),
-                region: "N/A".to_owned(),
+            access_key_last_used: Some(match used {
+                Some(u) => api::AccessKeyLastUsed {
+                    last_used_date: Some(super::at(u.at)),
+                    service_name: u.service,
+                    region: u.region,
+                },
+                None => api::AccessKeyLastUsed {
+                    last_used_date: None,
+                    service_name: "N/A".to_owned(),
+                    region: "N/A".to_owned(),
+                },
             }),
         })
     }

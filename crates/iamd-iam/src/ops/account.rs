@@ -207,7 +207,7 @@ impl Op<IamDomain> for o::GetAccountAuthorizationDetails {
                     attached_managed_policies: Some(attached_out(&r.attached)),
                     permissions_boundary: boundary_out(&r.boundary),
                     tags: Some(tags_out(&r.tags)),
-                    role_last_used: Some(api::RoleLastUsed::default()),
+                    role_last_used: Some(super::roles::role_last_used(&d.iam, a, r)),
                 }),
                 // ManagedPolicyDetail has no Tags member.
                 Detail::Policy(p) => {

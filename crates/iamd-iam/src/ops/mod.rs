@@ -16,6 +16,7 @@ mod login;
 mod mfa;
 mod policies;
 pub(crate) mod profiles;
+mod reports;
 pub(crate) mod roles;
 mod simulate;
 mod users;
@@ -45,6 +46,7 @@ pub static TABLES: &[&[&dyn Operation<IamDomain>]] = &[
     login::OPS,
     account::OPS,
     simulate::OPS,
+    reports::OPS,
 ];
 
 /// `iam:PermissionsBoundary` — which operations carry it (tested by `table_tests`, and end to end

@@ -63,8 +63,23 @@ pub(crate) fn role_out(iam: &Iam, account: &str, r: &RoleRecord, full: bool) -> 
             None
         },
         tags: if full { tags_opt(&r.tags) } else { None },
-        role_last_used: full.then(api::RoleLastUsed::default),
+        role_last_used: full.then(|| role_last_used(iam, account, r)),
         source_role_template: None,
+    }
+}
+
+/// RoleLastUsed: when and in which Region a session of the role last made a request
+/// (`crate::last_used`); empty (`<RoleLastUsed/>`) for a role never used, as AWS answers
+/// (aws-semantics-2.md §4.2). Assuming the role is a request of the caller, not of the role:
+/// only the role's sessions count. A failure to read it leaves it empty rather than failing
+/// the request that shows the role.
+pub(crate) fn role_last_used(iam: &Iam, account: &str, r: &RoleRecord) -> api::RoleLastUsed {
+    match iam.last_use(account, &crate::iam::last_used::Subject::Role(r.id.clone())) {
+        Ok(Some(u)) => api::RoleLastUsed {
+            last_used_date: Some(at(u.at)),
+            region: Some(u.region),
+        },
+        _ => api::RoleLastUsed::default(),
     }
 }
 
