@@ -387,3 +387,45 @@ def test_rotated_values_are_not_at_rest_in_plaintext_nor_logged(tmp_path):
         assert_not_at_rest(s, seen)
     finally:
         s.stop()
+
+
+def lookup(server, event_name, arn):
+    """LookupEvents by EventName, keeping the events of the secret `arn`."""
+    ct = server.client("cloudtrail", region=REGION)
+    events = ct.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": event_name}])["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in events
+            if json.loads(e["CloudTrailEvent"]).get("additionalEventData", {}).get("SecretId") == arn]
+
+
+def test_every_rotation_is_in_the_audit_trail_as_service_events(dev):
+    # Issue 18: "records every step in the audit trail". AWS's shape (aws-semantics-2.md §3.3):
+    # AwsServiceEvent, invokedBy secretsmanager.amazonaws.com, SecretId in additionalEventData.
+    c = sm(dev)
+    arn = c.create_secret(Name="audited/rot", SecretString="v0")["ARN"]
+    token = c.rotate_secret(SecretId="audited/rot", RotationLambdaARN=PASSWORD_ARN)["VersionId"]
+    wait_until(lambda: stages(c, "audited/rot").get(token) == ["AWSCURRENT"], what="the rotation")
+    done = wait_until(lambda: lookup(dev, "RotationSucceeded", arn), what="the RotationSucceeded event")
+    started = lookup(dev, "RotationStarted", arn)
+    assert len(done) == 1 and len(started) == 1
+    for e in done + started:
+        assert e["eventType"] == "AwsServiceEvent"
+        assert e["eventSource"] == "secretsmanager.amazonaws.com"
+        assert e["userIdentity"] == {"accountId": ACCOUNT, "invokedBy": "secretsmanager.amazonaws.com"}
+        assert e["recipientAccountId"] == ACCOUNT and e["awsRegion"] == REGION
+        assert e["requestID"].startswith(f"Rotation-{arn}-")
+    value = c.get_secret_value(SecretId="audited/rot")["SecretString"]
+    assert value not in json.dumps(done + started)
+
+    # A rotation that fails (a PostgreSQL rotator asked for a database the server does not
+    # allow) is a RotationFailed event that says which step and why, and no value.
+    db = json.dumps({"engine": "postgres", "host": "db.internal", "username": "app",
+                     "password": "Pw-Marker-93kd", "ssl": False})
+    arn2 = c.create_secret(Name="audited/db", SecretString=db)["ARN"]
+    c.rotate_secret(SecretId="audited/db", RotationLambdaARN=(
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:iamd-rotator-postgresql-single-user"))
+    failed = wait_until(lambda: lookup(dev, "RotationFailed", arn2), what="the RotationFailed event")
+    assert "setSecret" in failed[0]["errorMessage"]
+    assert "is not on this server's allow list" in failed[0]["errorMessage"]
+    assert "Pw-Marker-93kd" not in json.dumps(failed)
+    assert c.get_secret_value(SecretId="audited/db")["SecretString"] == db

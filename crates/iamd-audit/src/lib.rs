@@ -71,6 +71,8 @@ type Ack = oneshot::Sender<Result<(), AuditError>>;
 
 enum Job {
     Event(Box<Facts>, Option<Ack>),
+    /// A record built elsewhere (a service event).
+    Row(Box<AuditRow>),
     /// Answered once every job queued before it is committed.
     Flush(Ack),
 }
@@ -150,6 +152,15 @@ impl Auditor {
         }
     }
 
+    /// Queues a record built elsewhere (a service event, [`record::secrets_service_event`]),
+    /// as [`Auditor::submit`] does: never blocks; a full queue drops it and counts it.
+    pub fn submit_row(&self, row: AuditRow) {
+        if self.queue.try_send(Job::Row(Box::new(row))).is_err() {
+            iamd_metrics::GLOBAL.audit_events_dropped.inc();
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Queues an event and waits until it is committed (a mutating request, before its
     /// response). Waits for queue space rather than dropping.
     pub async fn submit_durable(&self, facts: Facts) -> Result<(), AuditError> {
@@ -209,6 +220,7 @@ fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
                     rows.extend(record::build(&facts));
                     acks.extend(ack);
                 }
+                Job::Row(row) => rows.push(*row),
                 Job::Flush(ack) => acks.push(ack),
             }
             if taken < BATCH {

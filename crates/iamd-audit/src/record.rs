@@ -379,3 +379,75 @@ pub fn build(f: &Facts) -> Vec<AuditRow> {
     }
     rows
 }
+
+/// A Secrets Manager service event (`eventType: AwsServiceEvent`): what the service did on its
+/// own, such as the steps of a rotation (`RotationStarted`, `RotationSucceeded`,
+/// `RotationFailed`, `RotationAbandoned`, `TestRotation…`). The shape AWS documents
+/// (aws-semantics-2.md §3.3, retrieve-ct-entries.md): `userIdentity {accountId, invokedBy}`,
+/// `sourceIPAddress`/`userAgent` the service, `requestParameters` and `responseElements` null,
+/// `additionalEventData {"SecretId": <ARN>}`, `requestID` `Rotation-<secret-arn>-<uuid>`, the
+/// secret as the resource. Never a value: only the ARN and an error message.
+pub fn secrets_service_event(
+    account: &str,
+    region: &str,
+    secret_arn: &str,
+    event_name: &str,
+    error_message: Option<&str>,
+    time: i64,
+) -> AuditRow {
+    let source = event_source(Service::SecretsManager);
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let mut r = Map::new();
+    r.insert("eventVersion".into(), EVENT_VERSION.into());
+    r.insert(
+        "userIdentity".into(),
+        serde_json::json!({"accountId": account, "invokedBy": source}),
+    );
+    r.insert("eventTime".into(), iso(time).into());
+    r.insert("eventSource".into(), source.into());
+    r.insert("eventName".into(), event_name.into());
+    r.insert("awsRegion".into(), region.into());
+    r.insert("sourceIPAddress".into(), source.into());
+    r.insert("userAgent".into(), source.into());
+    if let Some(message) = error_message {
+        r.insert("errorMessage".into(), truncate(message, FIELD_LIMIT).into());
+    }
+    r.insert("requestParameters".into(), Json::Null);
+    r.insert("responseElements".into(), Json::Null);
+    r.insert(
+        "additionalEventData".into(),
+        serde_json::json!({ "SecretId": secret_arn }),
+    );
+    r.insert(
+        "requestID".into(),
+        format!("Rotation-{secret_arn}-{}", uuid::Uuid::new_v4()).into(),
+    );
+    r.insert("eventID".into(), event_id.clone().into());
+    r.insert("readOnly".into(), false.into());
+    r.insert(
+        "resources".into(),
+        serde_json::json!([{
+            "ARN": secret_arn,
+            "accountId": account,
+            "type": "AWS::SecretsManager::Secret",
+        }]),
+    );
+    r.insert("eventType".into(), "AwsServiceEvent".into());
+    r.insert("managementEvent".into(), true.into());
+    r.insert("recipientAccountId".into(), account.into());
+    r.insert("eventCategory".into(), "Management".into());
+    AuditRow {
+        seq: 0,
+        account: account.to_owned(),
+        event_time: time,
+        event_id,
+        event_name: event_name.to_owned(),
+        event_source: source.to_owned(),
+        read_only: false,
+        username: String::new(),
+        access_key_id: String::new(),
+        resource_types: vec!["AWS::SecretsManager::Secret".to_owned()],
+        resource_names: vec![secret_arn.to_owned()],
+        record: Json::Object(r).to_string(),
+    }
+}

@@ -486,3 +486,43 @@ fn pruning_removes_events_past_retention() {
     }
     assert_eq!(left, 1);
 }
+
+#[test]
+fn a_rotation_step_is_a_secrets_manager_service_event_naming_the_secret_only() {
+    let arn = format!("arn:aws:secretsmanager:eu-west-1:{A}:secret:db-AbCdEf");
+    let row = crate::record::secrets_service_event(
+        A,
+        "eu-west-1",
+        &arn,
+        "RotationFailed",
+        Some("Error during setSecret step: Unable to log into database"),
+        1_767_225_600,
+    );
+    let r: serde_json::Value = serde_json::from_str(&row.record).unwrap();
+    assert_eq!(r["eventType"], "AwsServiceEvent");
+    assert_eq!(r["eventName"], "RotationFailed");
+    assert_eq!(r["eventSource"], "secretsmanager.amazonaws.com");
+    assert_eq!(
+        r["userIdentity"],
+        serde_json::json!({"accountId": A, "invokedBy": "secretsmanager.amazonaws.com"})
+    );
+    assert_eq!(r["sourceIPAddress"], "secretsmanager.amazonaws.com");
+    assert_eq!(r["additionalEventData"]["SecretId"], arn.as_str());
+    assert!(r["requestParameters"].is_null() && r["responseElements"].is_null());
+    assert!(
+        r["requestID"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Rotation-{arn}-"))
+    );
+    assert_eq!(r["recipientAccountId"], A);
+    assert_eq!(r["eventTime"], "2026-01-01T00:00:00Z");
+    assert!(r.get("errorCode").is_none());
+    assert_eq!(
+        r["errorMessage"],
+        "Error during setSecret step: Unable to log into database"
+    );
+    assert_eq!(row.account, A);
+    assert_eq!(row.resource_names, vec![arn]);
+    assert!(!row.read_only);
+}

@@ -75,3 +75,20 @@ impl EventQuery for StoreEvents {
         Ok((events, page.next_token))
     }
 }
+
+/// Rotation steps into the audit trail, as Secrets Manager's service events (issue #18: "records
+/// every step in the audit trail").
+pub struct RotationAudit(pub Arc<iamd_audit::Auditor>);
+
+impl iamd_service::secrets::rotation::RotationEvents for RotationAudit {
+    fn rotation_event(&self, e: iamd_service::secrets::rotation::RotationEvent<'_>) {
+        self.0.submit_row(iamd_audit::record::secrets_service_event(
+            e.account,
+            e.region,
+            e.secret_arn,
+            e.event_name,
+            e.error_message,
+            e.time,
+        ));
+    }
+}

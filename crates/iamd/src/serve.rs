@@ -396,6 +396,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             None
         }
     };
+    if let Some(a) = &audit {
+        core.rotation()
+            .set_events(Arc::new(crate::audit_query::RotationAudit(a.clone())));
+    }
     let flush_core = core.clone();
     let state = AppState::with_audit(core, trusted, audit.clone());
     if let Some(l) = metrics_listener {

@@ -239,9 +239,29 @@ struct Lease {
     expires: i64,
 }
 
+/// One of the service events a rotation produces (CloudTrail's `RotationStarted`,
+/// `RotationSucceeded`, `RotationFailed`, `RotationAbandoned`, `TestRotationStarted`,
+/// `TestRotationSucceeded`, `TestRotationFailed`; aws-semantics-2.md §3.3).
+#[derive(Debug, Clone, Copy)]
+pub struct RotationEvent<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub secret_arn: &'a str,
+    pub event_name: &'static str,
+    /// Why a rotation failed (a step's message, never a value).
+    pub error_message: Option<&'a str>,
+    pub time: i64,
+}
+
+/// Where rotation events go: the audit trail (the server sets it; none by default).
+pub trait RotationEvents: Send + Sync {
+    fn rotation_event(&self, event: RotationEvent<'_>);
+}
+
 /// The rotation engine: the rotators, the queue of rotations to run, the clock of schedules.
 pub struct Engine {
     rotators: RwLock<Arc<Rotators>>,
+    events: RwLock<Option<Arc<dyn RotationEvents>>>,
     clock: Arc<OffsetClock>,
     queue: Mutex<VecDeque<Job>>,
     wake: Condvar,
@@ -253,6 +273,7 @@ impl Engine {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             rotators: RwLock::new(Arc::new(Rotators::default())),
+            events: RwLock::new(None),
             clock: Arc::new(OffsetClock::new(clock)),
             queue: Mutex::new(VecDeque::new()),
             wake: Condvar::new(),
@@ -265,6 +286,44 @@ impl Engine {
         if let Ok(mut r) = self.rotators.write() {
             *r = Arc::new(rotators);
         }
+    }
+
+    /// Where the rotations' service events go (the audit trail).
+    pub fn set_events(&self, events: Arc<dyn RotationEvents>) {
+        if let Ok(mut e) = self.events.write() {
+            *e = Some(events);
+        }
+    }
+
+    /// Reports a finished job's events: `…Started` at `started`, then how it ended.
+    fn report(&self, secrets: &Secrets, job: &Job, started: i64, outcome: &Outcome) {
+        let Some(sink) = self.events.read().ok().and_then(|e| e.clone()) else {
+            return;
+        };
+        let (first, last, error) = match outcome {
+            Outcome::Rotated { .. } => ("RotationStarted", "RotationSucceeded", None),
+            Outcome::Tested { .. } => ("TestRotationStarted", "TestRotationSucceeded", None),
+            Outcome::Failed { step, message } => (
+                "RotationStarted",
+                "RotationFailed",
+                Some(format!("Error during {} step: {message}", step.as_str())),
+            ),
+            Outcome::Abandoned => ("RotationStarted", "RotationAbandoned", None),
+            _ => return,
+        };
+        let Some(secret) = secrets.find_record(&job.account, &job.region, &job.name) else {
+            return;
+        };
+        let event = |event_name, error_message, time| RotationEvent {
+            account: &job.account,
+            region: &job.region,
+            secret_arn: &secret.meta.arn,
+            event_name,
+            error_message,
+            time,
+        };
+        sink.rotation_event(event(first, None, started));
+        sink.rotation_event(event(last, error.as_deref(), self.now()));
     }
 
     pub fn rotators(&self) -> Arc<Rotators> {
@@ -384,6 +443,7 @@ impl Engine {
             }
         };
         self.release(&*secrets.store, job, lease);
+        self.report(secrets, job, now, &outcome);
         match &outcome {
             Outcome::Rotated { token } => {
                 tracing::info!(secret = %job.name, version = %token, "rotation succeeded")
