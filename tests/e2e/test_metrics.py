@@ -177,7 +177,7 @@ def test_nothing_a_request_sends_becomes_a_label(dev):
     import botocore.session
     models = botocore.session.get_session()
     allowed = {svc: set(models.get_service_model(svc).operation_names) | {"none"}
-               for svc in ("iam", "sts", "secretsmanager")}
+               for svc in ("iam", "sts", "secretsmanager", "cloudtrail")}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
             if "service" in s.labels:

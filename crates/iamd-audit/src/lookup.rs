@@ -62,7 +62,7 @@ impl std::fmt::Display for LookupError {
 
 impl std::error::Error for LookupError {}
 
-/// Binds a token to the parameters it pages through.
+/// Binds a token to the account and attribute it pages through.
 fn fingerprint(q: &Lookup) -> String {
     let mut h = Sha256::new();
     h.update(q.account.as_bytes());
@@ -70,8 +70,8 @@ fn fingerprint(q: &Lookup) -> String {
     if let Some(a) = &q.attribute {
         h.update(format!("{a:?}").as_bytes());
     }
-    h.update([0]);
-    h.update(format!("{:?}/{:?}", q.start_time, q.end_time).as_bytes());
+    // Not the time range: LookupEvents fills a default window ending "now", which moves
+    // between pages; its own NextToken binds the times the caller gave (iamd-cloudtrail).
     hex::encode(h.finalize().get(..8).unwrap_or_default())
 }
 

@@ -331,7 +331,10 @@ pub fn build(f: &Facts) -> Vec<AuditRow> {
         }
         if let Some((code, message)) = &f.error {
             r.insert("errorCode".into(), truncate(code, FIELD_LIMIT).into());
-            r.insert("errorMessage".into(), truncate(message, FIELD_LIMIT).into());
+            r.insert(
+                "errorMessage".into(),
+                truncate(&scrub_values(message), FIELD_LIMIT).into(),
+            );
         }
         r.insert("requestParameters".into(), request_parameters.clone());
         r.insert("responseElements".into(), response_elements.clone());
@@ -450,4 +453,45 @@ pub fn secrets_service_event(
         resource_names: vec![secret_arn.to_owned()],
         record: Json::Object(r).to_string(),
     }
+}
+
+/// A validation message quotes the values it refused (`Value 'x' at 'password' failed to
+/// satisfy constraint …`): the value of a sensitive member (a password, a secret, a token — the
+/// redaction rules) is replaced by `HIDDEN_DUE_TO_SECURITY_REASONS` before the message is stored.
+pub fn scrub_values(message: &str) -> std::borrow::Cow<'_, str> {
+    const OPEN: &str = "Value '";
+    const AT: &str = "' at '";
+    if !message.contains(OPEN) {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(OPEN) {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        let after = after.get(OPEN.len()..).unwrap_or_default();
+        // The member follows the last "' at '" before the end of this error (`;` or the end).
+        let end = after.find("' failed to satisfy").unwrap_or(after.len());
+        let segment = after.get(..end).unwrap_or_default();
+        match segment.rfind(AT) {
+            Some(j) => {
+                let member = segment.get(j + AT.len()..).unwrap_or_default();
+                let leaf = member.rsplit('.').next().unwrap_or(member);
+                out.push_str(OPEN);
+                if crate::redact::is_sensitive(leaf) {
+                    out.push_str("HIDDEN_DUE_TO_SECURITY_REASONS");
+                } else {
+                    out.push_str(segment.get(..j).unwrap_or_default());
+                }
+                out.push_str(segment.get(j..).unwrap_or_default());
+            }
+            None => {
+                out.push_str(OPEN);
+                out.push_str(segment);
+            }
+        }
+        rest = after.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }

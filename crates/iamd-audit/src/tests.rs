@@ -526,3 +526,21 @@ fn a_rotation_step_is_a_secrets_manager_service_event_naming_the_secret_only() {
     assert_eq!(row.resource_names, vec![arn]);
     assert!(!row.read_only);
 }
+
+#[test]
+fn validation_messages_keep_no_sensitive_value() {
+    use crate::record::scrub_values;
+    let pw = "x".repeat(129);
+    let m = format!(
+        "2 validation errors detected: Value '{pw}' at 'password' failed to satisfy constraint: Member must have length less than or equal to 128; Value 'bob' at 'userName' failed to satisfy constraint: Member must match pattern"
+    );
+    let s = scrub_values(&m);
+    assert!(!s.contains(&pw), "{s}");
+    assert!(s.contains("Value 'HIDDEN_DUE_TO_SECURITY_REASONS' at 'password' failed"));
+    assert!(s.contains("Value 'bob' at 'userName' failed to satisfy constraint"));
+    let token = "Value 'abc' at 'passwordPolicy.x' failed"; // a non-sensitive leaf
+    assert_eq!(scrub_values(token), token);
+    let nested = "Value 's3cr3t' at 'secretString' failed to satisfy constraint";
+    assert!(!scrub_values(nested).contains("s3cr3t"));
+    assert_eq!(scrub_values("AccessDenied"), "AccessDenied");
+}

@@ -365,6 +365,10 @@ impl Iamd {
         self.iam.invalidate();
         self.iam.forget_mfa_failures();
         self.secrets_domain.rotation.reset();
+        // The audit log too ("every record removed"); a store without one has nothing to wipe.
+        if let Err(e) = self.store.audit_prune(i64::MAX) {
+            tracing::debug!(error = %e, "dev reset: no audit log wiped");
+        }
         self.secrets.reload()
     }
 }
